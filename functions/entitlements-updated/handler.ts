@@ -1,0 +1,3 @@
+import { commandHandler } from '../../shared/commands/handler.js';
+
+export const handler = commandHandler('entitlementsUpdated');

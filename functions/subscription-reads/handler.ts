@@ -1,0 +1,55 @@
+import * as z from 'zod';
+import { HttpError, notFound } from '../../shared/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/http/handler.js';
+import type { HttpEvent } from '../../shared/http/handler.js';
+import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
+import { InvalidCursorError, getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
+
+const historyQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().max(100))
+    .optional(),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+async function subscriptionState(event: HttpEvent) {
+  const { subscriptionId } = parseWith(subscriptionPath, event.pathParameters ?? {}, 'path');
+  const pointer = await getPointer(subscriptionId);
+  if (!pointer) throw notFound(`Subscription ${subscriptionId} is unknown.`);
+  return { subscriptionId, pointer };
+}
+
+export const handler = httpHandler(async (event) => {
+  switch (event.routeKey) {
+    case 'GET /v1/namespaces/{namespaceId}/subscription': {
+      const { namespaceId } = parseWith(namespacePath, event.pathParameters ?? {}, 'path');
+      const state = await getState(namespaceId, false);
+      if (!state) throw notFound(`Namespace ${namespaceId} has no subscription state yet.`);
+      return { body: state };
+    }
+    case 'GET /v1/subscriptions/{subscriptionId}': {
+      const { subscriptionId, pointer } = await subscriptionState(event);
+      const state = await getState(pointer.namespaceId, false);
+      if (!state) throw notFound(`Subscription ${subscriptionId} has no state.`);
+      return { body: { subscriptionId, namespaceId: pointer.namespaceId, associatedAt: pointer.associatedAt, state } };
+    }
+    case 'GET /v1/subscriptions/{subscriptionId}/history': {
+      const { subscriptionId, pointer } = await subscriptionState(event);
+      const query = parseWith(historyQuery, event.queryStringParameters ?? {}, 'query');
+      try {
+        const page = await listHistory(pointer.namespaceId, { limit: query.limit ?? 50, cursor: query.cursor, subscriptionId });
+        return { body: { subscriptionId, namespaceId: pointer.namespaceId, ...page } };
+      } catch (error) {
+        if (error instanceof InvalidCursorError) {
+          throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
+        }
+        throw error;
+      }
+    }
+    default:
+      throw notFound(`No route ${event.routeKey}.`);
+  }
+});

@@ -1,0 +1,413 @@
+import { fileURLToPath } from 'node:url';
+import { App, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  type Attribute,
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { EventBridgeDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import {
+  BUS_NAME,
+  type EventTrigger,
+  type FunctionSpec,
+  functions as manifestFunctions,
+  type HttpTrigger,
+  type ScheduleTrigger,
+  type StreamTrigger,
+} from '../shared/manifest.js';
+import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/tables.js';
+import { ServiceFunction } from './service-function.js';
+
+/** The repository root: manifest entries and the lockfile are relative to it, whatever the cwd. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const STACK_NAME = 'ProvisioningService';
+
+export const CONTEXT_KEYS = {
+  jwtIssuer: 'provisioning:jwtIssuer',
+  jwtAudience: 'provisioning:jwtAudience',
+  logRetentionDays: 'provisioning:logRetentionDays',
+} as const;
+
+export const DEFAULT_CONTEXT = {
+  [CONTEXT_KEYS.jwtIssuer]: 'https://gitlab.example.com',
+  [CONTEXT_KEYS.jwtAudience]: 'provisioning-operators',
+  [CONTEXT_KEYS.logRetentionDays]: 30,
+} as const;
+
+export interface ProvisioningSettings {
+  /** Issuer of operator JWTs (the `iss` claim the HTTP API's JWT authorizer accepts). */
+  readonly jwtIssuer: string;
+  /** Audience of operator JWTs (the `aud` claim). */
+  readonly jwtAudience: string;
+  readonly logRetention: RetentionDays;
+}
+
+/** Reads the `provisioning:*` context (cdk.json or `-c`), falling back to the documented defaults. */
+export function settingsFromContext(scope: Construct): ProvisioningSettings {
+  const read = (key: keyof typeof DEFAULT_CONTEXT): unknown => scope.node.tryGetContext(key) ?? DEFAULT_CONTEXT[key];
+  const jwtIssuer = String(read(CONTEXT_KEYS.jwtIssuer));
+  if (!/^https:\/\//.test(jwtIssuer)) {
+    throw new Error(`${CONTEXT_KEYS.jwtIssuer} must be an https URL, got "${jwtIssuer}"`);
+  }
+  const jwtAudience = String(read(CONTEXT_KEYS.jwtAudience));
+  if (!jwtAudience) throw new Error(`${CONTEXT_KEYS.jwtAudience} must not be empty`);
+  const days = Number(read(CONTEXT_KEYS.logRetentionDays));
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+  if (!allowed.includes(days)) {
+    throw new Error(`${CONTEXT_KEYS.logRetentionDays} must be one of CloudWatch's retention periods (${allowed.join(', ')}), got "${days}"`);
+  }
+  return { jwtIssuer, jwtAudience, logRetention: days as RetentionDays };
+}
+
+export interface ProvisioningStackProps extends StackProps {
+  readonly settings: ProvisioningSettings;
+  /** Defaults to the manifest; tests pass their own to exercise triggers the manifest lacks. */
+  readonly functions?: readonly FunctionSpec[];
+  /** Defaults to `shared/tables.ts`. */
+  readonly tables?: readonly TableSpec[];
+  readonly repoRoot?: string;
+}
+
+/** Event-rule targets retry delivery (throttling, a missing function) before the target's DLQ. */
+const RULE_TARGET_RETRY = { retryAttempts: 4, maxEventAge: Duration.hours(2) } as const;
+
+/**
+ * The Provisioning Service: tables, the `provisioning` bus, one Lambda per manifest entry and every
+ * route, rule, schedule, stream mapping and grant the manifest declares. Nothing here is written per
+ * function: adding a function is a manifest entry plus its handler.
+ */
+export class ProvisioningStack extends Stack {
+  readonly tables: Readonly<Partial<Record<TableKey, TableV2>>>;
+  readonly bus: EventBus;
+  readonly httpApi: HttpApi;
+  readonly httpStage: HttpStage;
+  readonly functions: Readonly<Record<string, ServiceFunction>>;
+
+  private readonly settings: ProvisioningSettings;
+  private readonly tableSpecs: readonly TableSpec[];
+  private readonly repoRoot: string;
+  private eventTargetDlq?: Queue;
+  private streamFailureQueue?: Queue;
+  private iamAuthorizer?: HttpIamAuthorizer;
+  private jwtAuthorizer?: HttpJwtAuthorizer;
+
+  constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
+    super(scope, id, {
+      description: 'Provisioning Service: keeps namespaces in step with the subscriptions customers buy.',
+      ...props,
+    });
+    this.settings = props.settings;
+    this.repoRoot = props.repoRoot ?? REPO_ROOT;
+    const specs = props.functions ?? manifestFunctions;
+
+    this.tableSpecs = props.tables ?? manifestTables;
+    this.tables = Object.fromEntries(this.tableSpecs.map((spec) => [spec.key, this.buildTable(spec)]));
+
+    this.bus = new EventBus(this, 'Bus', {
+      eventBusName: BUS_NAME,
+      description: 'Lifecycle commands from the customers portal, the outbox of state changes, failures.',
+    });
+    // Replaying commerce events after a bug fix is the cheapest repair of a failed change.
+    this.bus.archive('Archive', {
+      description: `Every event on the ${BUS_NAME} bus, for replay.`,
+      eventPattern: { account: [this.account] },
+      retention: Duration.days(90),
+    });
+
+    ({ api: this.httpApi, stage: this.httpStage } = this.buildHttpApi());
+
+    const built: Record<string, ServiceFunction> = {};
+    for (const spec of specs) {
+      if (built[spec.name]) throw new Error(`Manifest lists function "${spec.name}" twice`);
+      built[spec.name] = this.buildFunction(spec);
+    }
+    this.functions = built;
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpStage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    for (const [key, table] of Object.entries(this.tables)) {
+      new CfnOutput(this, `${pascal(key)}TableName`, {
+        value: table.tableName,
+        description: `The ${key} table (${tableEnvVar(key as TableKey)} in the functions' environment)`,
+      });
+    }
+  }
+
+  private buildTable(spec: TableSpec): TableV2 {
+    return new TableV2(this, `${pascal(spec.key)}Table`, {
+      partitionKey: attribute(spec.partitionKey),
+      ...(spec.sortKey && { sortKey: attribute(spec.sortKey) }),
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: TableEncryptionV2.awsManagedKey(),
+      ...(spec.stream && { dynamoStream: StreamViewType[spec.stream] }),
+      ...(spec.ttlAttribute && { timeToLiveAttribute: spec.ttlAttribute }),
+      globalSecondaryIndexes: (spec.globalIndexes ?? []).map((gsi) => ({
+        indexName: gsi.name,
+        partitionKey: attribute(gsi.partitionKey),
+        ...(gsi.sortKey && { sortKey: attribute(gsi.sortKey) }),
+        projectionType: ProjectionType[gsi.projection],
+      })),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private table(key: TableKey, fn: string): TableV2 {
+    const table = this.tables[key];
+    if (!table) throw new Error(`Function "${fn}" uses table "${key}", which has no spec in shared/tables.ts`);
+    return table;
+  }
+
+  private buildHttpApi(): { api: HttpApi; stage: HttpStage } {
+    const api = new HttpApi(this, 'HttpApi', {
+      apiName: 'provisioning',
+      description: 'Provisioning Service API v1',
+      // The default stage is added below, with access logging and throttling.
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
+      retention: this.settings.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            ip: '$context.identity.sourceIp',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            requestTime: '$context.requestTime',
+          }),
+        ),
+      },
+    });
+    return { api, stage };
+  }
+
+  private authorizerFor(auth: HttpTrigger['auth']): IHttpRouteAuthorizer {
+    switch (auth) {
+      case 'service':
+        return (this.iamAuthorizer ??= new HttpIamAuthorizer());
+      case 'operator':
+        return (this.jwtAuthorizer ??= new HttpJwtAuthorizer('OperatorJwtAuthorizer', this.settings.jwtIssuer, {
+          jwtAudience: [this.settings.jwtAudience],
+        }));
+    }
+  }
+
+  private buildFunction(spec: FunctionSpec): ServiceFunction {
+    const httpTriggers = spec.triggers.filter((t): t is HttpTrigger => t.kind === 'http');
+    const eventTriggers = spec.triggers.filter((t): t is EventTrigger => t.kind === 'event');
+    const scheduleTriggers = spec.triggers.filter((t): t is ScheduleTrigger => t.kind === 'schedule');
+    const streamTriggers = spec.triggers.filter((t): t is StreamTrigger => t.kind === 'stream');
+    // Rules and schedules invoke asynchronously: a failure after Lambda's retries must reach the
+    // bus (and so the error log) instead of vanishing.
+    const invokedAsync = eventTriggers.length > 0 || scheduleTriggers.length > 0;
+
+    const tableAccess = Object.entries(spec.tables) as Array<[TableKey, 'read' | 'readWrite']>;
+    const environment: Record<string, string> = { EVENT_BUS_NAME: this.bus.eventBusName };
+    for (const [key] of tableAccess) environment[tableEnvVar(key)] = this.table(key, spec.name).tableName;
+
+    const svc = new ServiceFunction(this, spec.name, {
+      spec,
+      repoRoot: this.repoRoot,
+      logRetention: this.settings.logRetention,
+      environment,
+      ...(invokedAsync && { async: { onFailure: new EventBridgeDestination(this.bus) } }),
+    });
+    const { fn } = svc;
+
+    // Least privilege, exactly as the manifest says (the grants cover the tables' indexes too).
+    for (const [key, access] of tableAccess) {
+      const table = this.table(key, spec.name);
+      if (access === 'readWrite') table.grantReadWriteData(fn);
+      else table.grantReadData(fn);
+      this.acknowledgeIndexWildcard(svc, key);
+    }
+    if (spec.publishesEvents) this.bus.grantPutEventsTo(fn);
+
+    if (httpTriggers.length > 0) {
+      const integration = new HttpLambdaIntegration(`${spec.name}-integration`, fn);
+      for (const route of httpTriggers) {
+        this.httpApi.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[route.method]],
+          integration,
+          authorizer: this.authorizerFor(route.auth),
+        });
+      }
+    }
+
+    eventTriggers.forEach((trigger, i) => {
+      new Rule(svc, `EventRule${i}`, {
+        eventBus: this.bus,
+        description: `${spec.name}: ${JSON.stringify(trigger.pattern)}`.slice(0, 512),
+        eventPattern: toEventPattern(trigger.pattern),
+        targets: [new LambdaFunction(fn, { ...RULE_TARGET_RETRY, deadLetterQueue: this.ruleTargetDlq() })],
+      });
+    });
+
+    scheduleTriggers.forEach((trigger, i) => {
+      // Schedules live on the default bus: custom buses do not run scheduled rules.
+      new Rule(svc, `Schedule${i}`, {
+        description: `${spec.name}: ${trigger.cron}`,
+        schedule: Schedule.expression(trigger.cron),
+        targets: [new LambdaFunction(fn, { ...RULE_TARGET_RETRY, deadLetterQueue: this.ruleTargetDlq() })],
+      });
+    });
+
+    for (const trigger of streamTriggers) {
+      fn.addEventSource(
+        new DynamoEventSource(this.table(trigger.table, spec.name), {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: trigger.batchSize,
+          bisectBatchOnError: true,
+          retryAttempts: 10,
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(this.streamDlq()),
+        }),
+      );
+    }
+
+    return svc;
+  }
+
+  /**
+   * Table grants cover the table's indexes as `<table ARN>/index/*`: that wildcard reaches only the
+   * indexes of this one table, which the function queries by design (sparse indexes, never a Scan).
+   */
+  private acknowledgeIndexWildcard(svc: ServiceFunction, key: TableKey): void {
+    const spec = this.tableSpecs.find((t) => t.key === key);
+    if (!spec?.globalIndexes?.length) return;
+    const logicalId = this.getLogicalId(this.table(key, svc.node.id).node.defaultChild as CfnElement);
+    Validations.of(svc.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+      reason: `The ${key} table's grant includes its own indexes (${spec.globalIndexes.map((g) => g.name).join(', ')}), addressed as <table ARN>/index/*; no other table is reachable.`,
+    });
+  }
+
+  /** Events a rule could not deliver to its function, with EventBridge's error attributes. */
+  private ruleTargetDlq(): Queue {
+    return (this.eventTargetDlq ??= this.deadLetterQueue(
+      'EventTargetDlq',
+      'Events that a rule could not deliver to its Lambda target.',
+    ));
+  }
+
+  /** Stream batches a function gave up on: shard and sequence numbers to replay from the stream. */
+  private streamDlq(): Queue {
+    return (this.streamFailureQueue ??= this.deadLetterQueue(
+      'StreamFailureQueue',
+      'Stream batches that failed after all retries (shard and sequence numbers).',
+    ));
+  }
+
+  private deadLetterQueue(id: string, purpose: string): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This queue is itself a dead-letter queue (${purpose}); a DLQ of a DLQ only moves the problem.`,
+    });
+    return queue;
+  }
+}
+
+function attribute(key: KeySpec): Attribute {
+  return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}
+
+function pascal(kebab: string): string {
+  return kebab.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
+}
+
+const PATTERN_FIELDS: Readonly<Record<string, keyof EventPattern>> = {
+  version: 'version',
+  id: 'id',
+  'detail-type': 'detailType',
+  source: 'source',
+  account: 'account',
+  time: 'time',
+  region: 'region',
+  resources: 'resources',
+  detail: 'detail',
+};
+
+/**
+ * The manifest writes patterns as EventBridge takes them (`detail-type`); the CDK wants its own
+ * field names and renders them back. A field EventBridge does not know is a manifest error.
+ */
+export function toEventPattern(pattern: Readonly<Record<string, unknown>>): EventPattern {
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(pattern)) {
+    const cdkField = PATTERN_FIELDS[field];
+    if (!cdkField) throw new Error(`Unknown EventBridge pattern field "${field}"`);
+    out[cdkField] = value;
+  }
+  return out as EventPattern;
+}
+
+export interface CreateAppOptions {
+  /** Merged over the `provisioning:*` defaults; cdk.json supplies it when run by the CLI. */
+  readonly context?: Record<string, unknown>;
+  readonly outdir?: string;
+  /** Skip esbuild: assertions do not need the bundles (`aws:cdk:bundling-stacks` = []). */
+  readonly skipBundling?: boolean;
+}
+
+/**
+ * The app as `cdk synth` builds it — the stack plus the cdk-nag AwsSolutions checks, which run on every
+ * synthesis. Tests call it with `skipBundling` and their own `outdir`.
+ *
+ * @example
+ * const { app, stack } = createProvisioningApp({ skipBundling: true, outdir: tmp });
+ * const assembly = app.synth();
+ */
+export function createProvisioningApp(options: CreateAppOptions = {}): { app: App; stack: ProvisioningStack } {
+  const app = new App({
+    ...(options.outdir && { outdir: options.outdir }),
+    context: {
+      ...(options.context ?? {}),
+      ...(options.skipBundling && { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const stack = new ProvisioningStack(app, STACK_NAME, { settings: settingsFromContext(app) });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack };
+}

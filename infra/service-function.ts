@@ -1,0 +1,115 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from '../shared/manifest.js';
+
+/**
+ * ESM bundles have no `require`; some dependencies still call it for Node built-ins. The alias
+ * keeps the banner's import from clashing with a `createRequire` the bundle itself imports.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __provisioningCreateRequire } from 'node:module'; const require = __provisioningCreateRequire(import.meta.url);";
+
+export interface AsyncInvokeOptions {
+  /** Where a failed asynchronous invocation goes after Lambda's own retries. */
+  readonly onFailure: IDestination;
+  readonly retryAttempts?: number;
+  readonly maxEventAge?: Duration;
+}
+
+export interface ServiceFunctionProps {
+  readonly spec: FunctionSpec;
+  /** Absolute path of the repository root: manifest entries and the lockfile are relative to it. */
+  readonly repoRoot: string;
+  readonly logRetention: RetentionDays;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Set for functions invoked asynchronously (event rules, schedules). */
+  readonly async?: AsyncInvokeOptions;
+}
+
+/**
+ * One Lambda of the service with the defaults every function shares: Node.js 22 on arm64, a minified
+ * ESM bundle with source maps and the AWS SDK left to the runtime, its own log group with retention,
+ * and a role that may write only to that log group. Table and bus access is granted by the caller,
+ * from the manifest.
+ *
+ * @example
+ * const fn = new ServiceFunction(this, spec.name, { spec, repoRoot, logRetention, environment });
+ * table.grantReadData(fn.fn);
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const { spec, repoRoot } = props;
+    const functionName = `${Stack.of(this).stackName}-${spec.name}`;
+    if (!Token.isUnresolved(functionName) && functionName.length > 64) {
+      throw new Error(`Function name ${functionName} is longer than Lambda's 64 characters: shorten "${spec.name}"`);
+    }
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetention,
+      // Retention bounds the logs already; a retained, named log group would block re-creating the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to every log group.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${functionName}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      functionName,
+      description: spec.description,
+      entry: path.resolve(repoRoot, spec.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? 512,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? 10),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: 'provisioning',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Stack traces need names and lines, not the sources: they would double the zip.
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // The Node.js 22 runtime ships AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+      ...(props.async && {
+        onFailure: props.async.onFailure,
+        retryAttempts: props.async.retryAttempts ?? 2,
+        maxEventAge: props.async.maxEventAge ?? Duration.hours(6),
+      }),
+    });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The design fixes the Node.js 22 runtime: the bundles target node22 and the machines building them run Node 20/22; a runtime upgrade is its own reviewed change.',
+    });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The local API Gateway: turns each HTTP request into an HTTP API (v2) event, checks the bearer
+ * token where API Gateway would check IAM or a JWT, invokes the manifest's handler and writes its
+ * answer back.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthKind } from '../shared/manifest.js';
+import { httpRoutes } from '../shared/manifest.js';
+import type { LocalFunction } from './functions.js';
+import { LOCAL_ACCOUNT } from './functions.js';
+import { Router } from './router.js';
+
+/** API Gateway's own payload limit; handlers enforce the service's smaller one (256 KB). */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+export interface Tokens {
+  service: string;
+  operator: string;
+}
+
+export interface RouteTarget {
+  fn: LocalFunction;
+  auth: AuthKind;
+}
+
+export type Caller = { kind: 'service' } | { kind: 'operator' };
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Compares a presented token with the expected ones in constant time. */
+export function callerFor(authorization: string | undefined, tokens: Tokens): Caller | 'missing' | 'invalid' {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!authorization) return 'missing';
+  if (!match) return 'invalid';
+  const presented = digest(match[1]!);
+  // Both comparisons always run, so timing says nothing about which token was close.
+  const isOperator = timingSafeEqual(presented, digest(tokens.operator));
+  const isService = timingSafeEqual(presented, digest(tokens.service));
+  return isOperator ? { kind: 'operator' } : isService ? { kind: 'service' } : 'invalid';
+}
+
+export const LOCAL_SERVICE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:user/local-service`;
+export const LOCAL_OPERATOR_SUB = 'local-operator';
+
+export function buildRouter(functions: Map<string, LocalFunction>): Router<RouteTarget> {
+  return new Router(
+    httpRoutes().map((route) => {
+      const fn = functions.get(route.fn.name);
+      if (!fn) throw new Error(`manifest function ${route.fn.name} is not loaded`);
+      return { method: route.method, path: route.path, target: { fn, auth: route.auth } };
+    }),
+  );
+}
+
+export function errorResponse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const TEXT_TYPES = /^(application\/([\w.+-]+\+)?(json|xml|x-www-form-urlencoded)|text\/)/i;
+
+/** The API Gateway HTTP API v2 event for a request, with the authorizer's identity. */
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  match: { routeKey: string; pathParameters: Record<string, string> },
+  caller: Caller,
+): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'application/json');
+  const now = new Date();
+  const requestId = randomUUID();
+  return {
+    version: '2.0',
+    routeKey: match.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: !isText,
+    requestContext: {
+      accountId: LOCAL_ACCOUNT,
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: { method: req.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId,
+      routeKey: match.routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      authorizer:
+        caller.kind === 'operator'
+          ? { jwt: { claims: { sub: LOCAL_OPERATOR_SUB, iss: 'provisioning-local' }, scopes: null } }
+          : { iam: { userArn: LOCAL_SERVICE_ARN, callerId: 'local-service', accountId: LOCAL_ACCOUNT, principalOrgId: null } },
+    },
+  };
+}
+
+/** Writes a Lambda proxy result (payload format 2.0) as API Gateway does. */
+export function writeLambdaResult(res: ServerResponse, result: unknown, requestId: string): void {
+  if (!result || typeof result !== 'object' || !('statusCode' in result)) {
+    // Payload 2.0: a bare value is a 200 JSON body.
+    const body = JSON.stringify(result ?? null);
+    res.writeHead(200, { 'content-type': 'application/json', 'apigw-requestid': requestId });
+    res.end(body);
+    return;
+  }
+  const r = result as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
+  const body = r.body === undefined ? Buffer.alloc(0) : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : Buffer.from(r.body, 'utf8');
+  res.writeHead(r.statusCode, { ...(r.headers ?? {}), 'content-length': body.length, 'apigw-requestid': requestId, ...(r.cookies?.length ? { 'set-cookie': r.cookies } : {}) });
+  res.end(body);
+}

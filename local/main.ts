@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the whole service on this machine. `npm start -- --in-memory` keeps nothing.
+ * Environment: PORT (3000), DYNAMODB_PORT (a free one), PROVISIONING_SERVICE_TOKEN and
+ * PROVISIONING_OPERATOR_TOKEN (generated when unset), LOG_LEVEL (INFO).
+ */
+// The SDK's notice about Node 20 is known (TOOLCHAIN.md): versions are pinned.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { StartupError } from './dynamodb.js';
+import { REPO_ROOT, startRuntime } from './runtime.js';
+import type { Runtime } from './runtime.js';
+
+const USAGE = 'usage: npm start [-- --in-memory] [--port N] [--data-dir DIR]';
+
+function fail(message: string): never {
+  process.stderr.write(`provisioning: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        'in-memory': { type: 'boolean', default: false },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const portText = args.port ?? process.env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, not "${portText}".`);
+  const dynamoPort = process.env.DYNAMODB_PORT ? Number(process.env.DYNAMODB_PORT) : 0;
+  const dataDir = args['in-memory'] ? undefined : path.resolve(args['data-dir'] ?? path.join(REPO_ROOT, '.data'));
+  process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'INFO';
+
+  const started = Date.now();
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      port,
+      dynamoPort,
+      dataDir,
+      tokens: { service: process.env.PROVISIONING_SERVICE_TOKEN, operator: process.env.PROVISIONING_OPERATOR_TOKEN },
+    });
+  } catch (error) {
+    if (error instanceof StartupError) fail(error.message);
+    throw error;
+  }
+
+  const shown = (token: string, generated: boolean) => (generated ? `${token}  (generated${dataDir ? ', kept in .data/tokens.json' : ''})` : '(from the environment)');
+  process.stdout.write(
+    [
+      '',
+      `Provisioning Service is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  API                 ${runtime.url}   (GET /health, GET /openapi.json)`,
+      `  EventBridge bus     ${runtime.url}/eventbridge   (bus "provisioning"; aws events put-events --endpoint-url ...)`,
+      `  DynamoDB endpoint   ${runtime.dynamoEndpoint}   (${dataDir ? `data in ${path.relative(process.cwd(), dataDir) || dataDir}/` : 'in memory: nothing is kept'})`,
+      `  Service token       PROVISIONING_SERVICE_TOKEN=${shown(runtime.tokens.service, runtime.tokensGenerated.service)}`,
+      `  Operator token      PROVISIONING_OPERATOR_TOKEN=${shown(runtime.tokens.operator, runtime.tokensGenerated.operator)}`,
+      '',
+      `Try: curl -s -H "Authorization: Bearer $PROVISIONING_SERVICE_TOKEN" ${runtime.url}/v1/namespaces/1/subscription`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.stderr.write('provisioning: stopping already; press Ctrl-C again in a few seconds to force it\n');
+      stopping = false; // a third signal forces
+      return;
+    }
+    stopping = true;
+    process.stderr.write(`provisioning: ${signal} received, finishing work under way and stopping DynamoDB Local...\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`provisioning: stop failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`provisioning: could not start: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

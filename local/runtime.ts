@@ -1,0 +1,272 @@
+/**
+ * The whole service on one machine: DynamoDB Local, the tables, the handlers of the manifest behind
+ * a local API Gateway, the local bus and the stream feed. Used by `npm start`, the tests and the bench.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { BUS_NAME, functions as manifestFunctions } from '../shared/manifest.js';
+import { tableEnvVar, tableSpecs } from '../shared/tables.js';
+import type { TableKey } from '../shared/tables.js';
+import { logger } from '../shared/log.js';
+import { LocalBus } from './bus.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
+import type { DynamoDbLocal } from './dynamodb.js';
+import { loadFunctions } from './functions.js';
+import type { LocalFunction } from './functions.js';
+import { buildRouter, callerFor, errorResponse, readBody, toApiGatewayEvent, writeLambdaResult } from './http-server.js';
+import type { Tokens } from './http-server.js';
+import { StreamPoller } from './streams.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface RuntimeOptions {
+  /** HTTP port; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** Use this DynamoDB (tests share one); otherwise start DynamoDB Local. */
+  dynamoEndpoint?: string;
+  /** Keep data here; undefined = in memory. Ignored with dynamoEndpoint. */
+  dataDir?: string;
+  /** Port for the DynamoDB Local this runtime starts; 0 picks a free one. */
+  dynamoPort?: number;
+  tablePrefix?: string;
+  tokens?: Partial<Tokens>;
+  /** Delays between async delivery attempts. */
+  retryDelaysMs?: readonly number[];
+  streamPollIntervalMs?: number;
+}
+
+export interface Runtime {
+  url: string;
+  port: number;
+  dynamoEndpoint: string;
+  tokens: Tokens;
+  tokensGenerated: { service: boolean; operator: boolean };
+  tables: Record<TableKey, string>;
+  bus: LocalBus;
+  streams: StreamPoller;
+  functions: Map<string, LocalFunction>;
+  /** Resolves once the stream feed has caught up (every applied change published). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const log = logger.createChild({ persistentKeys: { component: 'local-runtime' } });
+const emit = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => log[level](message, fields ?? {});
+
+/** Tokens from the environment, else from .data/tokens.json (persisted runs), else new ones. */
+function resolveTokens(given: Partial<Tokens> | undefined, dataDir: string | undefined) {
+  const file = dataDir ? path.join(dataDir, 'tokens.json') : undefined;
+  let stored: Partial<Tokens> = {};
+  if (file && existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Tokens>;
+    } catch {
+      stored = {};
+    }
+  }
+  const make = () => randomBytes(24).toString('base64url');
+  const tokens: Tokens = {
+    service: given?.service || stored.service || make(),
+    operator: given?.operator || stored.operator || make(),
+  };
+  if (tokens.service === tokens.operator) throw new StartupError('PROVISIONING_SERVICE_TOKEN and PROVISIONING_OPERATOR_TOKEN must differ: set two different values.');
+  if (file) {
+    writeFileSync(file, JSON.stringify({ service: given?.service ? stored.service : tokens.service, operator: given?.operator ? stored.operator : tokens.operator }));
+    chmodSync(file, 0o600);
+  }
+  return { tokens, generated: { service: !given?.service, operator: !given?.operator } };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StartupError(`port ${port} is taken: stop what is using it or start on another port, e.g. PORT=${port + 1} npm start`)
+          : error.code === 'EACCES'
+            ? new StartupError(`port ${port} needs privileges: choose a port above 1024, e.g. PORT=3000 npm start`)
+            : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe, 0, host);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const host = options.host ?? '127.0.0.1';
+  let ready = false;
+  let stopping = false;
+  let active = 0;
+  let idleResolve: (() => void) | undefined;
+  let dynamo: DynamoDbLocal | undefined;
+  let bus: LocalBus | undefined;
+  let handleRequest: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+
+  // Reserve the HTTP port first: a taken port fails in a second, before Java starts.
+  const server = createServer((req, res) => {
+    active++;
+    const done = () => {
+      active--;
+      if (active === 0) idleResolve?.();
+    };
+    res.once('close', done);
+    if (!ready || !handleRequest) {
+      errorResponse(res, 503, 'unavailable', stopping ? 'The service is stopping.' : 'The service is starting; retry in a moment.', { 'retry-after': '1' });
+      return;
+    }
+    handleRequest(req, res).catch((error: unknown) => {
+      emit('error', 'local gateway failed', { error: error as Error });
+      if (!res.headersSent) errorResponse(res, 500, 'internal_error', 'The local gateway failed; see its log.');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = await listen(server, options.port, host);
+
+  try {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const { tokens, generated } = resolveTokens(options.tokens, options.dynamoEndpoint ? undefined : options.dataDir);
+
+    let endpoint = options.dynamoEndpoint;
+    if (!endpoint) {
+      dynamo = await startDynamoDbLocal({
+        port: options.dynamoPort || (await freePort(host)),
+        dataDir: options.dataDir ? path.join(options.dataDir, 'dynamodb') : undefined,
+      });
+      endpoint = dynamo.endpoint;
+    }
+    const prefix = options.tablePrefix ?? 'provisioning-';
+    const tables = (await ensureTables(endpoint, prefix)) as Record<TableKey, string>;
+
+    // The handlers read their configuration from the environment, as in Lambda.
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://${host}:${port}/eventbridge`,
+      EVENT_BUS_NAME: BUS_NAME,
+      POWERTOOLS_SERVICE_NAME: 'provisioning',
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    for (const spec of tableSpecs) process.env[tableEnvVar(spec.key)] = tables[spec.key];
+
+    const functions = await loadFunctions(REPO_ROOT, LOCAL_REGION);
+    bus = new LocalBus({ busName: BUS_NAME, region: LOCAL_REGION, functions, retryDelaysMs: options.retryDelaysMs, log: emit });
+    const streams = new StreamPoller({
+      endpoint,
+      pollIntervalMs: options.streamPollIntervalMs,
+      checkpointFile: options.dataDir && !options.dynamoEndpoint ? path.join(options.dataDir, 'stream-checkpoints.json') : undefined,
+      sources: manifestFunctions.flatMap((spec) =>
+        spec.triggers.flatMap((t) => (t.kind === 'stream' ? [{ tableName: tables[t.table], batchSize: t.batchSize, fn: functions.get(spec.name)! }] : [])),
+      ),
+      log: emit,
+    });
+    streams.start();
+
+    const router = buildRouter(functions);
+    const health = localClient(endpoint);
+    const theBus = bus;
+    handleRequest = async (req, res) => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (url.pathname === '/health' && method === 'GET') {
+        const up = await health.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+        const body = JSON.stringify(up ? { status: 'ok', dynamodb: 'up' } : { error: { code: 'unavailable', message: 'DynamoDB Local does not answer.' } });
+        res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(body);
+        return;
+      }
+      if (url.pathname.replace(/\/$/, '') === '/eventbridge') {
+        if (method !== 'POST') return errorResponse(res, 405, 'method_not_allowed', 'The local bus accepts PutEvents as POST.');
+        const raw = await readBody(req);
+        if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'PutEvents requests are limited to 256 KB.');
+        const result = theBus.putEvents(req.headers, raw.toString('utf8'));
+        const body = JSON.stringify(result.body);
+        res.writeHead(result.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
+        res.end(body);
+        return;
+      }
+      const match = router.match(method, url.pathname);
+      if (!match) return errorResponse(res, 404, 'not_found', `No route ${method} ${url.pathname}: see GET /openapi.json for the API.`);
+      const caller = callerFor(req.headers.authorization, tokens);
+      if (caller === 'missing') return errorResponse(res, 401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token> (npm start prints the tokens).');
+      if (caller === 'invalid') return errorResponse(res, 401, 'unauthorized', 'Wrong bearer token: use the token npm start printed.');
+      if (match.route.target.auth === 'operator' && caller.kind !== 'operator') {
+        return errorResponse(res, 403, 'forbidden', 'This route is for operators: call it with the operator token.');
+      }
+      const raw = await readBody(req);
+      if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'The request is larger than 10 MB.');
+      const event = toApiGatewayEvent(req, url, raw, match, caller);
+      const requestId = (event.requestContext as { requestId: string }).requestId;
+      let result: unknown;
+      try {
+        result = await match.route.target.fn.invoke(event, requestId);
+      } catch (error) {
+        // The handler itself crashed (API Gateway answers 500 "Internal Server Error").
+        emit('error', 'handler failed', { function: match.route.target.fn.spec.name, requestId, error: error as Error });
+        return errorResponse(res, 500, 'internal_error', 'The service failed to handle this request; retry later.');
+      }
+      writeLambdaResult(res, result, requestId);
+    };
+    ready = true;
+
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      ready = false;
+      // Finish what was accepted: requests under way, bus deliveries, the outbox; then the database.
+      server.close();
+      server.closeIdleConnections();
+      if (active > 0) await new Promise<void>((resolve) => ((idleResolve = resolve), setTimeout(resolve, 10_000)));
+      await theBus.drain();
+      await Promise.race([streams.idle(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await streams.stop();
+      await theBus.drain();
+      health.destroy();
+      server.closeAllConnections();
+      await dynamo?.stop();
+    };
+
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      dynamoEndpoint: endpoint,
+      tokens,
+      tokensGenerated: generated,
+      tables,
+      bus,
+      streams,
+      functions,
+      settle: async () => {
+        await theBus.drain();
+        await streams.idle();
+        await theBus.drain();
+      },
+      stop,
+    };
+  } catch (error) {
+    server.close();
+    await dynamo?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Store errors: the adapter translates SDK exceptions into these at the boundary, so nothing above
+ * it sees an SDK exception.
+ */
+export class StoreError extends Error {
+  override readonly name: string = 'StoreError';
+}
+
+/** DynamoDB could not be reached or throttled us: nothing was written; the caller may retry. */
+export class StoreUnavailableError extends StoreError {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** A conditional write lost a race with another writer; re-read and try again. */
+export class ConcurrentUpdateError extends StoreError {
+  override readonly name = 'ConcurrentUpdateError';
+}
+
+const UNAVAILABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Whether an SDK error means "the database is not there right now" rather than a bug. */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+  if (UNAVAILABLE_NAMES.has(e.name)) return true;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (e instanceof AggregateError) return e.errors.some(isUnavailable);
+  return e.cause !== undefined && e.cause !== error && isUnavailable(e.cause);
+}
+
+/** Wraps a store call: SDK unavailability becomes StoreUnavailableError; anything else passes. */
+export async function translate<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isUnavailable(error)) throw new StoreUnavailableError('DynamoDB is unavailable', { cause: error });
+    throw error;
+  }
+}

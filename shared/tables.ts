@@ -1,0 +1,60 @@
+/**
+ * Table definitions: keys, indexes, streams and TTL, written once. The CDK stack builds its
+ * `dynamodb.Table`s from them and the local runtime creates the same tables in DynamoDB Local.
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeySpec {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface GlobalIndexSpec {
+  readonly name: string;
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+  /** `ALL` copies the whole item; `KEYS_ONLY` only the table and index keys. */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
+}
+
+export interface TableSpec {
+  /** Short name used by the manifest and in environment variables (`TABLE_<KEY>`). */
+  readonly key: TableKey;
+  readonly description: string;
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+  readonly globalIndexes?: readonly GlobalIndexSpec[];
+  readonly stream?: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE';
+  readonly ttlAttribute?: string;
+}
+
+export type TableKey = 'state' | 'idempotency';
+
+export const tables: Readonly<Record<TableKey, TableSpec>> = {
+  state: {
+    key: 'state',
+    description:
+      'Namespace subscription state, its history, subscription pointers. Its stream is the outbox of Namespace Subscription Changed.',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    stream: 'NEW_AND_OLD_IMAGES',
+  },
+  idempotency: {
+    key: 'idempotency',
+    description: 'One record per applied eventId: the hash of the request and the result it produced.',
+    partitionKey: { name: 'eventId', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+};
+
+export const tableSpecs: readonly TableSpec[] = Object.values(tables);
+
+/** The environment variable that carries a table's physical name to a function. */
+export const tableEnvVar = (key: TableKey): string => `TABLE_${key.toUpperCase()}`;
+
+/** The physical table name for this process: from the environment, as the stack or the local runtime set it. */
+export function tableName(key: TableKey): string {
+  const name = process.env[tableEnvVar(key)];
+  if (!name) throw new Error(`${tableEnvVar(key)} is not set: the stack or the local runtime must pass the table name`);
+  return name;
+}

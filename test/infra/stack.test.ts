@@ -1,0 +1,472 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import {
+  createProvisioningApp,
+  DEFAULT_CONTEXT,
+  ProvisioningStack,
+  settingsFromContext,
+  STACK_NAME,
+} from '../../infra/provisioning-stack.js';
+import {
+  BUS_NAME,
+  type EventTrigger,
+  type FunctionSpec,
+  functions,
+  httpRoutes,
+  type StreamTrigger,
+} from '../../shared/manifest.js';
+import { type TableSpec, tableEnvVar, tables, tableSpecs } from '../../shared/tables.js';
+
+/*
+ * One synthesis for the whole file: the real stack from the manifest, plus a fixture stack in the
+ * same app that exercises what the manifest does not use yet (operator routes, schedules, GSIs).
+ * Bundling is skipped (`aws:cdk:bundling-stacks` = []): `npm run synth` exercises esbuild.
+ */
+
+const FIXTURE_STACK = 'ProvisioningFixture';
+const fixtureTables: readonly TableSpec[] = [
+  {
+    ...tables.state,
+    globalIndexes: [
+      { name: 'byDueDate', partitionKey: { name: 'dueDate', type: 'S' }, sortKey: { name: 'pk', type: 'S' }, projection: 'KEYS_ONLY' },
+    ],
+  },
+  tables.idempotency,
+];
+const fixtureFunctions: readonly FunctionSpec[] = [
+  {
+    name: 'fixture-operator',
+    description: 'An operator route and a schedule on a table with an index.',
+    // Any existing handler will do: bundling is skipped, only the entry's existence is checked.
+    entry: functions[0]!.entry,
+    triggers: [
+      { kind: 'http', method: 'PATCH', path: '/v1/errors/{id}', auth: 'operator' },
+      { kind: 'schedule', cron: 'cron(0 6 * * ? *)' },
+    ],
+    tables: { state: 'read', idempotency: 'readWrite' },
+  },
+];
+
+const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:TransactWriteItems',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+];
+const STREAM_ACTIONS = ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
+
+interface Statement {
+  Action: string | string[];
+  Effect: string;
+  Resource: unknown;
+}
+interface NagReport {
+  pluginReports: Array<{
+    pluginName: string;
+    violations: Array<{ ruleName: string; description: string; violatingConstructs: Array<{ constructPath: string }> }>;
+  }>;
+}
+
+let outdir: string;
+let app: App;
+let stack: ProvisioningStack;
+let fixture: ProvisioningStack;
+let template: Template;
+let fixtureTemplate: Template;
+let synthError: unknown;
+let report: NagReport;
+
+beforeAll(() => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'provisioning-cdk-'));
+  ({ app, stack } = createProvisioningApp({ skipBundling: true, outdir }));
+  fixture = new ProvisioningStack(app, FIXTURE_STACK, {
+    settings: settingsFromContext(app),
+    functions: fixtureFunctions,
+    tables: fixtureTables,
+  });
+  try {
+    app.synth();
+  } catch (error) {
+    // cdk-nag findings fail the synthesis after the templates and the report are written.
+    synthError = error;
+  }
+  const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8'));
+  template = Template.fromJSON(read(stack.templateFile) as Record<string, unknown>);
+  fixtureTemplate = Template.fromJSON(read(fixture.templateFile) as Record<string, unknown>);
+  report = read('validation-report.json') as NagReport;
+});
+
+afterAll(() => {
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+const idOf = (s: ProvisioningStack, construct: IConstruct): string =>
+  s.getLogicalId(construct.node.defaultChild as CfnElement);
+const fnId = (s: ProvisioningStack, name: string): string => idOf(s, s.functions[name]!.fn);
+const tableId = (s: ProvisioningStack, key: keyof typeof tables): string => idOf(s, s.tables[key]!);
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const isAsync = (spec: FunctionSpec): boolean => spec.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule');
+
+/** Every statement of the policies attached to a function's role. */
+function statementsOf(t: Template, s: ProvisioningStack, name: string): Statement[] {
+  const roleId = idOf(s, s.functions[name]!.role);
+  return Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function allStatements(t: Template): Statement[] {
+  return Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+
+describe('Class: ProvisioningStack', () => {
+  describe('Functions', () => {
+    it('builds every manifest function as an arm64 nodejs22.x Lambda with its environment', () => {
+      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(functions.length);
+      for (const spec of functions) {
+        const tableVars = Object.fromEntries(
+          (Object.keys(spec.tables) as Array<keyof typeof tables>).map((key) => [tableEnvVar(key), { Ref: tableId(stack, key) }]),
+        );
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: `${STACK_NAME}-${spec.name}`,
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          Environment: {
+            Variables: Match.objectEquals({
+              ...tableVars,
+              EVENT_BUS_NAME: { Ref: idOf(stack, stack.bus) },
+              POWERTOOLS_SERVICE_NAME: 'provisioning',
+              POWERTOOLS_LOG_LEVEL: 'INFO',
+              NODE_OPTIONS: '--enable-source-maps',
+            }),
+          },
+        });
+      }
+    });
+
+    it('gives each function its own log group with the configured retention', () => {
+      for (const spec of functions) {
+        const svc = stack.functions[spec.name]!;
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: `${STACK_NAME}-${spec.name}`,
+          LoggingConfig: { LogGroup: { Ref: idOf(stack, svc.logGroup) } },
+        });
+        template.hasResourceProperties('AWS::Logs::LogGroup', {
+          LogGroupName: `/aws/lambda/${STACK_NAME}-${spec.name}`,
+          RetentionInDays: DEFAULT_CONTEXT['provisioning:logRetentionDays'],
+        });
+      }
+    });
+
+    it('sends failures of asynchronously invoked functions to the bus, and only theirs', () => {
+      const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+      for (const spec of functions) {
+        const mine = configs.filter((c) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: fnId(stack, spec.name) }));
+        if (!isAsync(spec)) {
+          expect(mine, spec.name).toHaveLength(0);
+          continue;
+        }
+        expect(mine, spec.name).toHaveLength(1);
+        expect(mine[0]!.Properties.DestinationConfig).toEqual({
+          OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stack, stack.bus), 'Arn'] } },
+        });
+      }
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has one route per http trigger, keyed "METHOD path", with IAM auth for service routes', () => {
+      const routes = httpRoutes();
+      expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Route'))).toHaveLength(routes.length);
+      for (const route of routes) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: `${route.method} ${route.path}`,
+          AuthorizationType: route.auth === 'service' ? 'AWS_IAM' : 'JWT',
+        });
+      }
+    });
+
+    it('puts an authorizer on every route', () => {
+      for (const t of [template, fixtureTemplate]) {
+        for (const route of Object.values(t.findResources('AWS::ApiGatewayV2::Route'))) {
+          const { AuthorizationType, AuthorizerId } = route.Properties;
+          expect(['AWS_IAM', 'JWT']).toContain(AuthorizationType);
+          if (AuthorizationType === 'JWT') expect(AuthorizerId).toBeDefined();
+        }
+      }
+    });
+
+    it('authorizes operator routes with a JWT authorizer using the issuer and audience from context', () => {
+      fixtureTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Issuer: DEFAULT_CONTEXT['provisioning:jwtIssuer'],
+          Audience: [DEFAULT_CONTEXT['provisioning:jwtAudience']],
+        },
+      });
+      fixtureTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'PATCH /v1/errors/{id}',
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: Match.anyValue() },
+      });
+    });
+
+    it('logs access as JSON on a throttled default stage', () => {
+      const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      expect(stages).toHaveLength(1);
+      const props = stages[0]!.Properties;
+      expect(props.StageName).toBe('$default');
+      expect(props.AutoDeploy).toBe(true);
+      expect(props.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) });
+      expect(props.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+      expect(JSON.parse(props.AccessLogSettings.Format)).toMatchObject({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        ip: '$context.identity.sourceIp',
+        latency: '$context.responseLatency',
+      });
+    });
+  });
+
+  describe('Events', () => {
+    it('defines the bus from the manifest, with an archive', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: BUS_NAME });
+      template.hasResourceProperties('AWS::Events::Archive', { SourceArn: { 'Fn::GetAtt': [idOf(stack, stack.bus), 'Arn'] } });
+    });
+
+    it('has a rule on the bus for every event trigger, retrying into a dead-letter queue', () => {
+      const triggers = functions.flatMap((spec) =>
+        spec.triggers.filter((t): t is EventTrigger => t.kind === 'event').map((t) => ({ spec, t })),
+      );
+      expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(triggers.length);
+      for (const { spec, t } of triggers) {
+        template.hasResourceProperties('AWS::Events::Rule', {
+          EventBusName: { Ref: idOf(stack, stack.bus) },
+          EventPattern: t.pattern,
+          State: 'ENABLED',
+          Targets: [
+            Match.objectLike({
+              Arn: { 'Fn::GetAtt': [fnId(stack, spec.name), 'Arn'] },
+              RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+              DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } },
+            }),
+          ],
+        });
+      }
+    });
+
+    it('runs schedule triggers as rules on the default bus', () => {
+      fixtureTemplate.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 6 * * ? *)',
+        EventBusName: Match.absent(),
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId(fixture, 'fixture-operator'), 'Arn'] } })],
+      });
+      fixtureTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId(fixture, 'fixture-operator') },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(fixture, fixture.bus), 'Arn'] } } },
+      });
+    });
+
+    it('encrypts the dead-letter queues and requires TLS', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      expect(Object.keys(queues).length).toBeGreaterThan(0);
+      for (const [id, queue] of Object.entries(queues)) {
+        expect(queue.Properties.SqsManagedSseEnabled ?? queue.Properties.KmsMasterKeyId, id).toBeTruthy();
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+
+  describe('Streams', () => {
+    it('maps every stream trigger to its table stream, reporting batch item failures', () => {
+      const triggers = functions.flatMap((spec) =>
+        spec.triggers.filter((t): t is StreamTrigger => t.kind === 'stream').map((t) => ({ spec, t })),
+      );
+      expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(triggers.length);
+      for (const { spec, t } of triggers) {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: fnId(stack, spec.name) },
+          EventSourceArn: { 'Fn::GetAtt': [tableId(stack, t.table), 'StreamArn'] },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: t.batchSize,
+          BisectBatchOnFunctionError: true,
+          MaximumRetryAttempts: Match.anyValue(),
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
+        });
+      }
+    });
+  });
+
+  describe('Tables', () => {
+    const expectTable = (t: Template, s: ProvisioningStack, spec: TableSpec): void => {
+      const resource = t.findResources('AWS::DynamoDB::GlobalTable')[tableId(s, spec.key)];
+      expect(resource, spec.key).toBeDefined();
+      expect(resource!.DeletionPolicy).toBe('Retain');
+      expect(resource!.UpdateReplacePolicy).toBe('Retain');
+      const props = resource!.Properties;
+      expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(props.SSESpecification).toMatchObject({ SSEEnabled: true });
+      expect(props.KeySchema).toEqual([
+        { AttributeName: spec.partitionKey.name, KeyType: 'HASH' },
+        ...(spec.sortKey ? [{ AttributeName: spec.sortKey.name, KeyType: 'RANGE' }] : []),
+      ]);
+      expect(props.Replicas).toHaveLength(1);
+      expect(props.Replicas[0]).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(props.StreamSpecification).toEqual(spec.stream ? { StreamViewType: spec.stream } : undefined);
+      expect(props.TimeToLiveSpecification).toEqual(
+        spec.ttlAttribute ? { AttributeName: spec.ttlAttribute, Enabled: true } : undefined,
+      );
+      expect((props.GlobalSecondaryIndexes ?? []).map((g: { IndexName: string }) => g.IndexName)).toEqual(
+        (spec.globalIndexes ?? []).map((g) => g.name),
+      );
+    };
+
+    it('builds every table spec with PITR, deletion protection, SSE, stream and TTL as specified', () => {
+      expect(Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))).toHaveLength(tableSpecs.length);
+      for (const spec of tableSpecs) expectTable(template, stack, spec);
+    });
+
+    it('builds global secondary indexes from the spec', () => {
+      for (const spec of fixtureTables) expectTable(fixtureTemplate, fixture, spec);
+      fixtureTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byDueDate',
+            KeySchema: [
+              { AttributeName: 'dueDate', KeyType: 'HASH' },
+              { AttributeName: 'pk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    const cases: Array<[string, () => [Template, ProvisioningStack, readonly FunctionSpec[]]]> = [
+      ['the manifest', () => [template, stack, functions]],
+      ['the fixture', () => [fixtureTemplate, fixture, fixtureFunctions]],
+    ];
+
+    it.each(cases)('grants each function data access to exactly its tables in %s', (_, get) => {
+      const [t, s, specs] = get();
+      for (const spec of specs) {
+        const dataStatements = statementsOf(t, s, spec.name).filter((st) =>
+          asArray(st.Action).some((a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.includes(a)),
+        );
+        const granted = (Object.keys(tables) as Array<keyof typeof tables>).filter((key) =>
+          dataStatements.some((st) => JSON.stringify(st.Resource).includes(`"${tableId(s, key)}"`)),
+        );
+        expect(granted.sort(), spec.name).toEqual(Object.keys(spec.tables).sort());
+      }
+    });
+
+    it.each(cases)('gives functions with read access no write actions on that table in %s', (_, get) => {
+      const [t, s, specs] = get();
+      for (const spec of specs) {
+        for (const [key, access] of Object.entries(spec.tables) as Array<[keyof typeof tables, string]>) {
+          const onTable = statementsOf(t, s, spec.name).filter((st) =>
+            JSON.stringify(st.Resource).includes(`"${tableId(s, key)}"`),
+          );
+          const actions = onTable.flatMap((st) => asArray(st.Action));
+          expect(actions, `${spec.name} → ${key}`).toContain('dynamodb:GetItem');
+          if (access === 'read') {
+            expect(actions.filter((a) => WRITE_ACTIONS.includes(a)), `${spec.name} → ${key}`).toEqual([]);
+          } else {
+            expect(actions, `${spec.name} → ${key}`).toContain('dynamodb:PutItem');
+          }
+        }
+      }
+    });
+
+    it('lets only publishers and asynchronously invoked functions (their failure destination) put events', () => {
+      for (const spec of functions) {
+        const putsEvents = statementsOf(template, stack, spec.name).some((st) => asArray(st.Action).includes('events:PutEvents'));
+        expect(putsEvents, spec.name).toBe(Boolean(spec.publishesEvents) || isAsync(spec));
+      }
+    });
+
+    it('has no statement with Resource "*" for dynamodb or events actions', () => {
+      for (const t of [template, fixtureTemplate]) {
+        for (const st of allStatements(t)) {
+          const scoped = asArray(st.Action).some((a) => a.startsWith('dynamodb:') || a.startsWith('events:'));
+          if (scoped) expect(asArray(st.Resource)).not.toContain('*');
+        }
+      }
+    });
+
+    it('has no statement with Resource "*" at all', () => {
+      for (const t of [template, fixtureTemplate]) {
+        for (const st of allStatements(t)) expect(asArray(st.Resource), JSON.stringify(st)).not.toContain('*');
+      }
+    });
+  });
+
+  describe('Outputs', () => {
+    it('exports the API URL, the bus name and the table names', () => {
+      const outputs = template.findOutputs('*');
+      expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'EventBusName', 'StateTableName', 'IdempotencyTableName']));
+      expect(outputs.EventBusName!.Value).toEqual({ Ref: idOf(stack, stack.bus) });
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('is registered on the app as a validation plugin', () => {
+    expect(app._validationPlugins.some((p) => p instanceof AwsSolutionsChecks)).toBe(true);
+  });
+
+  it('reports no unacknowledged finding', () => {
+    const findings = report.pluginReports.flatMap((r) =>
+      r.violations.map((v) => `${r.pluginName} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}: ${v.description}`),
+    );
+    expect(findings).toEqual([]);
+    expect(synthError).toBeUndefined();
+  });
+
+  it('states a reason for every acknowledgement', () => {
+    const acknowledgements: Array<{ path: string; id: string; reason: unknown }> = [];
+    for (const construct of app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+          acknowledgements.push({ path: construct.node.path, id, reason });
+        }
+      }
+    }
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const ack of acknowledgements) {
+      expect(ack.id, ack.path).toMatch(/AwsSolutions-/);
+      expect(typeof ack.reason === 'string' ? ack.reason.trim().length : 0, `${ack.id} at ${ack.path}`).toBeGreaterThan(20);
+      // Narrow scope: on a resource's construct, never on the app or a whole stack.
+      expect(ack.path.split('/').length, `${ack.id} at ${ack.path}`).toBeGreaterThan(1);
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * `npm run synth` works offline, through the CLI as a user runs it, and bundles every function.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { functions } from '../../shared/manifest.js';
+
+describe('cdk synth', () => {
+  it('synthesizes offline with cdk-nag and bundles each manifest function', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'synth-'));
+    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], { env: { ...process.env, CI: 'true' }, timeout: 120_000 });
+    const template = JSON.parse(readFileSync(path.join(out, 'ProvisioningService.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>;
+    };
+    const lambdas = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    for (const fn of functions) {
+      const resource = lambdas.find((r) => r.Properties.FunctionName === `ProvisioningService-${fn.name}`);
+      expect(resource, fn.name).toBeDefined();
+      const asset = resource!.Metadata?.['aws:asset:path'];
+      expect(asset && existsSync(path.join(out, asset, 'index.mjs')), `${fn.name} bundle`).toBe(true);
+    }
+    expect(readdirSync(out).some((f) => f === 'validation-report.json') ? JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8')).pluginReports?.flatMap((p: { violations: unknown[] }) => p.violations) ?? [] : []).toEqual([]);
+  });
+});
