@@ -28,7 +28,7 @@ export interface TableSpec {
   readonly ttlAttribute?: string;
 }
 
-export type TableKey = 'state' | 'idempotency';
+export type TableKey = 'state' | 'idempotency' | 'errors' | 'flags';
 
 export const tables: Readonly<Record<TableKey, TableSpec>> = {
   state: {
@@ -44,6 +44,18 @@ export const tables: Readonly<Record<TableKey, TableSpec>> = {
     description: 'One record per applied eventId: the hash of the request and the result it produced.',
     partitionKey: { name: 'eventId', type: 'S' },
     ttlAttribute: 'expiresAt',
+  },
+  errors: {
+    key: 'errors',
+    description: 'The error log: one record per failure fingerprint, with its status workflow.',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  },
+  flags: {
+    key: 'flags',
+    description: 'Feature flags (boolean, actor and percentage gates) and their change history.',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
   },
 };
 

@@ -381,7 +381,7 @@ describe('Class: ProvisioningStack', () => {
         const dataStatements = statementsOf(t, s, spec.name).filter((st) =>
           asArray(st.Action).some((a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.includes(a)),
         );
-        const granted = (Object.keys(tables) as Array<keyof typeof tables>).filter((key) =>
+        const granted = (Object.keys(s.tables) as Array<keyof typeof tables>).filter((key) =>
           dataStatements.some((st) => JSON.stringify(st.Resource).includes(`"${tableId(s, key)}"`)),
         );
         expect(granted.sort(), spec.name).toEqual(Object.keys(spec.tables).sort());
