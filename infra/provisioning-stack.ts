@@ -39,6 +39,8 @@ import {
 } from '../shared/manifest.js';
 import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/tables.js';
 import { ServiceFunction } from './service-function.js';
+import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
+import { detailJsonSchema, eventCatalog, schemaName } from '../shared/events/catalog.js';
 
 /** The repository root: manifest entries and the lockfile are relative to it, whatever the cwd. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -137,6 +139,8 @@ export class ProvisioningStack extends Stack {
       retention: Duration.days(90),
     });
 
+    this.registerEventSchemas();
+
     ({ api: this.httpApi, stage: this.httpStage } = this.buildHttpApi());
 
     const built: Record<string, ServiceFunction> = {};
@@ -153,6 +157,24 @@ export class ProvisioningStack extends Stack {
         value: table.tableName,
         description: `The ${key} table (${tableEnvVar(key as TableKey)} in the functions' environment)`,
       });
+    }
+  }
+
+  /** The events' zod contracts, registered as JSON Schema (draft 4) in an EventBridge schema registry. */
+  private registerEventSchemas(): void {
+    const registry = new CfnRegistry(this, 'EventSchemas', {
+      registryName: `${BUS_NAME}-events`,
+      description: 'Events consumed and published by the Provisioning Service, generated from its zod schemas.',
+    });
+    for (const entry of eventCatalog) {
+      const schema = new CfnSchema(this, `Schema${pascal(schemaName(entry).replace(/[.]/g, '-'))}`, {
+        registryName: registry.attrRegistryName,
+        schemaName: `${entry.source}@${entry.detailType.replace(/\s+/g, '')}`,
+        type: 'JSONSchemaDraft4',
+        description: `${entry.direction === 'in' ? 'Consumed' : 'Published'}: detail-type "${entry.detailType}", source ${entry.source}`,
+        content: JSON.stringify(detailJsonSchema(entry)),
+      });
+      schema.addDependency(registry);
     }
   }
 

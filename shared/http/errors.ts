@@ -49,13 +49,12 @@ export interface FieldProblem {
 
 /** 400 `validation_failed`, naming each bad field. */
 export function validationFailed(error: z.ZodError, where: 'body' | 'path' | 'query' | 'detail'): HttpError {
-  const details: FieldProblem[] = error.issues.map((issue) => {
-    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : undefined;
+  const details: FieldProblem[] = error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
-    return {
-      field: unknownKeys ? [path, ...unknownKeys].filter(Boolean).join('.') : path || where,
-      message: issue.message,
-    };
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: path ? `${path}.${key}` : key, message: 'Unknown field: remove it' }));
+    }
+    return [{ field: path || where, message: issue.message }];
   });
   const fields = [...new Set(details.map((d) => d.field))].join(', ');
   return new HttpError(400, 'validation_failed', `Invalid ${where}: check ${fields}.`, details);

@@ -61,3 +61,16 @@ describe('Manifest: the stack and the local runtime agree', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(streamFunctions.length);
   });
 });
+
+describe('Event schemas', () => {
+  it('registers every event of the catalog in the schema registry', async () => {
+    const { eventCatalog } = await import('../../shared/events/catalog.js');
+    const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).map((r) => r.Properties);
+    expect(schemas).toHaveLength(eventCatalog.length);
+    for (const entry of eventCatalog) {
+      const found = schemas.find((s) => s.SchemaName === `${entry.source}@${entry.detailType.replace(/\s+/g, '')}`);
+      expect(found?.Type, entry.detailType).toBe('JSONSchemaDraft4');
+      expect(JSON.parse(found!.Content as string).title).toBe(entry.detailType);
+    }
+  });
+});

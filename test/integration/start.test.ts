@@ -1,0 +1,116 @@
+/**
+ * `npm start` as a user runs it: a child process with its own DynamoDB Local. Persisted data survives
+ * a restart, SIGTERM leaves no Java process, a taken port or a missing java ends with one line.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, freePort } from '../../local/runtime.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'provisioning-start-'));
+const tokens = { PROVISIONING_SERVICE_TOKEN: 'start-test-service', PROVISIONING_OPERATOR_TOKEN: 'start-test-operator' };
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], env: Record<string, string>): Started {
+  const child = spawn(TSX, ['local/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...tokens, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitHealthy(port: number, started: Started): Promise<void> {
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    if (started.child.exitCode !== null) throw new Error(`npm start exited: ${started.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not healthy: ${started.output()}`);
+}
+
+const clearTimeoutOnExit = (run: Started, timer: NodeJS.Timeout) => void run.exited.finally(() => clearTimeout(timer));
+
+const javaPids = (marker: string): number[] =>
+  spawnSync('pgrep', ['-f', `DynamoDBLocal.*${marker}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+
+const call = (port: number, method: string, route: string, body?: unknown) =>
+  fetch(`http://127.0.0.1:${port}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens.PROVISIONING_SERVICE_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start', () => {
+  it('keeps data across a restart and leaves no Java process after SIGTERM', async () => {
+    const port = await freePort();
+    const first = start(['--data-dir', dataDir], { PORT: String(port) });
+    await waitHealthy(port, first);
+    expect(first.output()).toContain(`http://127.0.0.1:${port}`);
+    expect(first.output()).toContain('DynamoDB endpoint');
+    expect(first.output()).toContain('(from the environment)');
+    expect(first.output()).not.toContain(tokens.PROVISIONING_SERVICE_TOKEN);
+    const put = await call(port, 'PUT', '/v1/namespaces/77/seat-usage', {
+      eventId: 'restart-1', occurredAt: '2026-01-01T00:00:00Z', seatsInUse: 9, measuredAt: '2026-01-01T00:00:00Z',
+    });
+    expect(put.status).toBe(200);
+    expect(javaPids(dataDir).length).toBe(1);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(javaPids(dataDir)).toEqual([]);
+
+    const second = start(['--data-dir', dataDir], { PORT: String(port) });
+    await waitHealthy(port, second);
+    const state = await call(port, 'GET', '/v1/namespaces/77/subscription');
+    expect(await state.json()).toMatchObject({ namespaceId: 77, seatsInUse: 9, version: 1 });
+    // The outbox resumed from its checkpoint: the change was published once, not again.
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'stream-checkpoints.json'), 'utf8'))).toBeTypeOf('object');
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(javaPids(dataDir)).toEqual([]);
+  });
+
+  it('ends with one line when the port is taken', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const run = start(['--in-memory'], { PORT: String(port) });
+      clearTimeoutOnExit(run, setTimeout(() => run.child.kill('SIGKILL'), 20_000));
+      expect(await run.exited).toBe(1);
+      expect(run.output().trim()).toBe(`provisioning: port ${port} is taken: stop what is using it or start on another port, e.g. PORT=${port + 1} npm start`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('ends with one line when java is missing', async () => {
+    // A PATH with node and nothing else.
+    const nodeOnly = mkdtempSync(path.join(tmpdir(), 'node-only-'));
+    symlinkSync(process.execPath, path.join(nodeOnly, 'node'));
+    const run = start(['--in-memory'], { PORT: String(await freePort()), PATH: nodeOnly });
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 20_000);
+    clearTimeoutOnExit(run, timer);
+    expect(await run.exited).toBe(1);
+    expect(run.output().trim()).toMatch(/^provisioning: java was not found on PATH: install a Java 17\+ runtime .* and run npm start again\.$/);
+  });
+});
