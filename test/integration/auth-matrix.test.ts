@@ -1,0 +1,65 @@
+/**
+ * Every route of the manifest, every way in: no token 401, a wrong token 401, a service token on an
+ * operator route 403, the GitLab webhook with a wrong X-Gitlab-Token 401. Nothing is written.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../local/runtime.js';
+import { httpRoutes } from '../../shared/manifest.js';
+import { startTestRuntime } from './helpers.js';
+
+let runtime: Runtime;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const concrete = (path: string) => path.replace(/\{namespaceId\}/g, '4242').replace(/\{(\w+)\}/g, 'auth-matrix-1');
+
+async function send(method: string, path: string, headers: Record<string, string>) {
+  const res = await fetch(`${runtime.url}${concrete(path)}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: method === 'GET' ? undefined : JSON.stringify({ eventId: 'auth-matrix', occurredAt: '2026-01-01T00:00:00Z' }),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+}
+
+const routes = httpRoutes();
+const bearerRoutes = routes.filter((r) => String(r.auth) !== 'webhook');
+const operatorRoutes = routes.filter((r) => r.auth === 'operator');
+const webhookRoutes = routes.filter((r) => String(r.auth) === 'webhook');
+
+describe('Auth matrix', () => {
+  it.each(bearerRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no token 401, wrong token 401', async (_, route) => {
+    const none = await send(route.method, route.path, {});
+    expect(none.status).toBe(401);
+    expect(none.body.error?.code).toBe('unauthorized');
+    const wrong = await send(route.method, route.path, { authorization: `Bearer ${runtime.tokens.service}x` });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error?.code).toBe('unauthorized');
+    const basic = await send(route.method, route.path, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` });
+    expect(basic.status).toBe(401);
+  });
+
+  it.each(operatorRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a service token is 403', async (_, route) => {
+    const res = await send(route.method, route.path, { authorization: `Bearer ${runtime.tokens.service}` });
+    expect(res.status).toBe(403);
+    expect(res.body.error?.code).toBe('forbidden');
+  });
+
+  it.each(webhookRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a wrong X-Gitlab-Token is 401', async (_, route) => {
+    for (const headers of [{}, { 'x-gitlab-token': 'wrong' }, { authorization: `Bearer ${runtime.tokens.operator}` }]) {
+      const res = await send(route.method, route.path, headers);
+      expect(res.status).toBe(401);
+      expect(res.body.error?.code).toBe('unauthorized');
+    }
+  });
+
+  it('covers every route of the manifest', () => {
+    expect(bearerRoutes.length + webhookRoutes.length).toBe(routes.length);
+    expect(routes.length).toBeGreaterThan(10);
+  });
+});
