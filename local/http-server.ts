@@ -80,12 +80,15 @@ export function toApiGatewayEvent(
   match: { routeKey: string; pathParameters: Record<string, string> },
   caller: Caller,
 ): Record<string, unknown> {
-  const headers: Record<string, string> = {};
+  // Built as Lambda receives them, from JSON: a key such as `__proto__` is an own property.
+  const headerEntries = new Map<string, string>();
   for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined) headerEntries.set(key.toLowerCase(), Array.isArray(value) ? value.join(',') : value);
   }
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const headers = Object.fromEntries(headerEntries) as Record<string, string>;
+  const queryEntries = new Map<string, string>();
+  for (const [key, value] of url.searchParams) queryEntries.set(key, queryEntries.has(key) ? `${queryEntries.get(key)},${value}` : value);
+  const query = Object.fromEntries(queryEntries) as Record<string, string>;
   const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'application/json');
   const now = new Date();
   const requestId = randomUUID();

@@ -1,6 +1,11 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import * as z from 'zod';
+import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { buildOpenApi } from '../../shared/openapi.js';
 
 let document: Record<string, unknown> | undefined;
+const noQuery = z.strictObject({});
 
-export const handler = httpHandler(async () => ({ body: (document ??= buildOpenApi()) }));
+export const handler = httpHandler(async (event) => {
+  parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
+  return { body: (document ??= buildOpenApi()) };
+});

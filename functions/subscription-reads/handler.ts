@@ -5,6 +5,8 @@ import type { HttpEvent } from '../../shared/http/handler.js';
 import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
 import { InvalidCursorError, getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
 
+const noQuery = z.strictObject({});
+
 const historyQuery = z.strictObject({
   limit: z
     .string()
@@ -26,19 +28,21 @@ export const handler = httpHandler(async (event) => {
   switch (event.routeKey) {
     case 'GET /v1/namespaces/{namespaceId}/subscription': {
       const { namespaceId } = parseWith(namespacePath, event.pathParameters ?? {}, 'path');
+      parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const state = await getState(namespaceId, false);
       if (!state) throw notFound(`Namespace ${namespaceId} has no subscription state yet.`);
       return { body: state };
     }
     case 'GET /v1/subscriptions/{subscriptionId}': {
+      parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const { subscriptionId, pointer } = await subscriptionState(event);
       const state = await getState(pointer.namespaceId, false);
       if (!state) throw notFound(`Subscription ${subscriptionId} has no state.`);
       return { body: { subscriptionId, namespaceId: pointer.namespaceId, associatedAt: pointer.associatedAt, state } };
     }
     case 'GET /v1/subscriptions/{subscriptionId}/history': {
-      const { subscriptionId, pointer } = await subscriptionState(event);
       const query = parseWith(historyQuery, event.queryStringParameters ?? {}, 'query');
+      const { subscriptionId, pointer } = await subscriptionState(event);
       try {
         const page = await listHistory(pointer.namespaceId, { limit: query.limit ?? 50, cursor: query.cursor, subscriptionId });
         return { body: { subscriptionId, namespaceId: pointer.namespaceId, ...page } };
