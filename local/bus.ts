@@ -55,8 +55,14 @@ export class LocalBus {
     }
   }
 
+  /** Fault injection for tests: while set, PutEvents answers 503 as an unreachable EventBridge would. */
+  unavailable = false;
+
   /** Answers a PutEvents call (the AWS JSON 1.1 wire format) and delivers what it accepted. */
   putEvents(headers: Record<string, string | string[] | undefined>, body: string): PutEventsResult {
+    if (this.unavailable) {
+      return { status: 503, body: { __type: 'ServiceUnavailableException', message: 'The local bus is unavailable (fault injected).' }, accepted: [] };
+    }
     const result = parsePutEvents(headers, body, {
       busName: this.options.busName,
       region: this.options.region,

@@ -33,7 +33,6 @@ interface ShardState {
   failures: number;
 }
 
-const MAX_BATCH_RETRIES = 3;
 
 export class StreamPoller {
   private readonly client: DynamoDBStreamsClient;
@@ -41,7 +40,7 @@ export class StreamPoller {
   private loops: Promise<void>[] = [];
   private readonly checkpoints: Record<string, Record<string, string>>;
   private idleWaiters: Array<() => void> = [];
-  readonly counters = { records: 0, batches: 0, failedBatches: 0, skippedRecords: 0 };
+  readonly counters = { records: 0, batches: 0, failedBatches: 0 };
 
   constructor(
     private readonly options: {
@@ -88,17 +87,32 @@ export class StreamPoller {
     if (this.options.checkpointFile) writeFileSync(this.options.checkpointFile, JSON.stringify(this.checkpoints));
   }
 
+  private async streamArnOf(tableName: string): Promise<string> {
+    const ddb = localClient(this.options.endpoint);
+    try {
+      const table = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+      const arn = table.Table?.LatestStreamArn;
+      if (!arn) throw new Error(`table ${tableName} has no stream: its spec must enable one`);
+      return arn;
+    } finally {
+      ddb.destroy();
+    }
+  }
+
   private async pollTable(source: StreamSource): Promise<void> {
     const interval = this.options.pollIntervalMs ?? 100;
-    const ddb = localClient(this.options.endpoint);
-    const table = await ddb.send(new DescribeTableCommand({ TableName: source.tableName })).finally(() => ddb.destroy());
-    const streamArn = table.Table?.LatestStreamArn;
-    if (!streamArn) throw new Error(`table ${source.tableName} has no stream: its spec must enable one`);
-    const shards = new Map<string, ShardState>();
+    let streamArn: string | undefined;
+    let shards = new Map<string, ShardState>();
     let lastDescribe = 0;
     while (this.running) {
       let sawRecords = false;
       try {
+        if (!streamArn) {
+          // After DynamoDB Local restarts, the table may carry a new stream: follow it.
+          const arn = await this.streamArnOf(source.tableName);
+          if (arn !== streamArn) shards = new Map();
+          streamArn = arn;
+        }
         if (Date.now() - lastDescribe > 2_000 || [...shards.values()].every((s) => s.closed)) {
           await this.discoverShards(streamArn, shards);
           lastDescribe = Date.now();
@@ -109,8 +123,13 @@ export class StreamPoller {
           sawRecords = (await this.pollShard(source, streamArn, shard)) || sawRecords;
         }
       } catch (error) {
+        // DynamoDB Local gone or restarted: iterators are void; start again from the checkpoints.
         this.options.log('warn', 'stream poll failed; retrying', { table: source.tableName, errorType: (error as Error).name });
-        await sleep(1_000);
+        for (const shard of shards.values()) shard.iterator = undefined;
+        streamArn = undefined;
+        lastDescribe = 0;
+        await sleep(500);
+        continue;
       }
       if (!sawRecords) {
         for (const wake of this.idleWaiters.splice(0)) wake();
@@ -187,20 +206,16 @@ export class StreamPoller {
       if (!shard.iterator) shard.closed = true;
       return true;
     }
-    // Retry from the first failed record; after the last retry skip it, as a mapping with
-    // maximumRetryAttempts does (its onFailure destination in AWS), and say so.
+    // Retry from the first failed record until it succeeds, as a mapping without a retry limit does:
+    // a change is never dropped on the way to its event (a broken publisher shows in the log and
+    // in the counters, and delays the shard rather than losing records).
     shard.failures++;
     this.counters.failedBatches++;
     shard.iterator = undefined;
-    if (shard.failures > MAX_BATCH_RETRIES) {
-      this.options.log('error', 'stream record skipped after retries', { function: source.fn.spec.name, sequenceNumber: failedFrom });
-      this.counters.skippedRecords++;
-      shard.lastSequence = failedFrom;
-      this.saveCheckpoint(streamArn, shard.shardId, failedFrom);
-      shard.failures = 0;
-    } else {
-      await sleep(200 * shard.failures);
+    if (shard.failures % 10 === 0) {
+      this.options.log('error', 'stream batch keeps failing; still retrying', { function: source.fn.spec.name, sequenceNumber: failedFrom, attempts: shard.failures });
     }
+    await sleep(Math.min(5_000, 100 * 2 ** Math.min(shard.failures, 6)));
     return true;
   }
 

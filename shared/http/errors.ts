@@ -39,7 +39,7 @@ export class HttpError extends Error {
 
 const GENERIC_5XX: Record<number, string> = {
   500: 'The service failed to handle this request. It has been logged; retry later or contact the provisioning team with the request id.',
-  503: 'The service cannot reach its database right now. Nothing was written; retry after the time in Retry-After.',
+  503: 'The service cannot reach its database right now. Retry the same request (same eventId) after the time in Retry-After: it is applied at most once.',
 };
 
 export interface FieldProblem {
