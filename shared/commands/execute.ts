@@ -3,17 +3,18 @@
  * pure domain rule, write (one TransactWriteItems). A replay answers the stored result; a lost race
  * re-reads and tries again a bounded number of times.
  */
-import { createHash } from 'node:crypto';
 import { applyCommand, emptyState } from '../domain/rules.js';
 import type { LifecycleCommand, NamespaceState } from '../domain/types.js';
 import { HttpError, conflict, notFound } from '../http/errors.js';
+import { idempotencyExpiresAt } from '../store/idempotency-store.js';
+import { MAX_ATTEMPTS, assertSameRequest, backoff, concurrentUpdate, requestHash as hashOf } from './idempotency.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
 import {
   DuplicateEventError,
-  IDEMPOTENCY_TTL_DAYS,
   SubscriptionTakenError,
   commitCommand,
   getState,
+  toState,
   readForCommand,
 } from '../store/namespace-store.js';
 import type { IdempotencyRecord, ReadSet } from '../store/namespace-store.js';
@@ -33,8 +34,7 @@ export interface ExecuteResult {
   dryRun: boolean;
 }
 
-/** Attempts of read → decide → write before a contended namespace answers 409 `concurrent_update`. */
-export const MAX_ATTEMPTS = 8;
+export { MAX_ATTEMPTS };
 
 /**
  * Which namespace a subscription was last seen on, per process. Only a hint that lets the read
@@ -51,28 +51,12 @@ function rememberNamespace(subscriptionId: string, namespaceId: number): void {
 
 /** The canonical hash of a command: same eventId with another body is a conflict. */
 export function requestHash(command: LifecycleCommand): string {
-  return createHash('sha256').update(canonicalJson(command)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return hashOf(command);
 }
 
 function replay(record: IdempotencyRecord, hash: string, dryRun: boolean): ExecuteResult {
-  if (record.requestHash !== hash) {
-    throw conflict(
-      'idempotency_conflict',
-      `eventId ${record.eventId} was already used for a different request; send a new eventId for a new change.`,
-    );
-  }
-  return { state: record.result, replayed: true, dryRun };
+  assertSameRequest(record, hash);
+  return { state: toState(record.result as unknown as Record<string, unknown>), replayed: true, dryRun };
 }
 
 const subscriptionOf = (command: LifecycleCommand): string | undefined =>
@@ -112,6 +96,13 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
     if (command.type === 'created' && set.pointer && set.pointer.namespaceId !== command.namespaceId) {
       throw subscriptionTaken(command.subscriptionId, set.pointer.namespaceId);
     }
+    const subscriptionId = subscriptionOf(command);
+    if (command.type !== 'created' && subscriptionId && set.state?.subscriptionId !== subscriptionId && attempt < MAX_ATTEMPTS) {
+      // The pointer and the state were read a moment apart and disagree: a reassociation moved the
+      // subscription in between. Read again rather than judge the command against the wrong namespace.
+      await backoff(attempt);
+      continue;
+    }
     const before = set.state ?? emptyState(set.namespaceId);
     const appliedAt = now().toISOString();
     const result = applyCommand(before, command, { appliedAt });
@@ -141,7 +132,7 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
           namespaceId: after.namespaceId,
           result: after,
           appliedAt,
-          expiresAt: Math.floor(now().getTime() / 1000) + IDEMPOTENCY_TTL_DAYS * 86_400,
+          expiresAt: idempotencyExpiresAt(now()),
         },
         associate:
           command.type === 'created' && !set.pointer
@@ -149,6 +140,8 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
             : undefined,
         requireSubscriptionId: command.type === 'created' ? undefined : subscriptionOf(command),
       });
+      // The subscription's next command in this process reads the state in its one BatchGetItem.
+      if (command.type === 'created') rememberNamespace(command.subscriptionId, command.namespaceId);
       return { state: after, replayed: false, dryRun };
     } catch (error) {
       if (error instanceof DuplicateEventError) return replay(error.record, hash, dryRun);
@@ -159,11 +152,7 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
       await backoff(attempt);
     }
   }
-  throw new HttpError(
-    409,
-    'concurrent_update',
-    'Too many concurrent changes to this namespace; nothing was written. Retry the same request.',
-  );
+  throw concurrentUpdate();
 }
 
 function subscriptionTaken(subscriptionId: string, namespaceId: number | undefined): HttpError {
@@ -173,5 +162,3 @@ function subscriptionTaken(subscriptionId: string, namespaceId: number | undefin
       'to move it, use a force reassociation.',
   );
 }
-
-const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * 2 ** attempt)));

@@ -11,28 +11,20 @@
  */
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { NamespaceState } from '../domain/types.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
 import { ConcurrentUpdateError, StoreError, translate } from './errors.js';
+import { cancellationReasons, duplicateFrom, idempotencyPut, unmarshallItem } from './idempotency-store.js';
+import type { StoredIdempotencyRecord } from './idempotency-store.js';
 
 export const nsKey = (namespaceId: number) => ({ pk: `NS#${namespaceId}`, sk: 'STATE' });
 export const subKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: 'SUB' });
 export const historySk = (version: number) => `HIST#${String(version).padStart(12, '0')}`;
 
-/** Idempotency records are kept this long: a replay within it answers the stored result. */
-export const IDEMPOTENCY_TTL_DAYS = 90;
+export { IDEMPOTENCY_TTL_DAYS } from './idempotency-store.js';
 
-export interface IdempotencyRecord {
-  eventId: string;
-  requestHash: string;
-  commandType: string;
-  namespaceId: number;
-  result: NamespaceState;
-  appliedAt: string;
-  expiresAt: number;
-}
+export type IdempotencyRecord = StoredIdempotencyRecord<NamespaceState>;
 
 export interface SubscriptionPointer {
   subscriptionId: string;
@@ -207,7 +199,6 @@ export interface CommandWrite {
  */
 export async function commitCommand(write: CommandWrite): Promise<void> {
   const stateTable = tableName('state');
-  const idemTable = tableName('idempotency');
   const { after, before } = write;
   const stateCondition = before
     ? { ConditionExpression: versionMatches + (write.requireSubscriptionId ? ` AND ${subscriptionMatches}` : ''),
@@ -223,14 +214,7 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
         ConditionExpression: itemDoesNotExist,
       },
     },
-    {
-      Put: {
-        TableName: idemTable,
-        Item: write.idempotency,
-        ConditionExpression: 'attribute_not_exists(eventId)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
+    idempotencyPut(write.idempotency),
   ];
   if (write.associate) {
     items.push({
@@ -255,19 +239,13 @@ const itemDoesNotExist = 'attribute_not_exists(pk)';
 const versionMatches = '#version = :version';
 const subscriptionMatches = 'subscriptionId = :sub';
 
-interface CancellationReason {
-  Code?: string;
-  Item?: Record<string, unknown>;
-}
-
 /** Turns a cancelled transaction into the store error that says why. Index order as in commitCommand. */
 function cancellationToError(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return error;
-  const reasons = ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
+  const reasons = cancellationReasons(error);
+  if (!reasons) return error;
   const [stateReason, , idemReason, pointerReason] = reasons;
-  if (idemReason?.Code === 'ConditionalCheckFailed' && idemReason.Item) {
-    return new DuplicateEventError(unmarshallItem(idemReason.Item) as unknown as IdempotencyRecord);
-  }
+  const duplicate = duplicateFrom<NamespaceState>(idemReason);
+  if (duplicate) return new DuplicateEventError(duplicate);
   if (pointerReason?.Code === 'ConditionalCheckFailed') {
     return new SubscriptionTakenError(pointerReason.Item ? stripKeys<SubscriptionPointer>(unmarshallItem(pointerReason.Item)) : null);
   }
@@ -275,13 +253,6 @@ function cancellationToError(error: unknown): unknown {
     return new ConcurrentUpdateError('another change to this namespace won the race', { cause: error });
   }
   return error;
-}
-
-/** Cancellation reasons carry raw attribute values, whichever client sent the transaction. */
-function unmarshallItem(item: Record<string, unknown>): Record<string, unknown> {
-  const first = Object.values(item)[0];
-  const isRaw = typeof first === 'object' && first !== null && Object.keys(first).length === 1 && /^(S|N|BOOL|NULL|M|L|SS|NS|B|BS)$/.test(Object.keys(first)[0]!);
-  return isRaw ? unmarshall(item as Parameters<typeof unmarshall>[0]) : item;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

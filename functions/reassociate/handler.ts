@@ -1,0 +1,43 @@
+/**
+ * POST /v1/subscriptions/{subscriptionId}/reassociations (operators): moves a subscription to
+ * another namespace with a stated reason, or answers what would change (dryRun).
+ */
+import { reassociate } from '../../shared/commands/reassociate.js';
+import { reassociationBody, reassociationPath, reassociationQuery } from '../../shared/commands/reassociation-schemas.js';
+import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
+
+export const handler = httpHandler(
+  async (event, { actor, log }) => {
+    const { subscriptionId } = parseWith(reassociationPath, event.pathParameters ?? {}, 'path');
+    const query = parseWith(reassociationQuery, event.queryStringParameters ?? {}, 'query');
+    const body = parseBody(event, reassociationBody);
+    const dryRun = body.dryRun === true || query.dryRun === 'true';
+    const { result, replayed } = await reassociate(
+      {
+        eventId: body.eventId,
+        subscriptionId,
+        targetNamespaceId: body.targetNamespaceId,
+        reason: body.reason,
+        note: body.note,
+        replacePaid: body.replacePaid ?? false,
+      },
+      { actor: actor.id, dryRun },
+    );
+    log.info('reassociation handled', {
+      eventId: body.eventId,
+      subscriptionId,
+      sourceNamespaceId: result.before.source.namespaceId,
+      targetNamespaceId: body.targetNamespaceId,
+      reason: body.reason,
+      actor: actor.id,
+      dryRun: result.dryRun,
+      replayed,
+      warnings: result.warnings.map((w) => w.code),
+    });
+    return {
+      body: result,
+      headers: { 'idempotent-replayed': String(replayed), ...(result.dryRun ? { 'dry-run': 'true' } : {}) },
+    };
+  },
+  { requireOperator: true },
+);

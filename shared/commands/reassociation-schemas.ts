@@ -1,0 +1,91 @@
+/**
+ * The contract of force reassociation and its report: the operator's request, the answer, the
+ * report's query and page, all zod (OpenAPI is generated from these).
+ */
+import * as z from 'zod';
+import { REASSOCIATION_REASONS, daysInRange } from '../domain/reassociation.js';
+import { eventId, isoDate, namespaceId, namespaceState, subscriptionId } from './schemas.js';
+
+export const reassociationReason = z
+  .enum(REASSOCIATION_REASONS)
+  .describe('Why the link had to be repaired: the report counts each, so each use case can be removed');
+
+export const reassociationBody = z.strictObject({
+  eventId,
+  targetNamespaceId: namespaceId.describe('The namespace that gains the subscription'),
+  reason: reassociationReason,
+  note: z.string().trim().min(10, 'at least 10 characters: say why').max(2000).describe('Why, in your words (10+ characters)'),
+  dryRun: z.boolean().optional().describe('Answer what would change, write nothing'),
+  replacePaid: z
+    .boolean()
+    .optional()
+    .describe('Replace an active paid subscription the target holds (it loses its namespace); otherwise 409 target_has_subscription'),
+});
+
+export const reassociationPath = z.strictObject({ subscriptionId });
+
+/** `?dryRun=true` is also accepted, as on every mutating service route. */
+export const reassociationQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
+
+export const reassociationWarning = z.object({ code: z.string(), message: z.string() });
+
+export const reassociationResult = z.object({
+  dryRun: z.boolean(),
+  before: z.object({ source: namespaceState, target: namespaceState.nullable() }),
+  after: z.object({ source: namespaceState, target: namespaceState }),
+  warnings: z.array(reassociationWarning),
+});
+
+/** The longest range the report covers in one request. */
+export const MAX_REPORT_DAYS = 366;
+
+export const reassociationReportQuery = z
+  .strictObject({
+    from: isoDate.optional().describe('First day (UTC) included; default: 90 days before `to`'),
+    to: isoDate.optional().describe('Last day (UTC) included; default: today'),
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
+      .transform(Number)
+      .pipe(z.number().max(100))
+      .optional(),
+    cursor: z.string().min(1).max(1024).optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
+  .refine((q) => !q.from || !q.to || daysInRange(q.from, q.to) <= MAX_REPORT_DAYS, {
+    message: `the range may span at most ${MAX_REPORT_DAYS} days`,
+    path: ['from'],
+  });
+
+const byReason = z.object(Object.fromEntries(REASSOCIATION_REASONS.map((r) => [r, z.number().int()])) as Record<(typeof REASSOCIATION_REASONS)[number], z.ZodNumber>);
+
+export const reassociationRecord = z.object({
+  eventId: z.string(),
+  subscriptionId: z.string(),
+  sourceNamespaceId: z.number(),
+  targetNamespaceId: z.number(),
+  reason: reassociationReason,
+  note: z.string(),
+  actor: z.string(),
+  appliedAt: z.string(),
+  replacePaid: z.boolean(),
+  targetWasInTrial: z.boolean(),
+  displacedSubscriptionId: z.string().nullable(),
+  displacedWasActivePaid: z.boolean(),
+  sourceVersion: z.number(),
+  targetVersion: z.number(),
+  warnings: z.array(z.string()),
+});
+
+export const reassociationReport = z.object({
+  from: isoDate,
+  to: isoDate,
+  items: z.array(reassociationRecord),
+  nextCursor: z.string().nullable(),
+  counts: z.object({
+    total: z.number().int(),
+    byReason,
+    byWeek: z.array(z.object({ week: z.string(), startsOn: isoDate, total: z.number().int(), byReason })),
+    trialConversion: z.object({ targetWasInTrial: z.number().int(), targetNotInTrial: z.number().int() }),
+  }),
+});
