@@ -1,0 +1,63 @@
+/**
+ * The operators' flag routes: list, read, change (creating with every gate off when missing) and
+ * the history of changes. Every change records the operator and is conditional on the flag's version.
+ */
+import * as z from 'zod';
+import { changeFlag } from '../../shared/flags/admin.js';
+import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
+import { HttpError, notFound } from '../../shared/http/errors.js';
+import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
+import { InvalidFlagCursorError, getFlag, listFlagHistory, listFlags } from '../../shared/store/flag-store.js';
+
+const noQuery = z.strictObject({});
+
+export const handler = httpHandler(
+  async (event, { actor, log }) => {
+    switch (event.routeKey) {
+      case 'GET /v1/flags':
+        parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
+        return { body: { items: await listFlags() } };
+      case 'GET /v1/flags/{name}': {
+        const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
+        parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
+        const flag = await getFlag(name);
+        if (!flag) throw notFound(`Flag ${name} does not exist: create it with PUT /v1/flags/${name}.`);
+        return { body: flag };
+      }
+      case 'PUT /v1/flags/{name}': {
+        const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
+        parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
+        const { expectedVersion, ...change } = parseBody(event, flagChangeBody);
+        const outcome = await changeFlag(name, change, { operator: actor.id, expectedVersion });
+        log.info(outcome.changed ? 'flag changed' : 'flag unchanged', {
+          flag: name,
+          version: outcome.flag.version,
+          created: outcome.created,
+          operator: actor.id,
+          enabled: outcome.flag.enabled,
+          actors: outcome.flag.actors.length,
+          percentageOfActors: outcome.flag.percentageOfActors,
+        });
+        return { statusCode: outcome.created ? 201 : 200, body: outcome.flag };
+      }
+      case 'GET /v1/flags/{name}/history': {
+        const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
+        const query = parseWith(historyQuery, event.queryStringParameters ?? {}, 'query');
+        try {
+          const page = await listFlagHistory(name, { limit: query.limit ?? 50, cursor: query.cursor });
+          // Flags are never deleted and creation is the first entry: no entry means no such flag.
+          if (page.items.length === 0 && !query.cursor) throw notFound(`Flag ${name} does not exist: it has no history.`);
+          return { body: { name, ...page } };
+        } catch (error) {
+          if (error instanceof InvalidFlagCursorError) {
+            throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
+          }
+          throw error;
+        }
+      }
+      default:
+        throw notFound(`No route ${event.routeKey}.`);
+    }
+  },
+  { requireOperator: true },
+);
