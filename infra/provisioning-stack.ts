@@ -8,7 +8,7 @@ import {
   type IHttpRouteAuthorizer,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   type Attribute,
@@ -22,9 +22,11 @@ import {
 import { EventBus, type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { EventBridgeDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { EventBridgeDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -38,6 +40,10 @@ import {
   type StreamTrigger,
 } from '../shared/manifest.js';
 import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/tables.js';
+import { config, type ConfigKey } from '../shared/config.js';
+import { PROVISIONING_FAILED } from '../shared/events/contracts.js';
+import { webhookAuthorizerFunction } from '../shared/manifest/error-log.js';
+import { SERVICE_SOURCE } from '../shared/manifest/types.js';
 import { ServiceFunction } from './service-function.js';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { detailJsonSchema, eventCatalog, schemaName } from '../shared/events/catalog.js';
@@ -115,6 +121,11 @@ export class ProvisioningStack extends Stack {
   private streamFailureQueue?: Queue;
   private iamAuthorizer?: HttpIamAuthorizer;
   private jwtAuthorizer?: HttpJwtAuthorizer;
+  private webhookAuthorizer?: HttpLambdaAuthorizer;
+  private asyncFailureQueue?: Queue;
+  private readonly secrets: Partial<Record<ConfigKey, Secret>> = {};
+  /** The Lambda authorizer of webhook routes, when the manifest has one. */
+  webhookAuthorizerFn?: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
     super(scope, id, {
@@ -247,6 +258,17 @@ export class ProvisioningStack extends Stack {
         return (this.jwtAuthorizer ??= new HttpJwtAuthorizer('OperatorJwtAuthorizer', this.settings.jwtIssuer, {
           jwtAudience: [this.settings.jwtAudience],
         }));
+      case 'webhook':
+        // Cached per token value for five minutes: a wrong token costs one invocation, then 403s.
+        return (this.webhookAuthorizer ??= new HttpLambdaAuthorizer(
+          'WebhookAuthorizer',
+          (this.webhookAuthorizerFn ??= this.buildFunction(webhookAuthorizerFunction)).fn,
+          {
+            identitySource: ['$request.header.X-Gitlab-Token'],
+            responseTypes: [HttpLambdaResponseType.SIMPLE],
+            resultsCacheTtl: Duration.minutes(5),
+          },
+        ));
     }
   }
 
@@ -262,13 +284,26 @@ export class ProvisioningStack extends Stack {
     const tableAccess = Object.entries(spec.tables) as Array<[TableKey, 'read' | 'readWrite']>;
     const environment: Record<string, string> = { EVENT_BUS_NAME: this.bus.eventBusName };
     for (const [key] of tableAccess) environment[tableEnvVar(key)] = this.table(key, spec.name).tableName;
+    // Settings as values, secrets as the ARN of their Secrets Manager secret (read at run time).
+    for (const key of spec.config ?? []) {
+      const item = config[key];
+      if (item.kind === 'secret') environment[item.secretIdEnv] = this.secret(key).secretArn;
+      else {
+        const value = this.settingValue(key);
+        if (value !== undefined) environment[item.env] = value;
+      }
+    }
 
     const svc = new ServiceFunction(this, spec.name, {
       spec,
       repoRoot: this.repoRoot,
       logRetention: this.settings.logRetention,
       environment,
-      ...(invokedAsync && { async: { onFailure: new EventBridgeDestination(this.bus) } }),
+      ...(invokedAsync && {
+        async: {
+          onFailure: spec.asyncFailures === 'queue' ? new SqsDestination(this.asyncFailureDlq()) : new EventBridgeDestination(this.bus),
+        },
+      }),
     });
     const { fn } = svc;
 
@@ -279,7 +314,18 @@ export class ProvisioningStack extends Stack {
       else table.grantReadData(fn);
       this.acknowledgeIndexWildcard(svc, key);
     }
+    for (const key of spec.config ?? []) if (config[key].kind === 'secret') this.secret(key).grantRead(fn);
     if (spec.publishesEvents) this.bus.grantPutEventsTo(fn);
+    else if (httpTriggers.length > 0) {
+      // A sync handler publishes its server-side failures (`Provisioning Failed`), and nothing else.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [this.bus.eventBusArn],
+          conditions: { StringEquals: { 'events:source': SERVICE_SOURCE, 'events:detail-type': PROVISIONING_FAILED } },
+        }),
+      );
+    }
 
     if (httpTriggers.length > 0) {
       const integration = new HttpLambdaIntegration(`${spec.name}-integration`, fn);
@@ -341,6 +387,44 @@ export class ProvisioningStack extends Stack {
     });
   }
 
+  /** A setting's value from the `provisioning:*` context; the admin page is served by the API unless told otherwise. */
+  private settingValue(key: ConfigKey): string | undefined {
+    const item = config[key];
+    if (item.kind !== 'setting') return undefined;
+    const value = this.node.tryGetContext(item.context) as unknown;
+    if (value !== undefined && value !== null && String(value) !== '') return String(value);
+    return key === 'adminBaseUrl' ? this.httpStage.url : undefined;
+  }
+
+  /**
+   * The Secrets Manager secret of a config key, created once (with a generated placeholder value:
+   * operators put the real value, see the stack outputs). Retained with the stack's data.
+   */
+  private secret(key: ConfigKey): Secret {
+    const existing = this.secrets[key];
+    if (existing) return existing;
+    const item = config[key];
+    const secret = new Secret(this, `${pascal(key)}Secret`, {
+      description: `${item.description} Put the real value here (${item.env}).`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: `Holds a credential issued by a third party (${item.env}): it is rotated in Slack or GitLab and pasted here; no rotation Lambda can issue it.`,
+    });
+    new CfnOutput(this, `${pascal(key)}SecretArn`, { value: secret.secretArn, description: `Secret to fill in: ${item.description}` });
+    this.secrets[key] = secret;
+    return secret;
+  }
+
+  /** Failed async invocations of functions whose failures must not go back to the bus (the error-log writer). */
+  private asyncFailureDlq(): Queue {
+    return (this.asyncFailureQueue ??= this.deadLetterQueue(
+      'AsyncFailureQueue',
+      "Failed asynchronous invocations of the error-log writer: the failure records and events it could not store, for replay.",
+    ));
+  }
+
   /** Events a rule could not deliver to its function, with EventBridge's error attributes. */
   private ruleTargetDlq(): Queue {
     return (this.eventTargetDlq ??= this.deadLetterQueue(
@@ -398,6 +482,11 @@ const PATTERN_FIELDS: Readonly<Record<string, keyof EventPattern>> = {
 export function toEventPattern(pattern: Readonly<Record<string, unknown>>): EventPattern {
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(pattern)) {
+    // `$or` alternatives are written as EventBridge takes them; the CDK renders them unchanged.
+    if (field === '$or') {
+      out[field] = value;
+      continue;
+    }
     const cdkField = PATTERN_FIELDS[field];
     if (!cdkField) throw new Error(`Unknown EventBridge pattern field "${field}"`);
     out[cdkField] = value;

@@ -12,6 +12,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -180,6 +181,32 @@ export function createTableInput(spec: TableSpec, name: string): CreateTableComm
   };
 }
 
+/**
+ * A table kept in .data/ from an older version lacks indexes added since: create them, so a restart
+ * on old data gets the current schema without losing anything.
+ */
+async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec, name: string): Promise<void> {
+  const described = await client.send(new DescribeTableCommand({ TableName: name }));
+  const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const wanted = createTableInput(spec, name);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+    // One index is built at a time: wait for it before asking for the next.
+    for (let i = 0; i < 600; i++) {
+      const now = await client.send(new DescribeTableCommand({ TableName: name }));
+      if ((now.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Creates every table that does not exist yet; existing tables (a restart on .data/) are kept. */
 export async function ensureTables(endpoint: string, prefix: string): Promise<Record<string, string>> {
   const client = localClient(endpoint);
@@ -195,6 +222,7 @@ export async function ensureTables(endpoint: string, prefix: string): Promise<Re
         }
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
+        await addMissingIndexes(client, spec, name);
       }
       await client.send(new DescribeTableCommand({ TableName: name }));
     }

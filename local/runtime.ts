@@ -21,6 +21,7 @@ import { loadFunctions } from './functions.js';
 import type { LocalFunction } from './functions.js';
 import { buildRouter, callerFor, errorResponse, readBody, toApiGatewayEvent, writeLambdaResult } from './http-server.js';
 import type { Tokens } from './http-server.js';
+import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,6 +52,8 @@ export interface Runtime {
   tables: Record<TableKey, string>;
   bus: LocalBus;
   streams: StreamPoller;
+  /** Runs the manifest's schedule triggers on their cron expressions (and on demand: runNow). */
+  scheduler: LocalScheduler;
   functions: Map<string, LocalFunction>;
   /** Resolves once the stream feed has caught up (every applied change published). */
   settle(): Promise<void>;
@@ -166,6 +169,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       EVENT_BUS_NAME: BUS_NAME,
       POWERTOOLS_SERVICE_NAME: 'provisioning',
     });
+    // Links in Slack messages and digests point at this runtime's admin page unless told otherwise.
+    process.env.ADMIN_BASE_URL ??= `http://${host}:${port}`;
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     for (const spec of tableSpecs) process.env[tableEnvVar(spec.key)] = tables[spec.key];
@@ -182,6 +187,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log: emit,
     });
     streams.start();
+    const scheduler = new LocalScheduler({ functions, bus, region: LOCAL_REGION, retryDelaysMs: options.retryDelaysMs, log: emit });
+    scheduler.start();
 
     const router = buildRouter(functions);
     const health = localClient(endpoint);
@@ -208,7 +215,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       const match = router.match(method, url.pathname);
       if (!match) return errorResponse(res, 404, 'not_found', `No route ${method} ${url.pathname}: see GET /openapi.json for the API.`);
-      const caller = callerFor(req.headers.authorization, tokens);
+      // Webhook routes carry a third party's shared secret, not a bearer token: their handler checks it.
+      const isWebhook = match.route.target.auth === 'webhook';
+      const caller = isWebhook ? ({ kind: 'service' } as const) : callerFor(req.headers.authorization, tokens);
       if (caller === 'missing') return errorResponse(res, 401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token> (npm start prints the tokens).');
       if (caller === 'invalid') return errorResponse(res, 401, 'unauthorized', 'Wrong bearer token: use the token npm start printed.');
       if (match.route.target.auth === 'operator' && caller.kind !== 'operator') {
@@ -217,6 +226,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const raw = await readBody(req);
       if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'The request is larger than 10 MB.');
       const event = toApiGatewayEvent(req, url, raw, match, caller);
+      if (isWebhook) (event.requestContext as Record<string, unknown>).authorizer = { lambda: { webhook: 'gitlab' } };
       const requestId = (event.requestContext as { requestId: string }).requestId;
       let result: unknown;
       try {
@@ -238,6 +248,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       server.close();
       server.closeIdleConnections();
       if (active > 0) await new Promise<void>((resolve) => ((idleResolve = resolve), setTimeout(resolve, 10_000)));
+      await scheduler.stop();
       await theBus.drain();
       await Promise.race([streams.idle(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       await streams.stop();
@@ -256,6 +267,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       tables,
       bus,
       streams,
+      scheduler,
       functions,
       settle: async () => {
         await theBus.drain();

@@ -5,13 +5,19 @@
  * routes the same events and feeds the same streams from it. Adding a function is one entry in the
  * list of its area (shared/manifest/*.ts) plus its handler under functions/.
  */
+import { errorLogFunctions } from './manifest/error-log.js';
+import { flagFunctions } from './manifest/flags.js';
 import { lifecycleFunctions } from './manifest/lifecycle.js';
+import { reassociationFunctions } from './manifest/reassociation.js';
 import type { FunctionSpec, HttpTrigger } from './manifest/types.js';
 
 export * from './manifest/types.js';
 
 export const functions: readonly FunctionSpec[] = [
   ...lifecycleFunctions,
+  ...flagFunctions,
+  ...reassociationFunctions,
+  ...errorLogFunctions,
 ];
 
 export const httpRoutes = (): Array<HttpTrigger & { fn: FunctionSpec }> =>

@@ -6,6 +6,9 @@ import * as z from 'zod';
 import { commandSpecs } from './commands/specs.js';
 import { errorBody, namespaceState } from './commands/schemas.js';
 import { httpRoutes } from './manifest.js';
+import { errorLogRouteDocs } from './error-log/route-docs.js';
+import { flagRouteDocs } from './flags/route-docs.js';
+import { reassociationBody, reassociationReport, reassociationResult } from './commands/reassociation-schemas.js';
 
 interface RouteDoc {
   summary: string;
@@ -30,6 +33,8 @@ const command = (type: keyof typeof commandSpecs): RouteDoc => ({
 
 /** Every HTTP route of the manifest must be documented here; a test checks it. */
 export const routeDocs: Record<string, RouteDoc> = {
+  ...flagRouteDocs,
+  ...errorLogRouteDocs,
   'POST /v1/subscriptions': command('created'),
   'POST /v1/subscriptions/{subscriptionId}/renewals': command('renewed'),
   'POST /v1/subscriptions/{subscriptionId}/entitlements': command('entitlementsUpdated'),
@@ -43,6 +48,16 @@ export const routeDocs: Record<string, RouteDoc> = {
     response: z.object({ subscriptionId: z.string(), namespaceId: z.number(), associatedAt: z.string(), state: namespaceState }),
   },
   'GET /v1/subscriptions/{subscriptionId}/history': { summary: "A subscription's history, newest first", response: history },
+  'POST /v1/subscriptions/{subscriptionId}/reassociations': {
+    summary: 'Force reassociation (operators): move a subscription and its term to another namespace; 409 subscription_expired, already_associated, target_has_subscription',
+    body: reassociationBody,
+    response: reassociationResult,
+    dryRun: true,
+  },
+  'GET /v1/reassociations': {
+    summary: 'Reassociations of a date range (operators), newest first, with counts by reason and ISO week; query from, to, limit, cursor',
+    response: reassociationReport,
+  },
   'GET /openapi.json': { summary: 'This document', response: z.object({ openapi: z.string() }).loose() },
 };
 
@@ -85,6 +100,7 @@ export function buildOpenApi(): Record<string, unknown> {
       securitySchemes: {
         service: { type: 'http', scheme: 'bearer', description: 'IAM (SigV4) in AWS; the service token locally' },
         operator: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT in AWS; the operator token locally' },
+        webhook: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "GitLab's webhook secret token" },
       },
     },
   };

@@ -47,9 +47,19 @@ export const tables: Readonly<Record<TableKey, TableSpec>> = {
   },
   errors: {
     key: 'errors',
-    description: 'The error log: one record per failure fingerprint, with its status workflow.',
+    description:
+      'The error log: one record per failure fingerprint (ERR#<id>), with its status workflow; occurrence markers (TTL) and digest runs.',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
+    // Sparse: only error records carry these attributes. Lists are newest first by createdAt. Keys
+    // only: counting an occurrence changes no index key, so it writes no index (a failure storm
+    // costs one item write per occurrence); lists read the records by key after the query.
+    globalIndexes: [
+      { name: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'createdAt', type: 'S' }, projection: 'KEYS_ONLY' },
+      { name: 'byCreatedAt', partitionKey: { name: 'entity', type: 'S' }, sortKey: { name: 'createdAt', type: 'S' }, projection: 'KEYS_ONLY' },
+      { name: 'byIssue', partitionKey: { name: 'gitlabIssueLink', type: 'S' }, sortKey: { name: 'pk', type: 'S' }, projection: 'KEYS_ONLY' },
+    ],
+    ttlAttribute: 'expiresAt',
   },
   flags: {
     key: 'flags',

@@ -13,7 +13,7 @@ import { logger } from '../log.js';
 import { executeCommand } from './execute.js';
 import { commandSpecs } from './specs.js';
 
-const dryRunQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
+const dryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
 /** Rejections that mean "already done or superseded": an event that meets one is not a failure. */
 const SETTLED_CODES = new Set(['stale_event']);

@@ -2,12 +2,20 @@
  * Publishing to the service's EventBridge bus. One client per process; locally its endpoint is the
  * runtime's bus (`AWS_ENDPOINT_URL_EVENTBRIDGE`).
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { BUS_NAME, SERVICE_SOURCE } from '../manifest.js';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+// The constants only: the whole manifest would put every function's spec in every bundle.
+import { BUS_NAME, SERVICE_SOURCE } from '../manifest/types.js';
 
+// The EventBridge SDK loads on the first publish, not at cold start: most functions that import
+// this module publish only when a request fails (Provisioning Failed), and loading a second SDK
+// client at init costs tens of milliseconds (npm run bench, "init").
+let sdk: Promise<typeof import('@aws-sdk/client-eventbridge')> | undefined;
 let client: EventBridgeClient | undefined;
-export const eventBridge = (): EventBridgeClient => (client ??= new EventBridgeClient({ maxAttempts: 3 }));
+const eventBridgeSdk = () => (sdk ??= import('@aws-sdk/client-eventbridge'));
+export const eventBridge = async (): Promise<EventBridgeClient> => {
+  const { EventBridgeClient } = await eventBridgeSdk();
+  return (client ??= new EventBridgeClient({ maxAttempts: 3 }));
+};
 
 export const busName = (): string => process.env.EVENT_BUS_NAME ?? BUS_NAME;
 
@@ -33,7 +41,8 @@ export async function publish(events: readonly OutgoingEvent[], source = SERVICE
       Detail: JSON.stringify(e.detail),
     }));
     try {
-      const out = await eventBridge().send(new PutEventsCommand({ Entries: entries }));
+      const { PutEventsCommand } = await eventBridgeSdk();
+      const out = await (await eventBridge()).send(new PutEventsCommand({ Entries: entries }));
       out.Entries?.forEach((entry, index) => {
         if (entry.ErrorCode) failed.push(chunk[index]!.id);
       });

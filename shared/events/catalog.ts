@@ -4,9 +4,10 @@
  * registry.
  */
 import * as z from 'zod';
+import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetDetail } from '../commands/billing-account-schemas.js';
 import { commandSpecs } from '../commands/specs.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../manifest.js';
-import { namespaceSubscriptionChanged } from './contracts.js';
+import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, namespaceSubscriptionChanged, provisioningFailed } from './contracts.js';
 
 export interface CatalogEntry {
   source: string;
@@ -17,7 +18,10 @@ export interface CatalogEntry {
 
 export const eventCatalog: readonly CatalogEntry[] = [
   ...Object.values(commandSpecs).map((spec) => ({ source: COMMERCE_SOURCE, detailType: spec.detailType, direction: 'in' as const, detail: spec.detail })),
+  { source: COMMERCE_SOURCE, detailType: CUSTOMER_BILLING_ACCOUNT_SET, direction: 'in', detail: billingAccountSetDetail },
   { source: SERVICE_SOURCE, detailType: 'Namespace Subscription Changed', direction: 'out', detail: namespaceSubscriptionChanged },
+  { source: SERVICE_SOURCE, detailType: PROVISIONING_FAILED, direction: 'out', detail: provisioningFailed },
+  { source: SERVICE_SOURCE, detailType: AUDIT_FINDING, direction: 'out', detail: auditFinding },
 ];
 
 /** A file-name-safe name: `Subscription Created` → `subscription-created`. */

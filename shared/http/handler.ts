@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { logger } from '../log.js';
 import { StoreUnavailableError } from '../store/errors.js';
+import { reportServerFailure } from '../error-log/report-failure.js';
 import { HttpError, unavailable, validationFailed } from './errors.js';
 
 /** The parts of an API Gateway HTTP API v2 event the service reads. */
@@ -37,7 +38,8 @@ export interface HttpEvent {
 }
 
 export interface Actor {
-  kind: 'service' | 'operator';
+  /** `webhook`: a third party on a webhook route (its shared secret is checked by the handler). */
+  kind: 'service' | 'operator' | 'webhook';
   /** A stable id, never a name or an email: the JWT `sub` or the IAM principal's ARN. */
   id: string;
 }
@@ -105,20 +107,28 @@ function respond(statusCode: number, body: unknown, headers: Record<string, stri
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
-/** Hooks other modules add to server-side failures (the error log publishes `Provisioning Failed`). */
-export type ServerFailureHook = (error: unknown, event: HttpEvent, scope: { requestId: string; log: Logger }) => Promise<void>;
+/**
+ * Called for every server-side failure (5xx), never for a 4xx. The default publishes
+ * `Provisioning Failed` so that the failure reaches the error log (shared/error-log/report-failure.ts).
+ */
+export type ServerFailureHook = (
+  error: unknown,
+  event: HttpEvent,
+  scope: { requestId: string; log: Logger; code: string; functionName?: string },
+) => Promise<void>;
 
 type ScopedContext = Context & { provisioningScope?: RequestScope };
 
 /** Creates the request scope: a child logger carrying the request id, and the caller's identity. */
-function requestScope(requireOperator: boolean): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext> {
+function requestScope(requireOperator: boolean, webhook?: string): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext> {
   return {
     before: (request) => {
       const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
       const log = logger.createChild({ persistentKeys: { requestId, route: request.event.routeKey } });
       const scope: RequestScope = { log, actor: { kind: 'service', id: 'anonymous' }, requestId, context: request.context };
       request.context.provisioningScope = scope;
-      scope.actor = actorOf(request.event);
+      // A webhook route has no caller identity: its handler checks the shared secret itself.
+      scope.actor = webhook ? { kind: 'webhook', id: `webhook:${webhook}` } : actorOf(request.event);
       if (requireOperator && scope.actor.kind !== 'operator') {
         throw new HttpError(403, 'forbidden', 'This route is for operators: call it with operator credentials.');
       }
@@ -143,7 +153,8 @@ function errorContract(onServerFailure?: ServerFailureHook): MiddlewareObj<HttpE
         log.error('request failed', { code: http.code, error: (http.cause ?? error) as Error });
         if (onServerFailure) {
           const requestId = scope?.requestId ?? request.event.requestContext.requestId;
-          await onServerFailure(http.cause ?? error, request.event, { requestId, log }).catch((hookError: unknown) =>
+          const functionName = request.context.functionName;
+          await onServerFailure(http.cause ?? error, request.event, { requestId, log, code: http.code, functionName }).catch((hookError: unknown) =>
             log.error('could not record the failure', { error: hookError as Error }),
           );
         }
@@ -166,11 +177,11 @@ function errorContract(onServerFailure?: ServerFailureHook): MiddlewareObj<HttpE
  */
 export function httpHandler(
   fn: (event: HttpEvent, scope: RequestScope) => Promise<HttpResult>,
-  options: { onServerFailure?: ServerFailureHook; requireOperator?: boolean } = {},
+  options: { onServerFailure?: ServerFailureHook; requireOperator?: boolean; webhook?: string } = {},
 ) {
   return middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext>()
-    .use(errorContract(options.onServerFailure))
-    .use(requestScope(options.requireOperator ?? false))
+    .use(errorContract(options.onServerFailure ?? reportServerFailure))
+    .use(requestScope(options.requireOperator ?? false, options.webhook))
     .handler(async (event, context) => {
       const result = await fn(event, context.provisioningScope!);
       return respond(result.statusCode ?? 200, result.body, result.headers);

@@ -1,4 +1,5 @@
 /** The types of manifest entries (see shared/manifest.ts). */
+import type { ConfigKey } from '../config.js';
 import type { TableKey } from '../tables.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -6,9 +7,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /**
  * Who may call a route. `service`: other services (IAM auth in AWS, the service bearer token
  * locally). `operator`: support engineers and operators (a JWT authorizer in AWS, the operator
- * bearer token locally); an operator token is also accepted on service routes.
+ * bearer token locally); an operator token is also accepted on service routes. `webhook`: a third
+ * party proving a shared secret in a header (GitLab's X-Gitlab-Token): a Lambda request authorizer
+ * in AWS; locally no bearer token, the handler checks the header (it does in AWS too).
  */
-export type AuthKind = 'service' | 'operator';
+export type AuthKind = 'service' | 'operator' | 'webhook';
 
 export interface HttpTrigger {
   readonly kind: 'http';
@@ -55,6 +58,14 @@ export interface FunctionSpec {
   readonly publishesEvents?: boolean;
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
+  /**
+   * Where a failed asynchronous invocation goes: `bus` (default; the failure record reaches the
+   * error log) or `queue` (an SQS dead-letter queue: for the error-log writer itself, which must
+   * not feed its own failures back to itself).
+   */
+  readonly asyncFailures?: 'bus' | 'queue';
+  /** Settings and secrets the function reads (shared/config.ts); the stack passes and grants exactly these. */
+  readonly config?: readonly ConfigKey[];
 }
 
 export const BUS_NAME = 'provisioning';

@@ -22,6 +22,7 @@ import {
   type StreamTrigger,
 } from '../../shared/manifest.js';
 import { type TableSpec, tableEnvVar, tables, tableSpecs } from '../../shared/tables.js';
+import { config } from '../../shared/config.js';
 
 /*
  * One synthesis for the whole file: the real stack from the manifest, plus a fixture stack in the
@@ -134,10 +135,20 @@ function allStatements(t: Template): Statement[] {
 describe('Class: ProvisioningStack', () => {
   describe('Functions', () => {
     it('builds every manifest function as an arm64 nodejs22.x Lambda with its environment', () => {
-      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(functions.length);
+      // Plus the Lambda authorizer of webhook routes.
+      const webhookAuthorizers = httpRoutes().some((r) => r.auth === 'webhook') ? 1 : 0;
+      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(functions.length + webhookAuthorizers);
       for (const spec of functions) {
         const tableVars = Object.fromEntries(
           (Object.keys(spec.tables) as Array<keyof typeof tables>).map((key) => [tableEnvVar(key), { Ref: tableId(stack, key) }]),
+        );
+        // Secrets as their ARN; settings when set (the admin URL defaults to the API's).
+        const configVars = Object.fromEntries(
+          (spec.config ?? []).flatMap((key): Array<[string, unknown]> => {
+            const item = config[key];
+            if (item.kind === 'secret') return [[item.secretIdEnv, Match.anyValue()]];
+            return key === 'adminBaseUrl' ? [[item.env, Match.anyValue()]] : [];
+          }),
         );
         template.hasResourceProperties('AWS::Lambda::Function', {
           FunctionName: `${STACK_NAME}-${spec.name}`,
@@ -147,6 +158,7 @@ describe('Class: ProvisioningStack', () => {
           Environment: {
             Variables: Match.objectEquals({
               ...tableVars,
+              ...configVars,
               EVENT_BUS_NAME: { Ref: idOf(stack, stack.bus) },
               POWERTOOLS_SERVICE_NAME: 'provisioning',
               POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -180,9 +192,13 @@ describe('Class: ProvisioningStack', () => {
           continue;
         }
         expect(mine, spec.name).toHaveLength(1);
-        expect(mine[0]!.Properties.DestinationConfig).toEqual({
-          OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stack, stack.bus), 'Arn'] } },
-        });
+        // The error-log writer's failures go to a queue: on the bus they would come back to it.
+        const destination = mine[0]!.Properties.DestinationConfig.OnFailure.Destination;
+        if (spec.asyncFailures === 'queue') {
+          expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toContain(destination['Fn::GetAtt'][0]);
+        } else {
+          expect(destination).toEqual({ 'Fn::GetAtt': [idOf(stack, stack.bus), 'Arn'] });
+        }
       }
     });
   });
@@ -194,7 +210,7 @@ describe('Class: ProvisioningStack', () => {
       for (const route of routes) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: `${route.method} ${route.path}`,
-          AuthorizationType: route.auth === 'service' ? 'AWS_IAM' : 'JWT',
+          AuthorizationType: { service: 'AWS_IAM', operator: 'JWT', webhook: 'CUSTOM' }[route.auth],
         });
       }
     });
@@ -203,8 +219,8 @@ describe('Class: ProvisioningStack', () => {
       for (const t of [template, fixtureTemplate]) {
         for (const route of Object.values(t.findResources('AWS::ApiGatewayV2::Route'))) {
           const { AuthorizationType, AuthorizerId } = route.Properties;
-          expect(['AWS_IAM', 'JWT']).toContain(AuthorizationType);
-          if (AuthorizationType === 'JWT') expect(AuthorizerId).toBeDefined();
+          expect(['AWS_IAM', 'JWT', 'CUSTOM']).toContain(AuthorizationType);
+          if (AuthorizationType !== 'AWS_IAM') expect(AuthorizerId).toBeDefined();
         }
       }
     });
@@ -253,7 +269,8 @@ describe('Class: ProvisioningStack', () => {
       const triggers = functions.flatMap((spec) =>
         spec.triggers.filter((t): t is EventTrigger => t.kind === 'event').map((t) => ({ spec, t })),
       );
-      expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(triggers.length);
+      const schedules = functions.flatMap((spec) => spec.triggers.filter((t) => t.kind === 'schedule'));
+      expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(triggers.length + schedules.length);
       for (const { spec, t } of triggers) {
         template.hasResourceProperties('AWS::Events::Rule', {
           EventBusName: { Ref: idOf(stack, stack.bus) },
@@ -406,10 +423,16 @@ describe('Class: ProvisioningStack', () => {
       }
     });
 
-    it('lets only publishers and asynchronously invoked functions (their failure destination) put events', () => {
+    it('lets only publishers, asynchronously invoked functions (their failure destination) and sync handlers (Provisioning Failed only) put events', () => {
       for (const spec of functions) {
-        const putsEvents = statementsOf(template, stack, spec.name).some((st) => asArray(st.Action).includes('events:PutEvents'));
-        expect(putsEvents, spec.name).toBe(Boolean(spec.publishesEvents) || isAsync(spec));
+        const statements = statementsOf(template, stack, spec.name).filter((st) => asArray(st.Action).includes('events:PutEvents'));
+        const httpOnly = !spec.publishesEvents && !(isAsync(spec) && spec.asyncFailures !== 'queue') && spec.triggers.some((t) => t.kind === 'http');
+        expect(statements.length > 0, spec.name).toBe(Boolean(spec.publishesEvents) || (isAsync(spec) && spec.asyncFailures !== 'queue') || httpOnly);
+        if (httpOnly) {
+          expect(statements, spec.name).toEqual([
+            expect.objectContaining({ Condition: { StringEquals: { 'events:source': 'provisioning-service', 'events:detail-type': 'Provisioning Failed' } } }),
+          ]);
+        }
       }
     });
 

@@ -51,7 +51,8 @@ describe('Auth matrix', () => {
   });
 
   it.each(webhookRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a wrong X-Gitlab-Token is 401', async (_, route) => {
-    for (const headers of [{}, { 'x-gitlab-token': 'wrong' }, { authorization: `Bearer ${runtime.tokens.operator}` }]) {
+    const attempts: Array<Record<string, string>> = [{}, { 'x-gitlab-token': 'wrong' }, { authorization: `Bearer ${runtime.tokens.operator}` }];
+    for (const headers of attempts) {
       const res = await send(route.method, route.path, headers);
       expect(res.status).toBe(401);
       expect(res.body.error?.code).toBe('unauthorized');

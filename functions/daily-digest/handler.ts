@@ -1,0 +1,4 @@
+/** The daily digest's schedule (06:00 UTC): see shared/jobs/digest.ts. */
+import { runScheduled } from '../../shared/jobs/run.js';
+
+export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled('daily-digest', event);

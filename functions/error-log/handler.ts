@@ -1,0 +1,49 @@
+/** The error log's operator routes: list (newest first), read, and PATCH along the workflow. */
+import * as z from 'zod';
+import { errorPatchBody, publicRecord } from '../../shared/error-log/record.js';
+import { errorStatuses } from '../../shared/error-log/status.js';
+import { patchError } from '../../shared/error-log/workflow.js';
+import { HttpError, notFound } from '../../shared/http/errors.js';
+import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
+import { ErrorStore, InvalidCursorError } from '../../shared/store/error-store.js';
+
+const store = new ErrorStore();
+
+const listQuery = z.strictObject({
+  status: z.enum(errorStatuses).optional(),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, 'a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional(),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+const idPath = z.strictObject({ id: z.string().regex(/^err_[0-9a-f]{24}$/, 'an error id such as err_0123456789abcdef01234567') });
+
+export const handler = httpHandler(
+  async (event, { actor, log }) => {
+    if (event.routeKey === 'GET /v1/errors') {
+      const query = parseWith(listQuery, event.queryStringParameters ?? {}, 'query');
+      try {
+        const page = await store.list({ status: query.status, limit: query.limit ?? 25, cursor: query.cursor });
+        return { body: { items: page.items.map(publicRecord), nextCursor: page.nextCursor } };
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new HttpError(400, 'validation_failed', error.message, [{ field: 'cursor', message: error.message }]);
+        throw error;
+      }
+    }
+    const { id } = parseWith(idPath, event.pathParameters ?? {}, 'path');
+    if (event.routeKey === 'GET /v1/errors/{id}') {
+      const record = await store.get(id);
+      if (!record) throw notFound(`No error record ${id}: list them with GET /v1/errors.`);
+      return { body: publicRecord(record) };
+    }
+    const patch = parseBody(event, errorPatchBody);
+    const record = await patchError(store, id, patch, actor.id);
+    log.info('error record updated', { errorId: id, status: record.status, fields: Object.keys(patch) });
+    return { body: publicRecord(record) };
+  },
+  { requireOperator: true },
+);

@@ -1,0 +1,177 @@
+/**
+ * The local EventBridge Scheduler: runs each manifest schedule trigger at the times its cron
+ * expression names (UTC), invoking the function with the `Scheduled Event` EventBridge sends.
+ * Like an asynchronous Lambda invocation, a failed run is retried, then becomes the failure record
+ * an onFailure destination puts on the bus (so it reaches the error log).
+ */
+import { randomUUID } from 'node:crypto';
+import type { InvocationFailureRecord, LocalBus } from './bus.js';
+import { FAILURE_DETAIL_TYPE } from './bus.js';
+import { parseCron } from './cron.js';
+import type { CronSchedule } from './cron.js';
+import type { LocalFunction } from './functions.js';
+import { LOCAL_ACCOUNT, functionName } from './functions.js';
+import type { EventBridgeEvent } from './put-events.js';
+
+export interface SchedulerOptions {
+  functions: Map<string, LocalFunction>;
+  bus: Pick<LocalBus, 'dispatch'>;
+  region: string;
+  /** Delays before the 2nd and 3rd attempt of a failed run. */
+  retryDelaysMs?: readonly number[];
+  now?: () => Date;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Entry {
+  fn: LocalFunction;
+  cron: string;
+  schedule: CronSchedule;
+  ruleArn: string;
+  next?: Date;
+  timer?: NodeJS.Timeout;
+}
+
+/** setTimeout's longest delay; longer waits re-arm. */
+const MAX_DELAY_MS = 2_147_483_647;
+
+/** The event EventBridge sends a scheduled rule's target. */
+export function scheduledEvent(ruleArn: string, at: Date, region: string): EventBridgeEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: LOCAL_ACCOUNT,
+    time: new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [ruleArn],
+    detail: {},
+  };
+}
+
+export class LocalScheduler {
+  private readonly entries: Entry[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  readonly counters = { runs: 0, failed: 0 };
+
+  constructor(private readonly options: SchedulerOptions) {
+    for (const fn of options.functions.values()) {
+      fn.spec.triggers.forEach((trigger, i) => {
+        if (trigger.kind !== 'schedule') return;
+        this.entries.push({
+          fn,
+          cron: trigger.cron,
+          schedule: parseCron(trigger.cron),
+          ruleArn: `arn:aws:events:${options.region}:${LOCAL_ACCOUNT}:rule/${functionName(fn.spec)}-schedule${i}`,
+        });
+      });
+    }
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** What is scheduled and when it runs next. */
+  get schedules(): Array<{ function: string; cron: string; next: string | null }> {
+    return this.entries.map((e) => ({ function: e.fn.spec.name, cron: e.cron, next: e.next?.toISOString() ?? null }));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const entry of this.entries) this.arm(entry, this.now());
+  }
+
+  /** Stops the timers and waits for runs under way (retries included). */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const entry of this.entries) clearTimeout(entry.timer);
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Runs a scheduled function now, as its schedule would at `at`, and waits for it (and for its
+   * retries); resolves with the last attempt's outcome.
+   */
+  async runNow(name: string, at: Date = this.now()): Promise<{ ok: boolean; result?: unknown; error?: unknown }> {
+    const entry = this.entries.find((e) => e.fn.spec.name === name);
+    if (!entry) throw new Error(`${name} has no schedule trigger in the manifest`);
+    return this.track(entry, at);
+  }
+
+  private arm(entry: Entry, after: Date): void {
+    if (!this.running) return;
+    entry.next = entry.schedule.next(after);
+    if (!entry.next) return;
+    const fireAt = entry.next;
+    const delay = fireAt.getTime() - this.now().getTime();
+    entry.timer = setTimeout(
+      () => {
+        if (delay > MAX_DELAY_MS) return this.arm(entry, new Date(fireAt.getTime() - 60_000));
+        void this.track(entry, fireAt);
+        this.arm(entry, fireAt);
+      },
+      Math.max(0, Math.min(delay, MAX_DELAY_MS)),
+    );
+    entry.timer.unref?.();
+  }
+
+  private track(entry: Entry, at: Date): Promise<{ ok: boolean; result?: unknown; error?: unknown }> {
+    const run = this.fire(entry, at);
+    const done = run.then(() => undefined).finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+    return run;
+  }
+
+  private async fire(entry: Entry, at: Date): Promise<{ ok: boolean; result?: unknown; error?: unknown }> {
+    const event = scheduledEvent(entry.ruleArn, at, this.options.region);
+    const delays = this.options.retryDelaysMs ?? [200, 1000];
+    const requestId = randomUUID();
+    this.counters.runs++;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, delays[attempt - 2]));
+      try {
+        const result = await entry.fn.invoke(event, requestId);
+        this.options.log('info', 'scheduled run finished', { function: entry.fn.spec.name, scheduledAt: event.time, attempt });
+        return { ok: true, result };
+      } catch (error) {
+        lastError = error;
+        this.options.log('warn', 'scheduled run failed', { function: entry.fn.spec.name, attempt, errorType: (error as Error)?.name });
+      }
+    }
+    this.counters.failed++;
+    this.options.bus.dispatch(this.failureEvent(entry, event, requestId, delays.length + 1, lastError));
+    this.options.log('error', 'scheduled run failed after retries; failure record put on the bus', { function: entry.fn.spec.name });
+    return { ok: false, error: lastError };
+  }
+
+  /** The same record an onFailure destination would put on the bus (see local/bus.ts). */
+  private failureEvent(entry: Entry, event: EventBridgeEvent, requestId: string, attempts: number, error: unknown): EventBridgeEvent {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const { region } = this.options;
+    const functionArn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${functionName(entry.fn.spec)}:$LATEST`;
+    const record: InvocationFailureRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: { requestId, functionArn, condition: 'RetriesExhausted', approximateInvokeCount: attempts },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n').slice(1, 11).map((l) => l.trim()) },
+    };
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': FAILURE_DETAIL_TYPE,
+      source: 'lambda',
+      account: LOCAL_ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources: [functionArn],
+      detail: record as unknown as Record<string, unknown>,
+    };
+  }
+}

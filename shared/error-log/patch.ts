@@ -1,0 +1,47 @@
+/** What a PATCH of an error record changes, decided without I/O. */
+import type { ChangeEntry, ErrorPatch, ErrorRecord } from './record.js';
+import { transition } from './status.js';
+import type { ErrorStatus } from './status.js';
+
+export type PatchPlan =
+  | { kind: 'invalid'; from: ErrorStatus; to: ErrorStatus; allowed: readonly ErrorStatus[] }
+  | { kind: 'noop' }
+  | { kind: 'apply'; set: { status?: ErrorStatus; notes?: string | null; gitlabIssueLink?: string | null }; changes: ChangeEntry[] };
+
+/** Notes are kept whole on the record; the change log keeps their first 200 characters. */
+const excerpt = (text: string | null): string | null => (text === null ? null : text.length > 200 ? `${text.slice(0, 199)}…` : text);
+
+/**
+ * Plans a PATCH: the fields that really change and one change-log entry for each, or `invalid`
+ * when the status move is outside the workflow. Fields given with their current value change
+ * nothing, so a retried PATCH is a no-op.
+ */
+export function planPatch(
+  current: Pick<ErrorRecord, 'status' | 'notes' | 'gitlabIssueLink'>,
+  patch: ErrorPatch,
+  actor: string,
+  at: string,
+): PatchPlan {
+  const set: { status?: ErrorStatus; notes?: string | null; gitlabIssueLink?: string | null } = {};
+  const changes: ChangeEntry[] = [];
+  if (patch.status !== undefined) {
+    const move = transition(current.status, patch.status);
+    if (move.kind === 'invalid') return move;
+    if (move.kind === 'move') {
+      set.status = move.to;
+      changes.push({ at, actor, field: 'status', from: move.from, to: move.to });
+    }
+  }
+  if (patch.notes !== undefined) {
+    const notes = patch.notes === null || patch.notes === '' ? null : patch.notes;
+    if (notes !== current.notes) {
+      set.notes = notes;
+      changes.push({ at, actor, field: 'notes', from: excerpt(current.notes), to: excerpt(notes) });
+    }
+  }
+  if (patch.gitlabIssueLink !== undefined && patch.gitlabIssueLink !== current.gitlabIssueLink) {
+    set.gitlabIssueLink = patch.gitlabIssueLink;
+    changes.push({ at, actor, field: 'gitlabIssueLink', from: current.gitlabIssueLink, to: patch.gitlabIssueLink });
+  }
+  return changes.length === 0 ? { kind: 'noop' } : { kind: 'apply', set, changes };
+}

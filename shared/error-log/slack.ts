@@ -1,0 +1,69 @@
+/**
+ * "Told once": the Slack message for a new (or reopened) error, and the port that sends it through
+ * Slack's incoming webhook (`@slack/webhook`).
+ */
+import { IncomingWebhook } from '@slack/webhook';
+import type { IncomingWebhookSendArguments } from '@slack/webhook';
+import { readSecret } from '../config.js';
+import type { ErrorRecord } from './record.js';
+
+/** Slack mrkdwn: `&`, `<` and `>` are control characters. */
+const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The link to a record on the admin page. */
+export const adminLink = (adminBaseUrl: string, id: string): string => `${adminBaseUrl.replace(/\/$/, '')}/admin#/errors/${id}`;
+
+/** The message: code, message, subject and a link to the record. */
+export function errorMessage(
+  record: Pick<ErrorRecord, 'id' | 'code' | 'message' | 'subject' | 'source' | 'occurrences'>,
+  options: { adminBaseUrl: string | undefined; reopened: boolean },
+): IncomingWebhookSendArguments {
+  const heading = options.reopened ? 'Resolved provisioning error is back' : 'New provisioning error';
+  const link = options.adminBaseUrl ? adminLink(options.adminBaseUrl, record.id) : undefined;
+  const text = [
+    `:rotating_light: *${heading}* \`${escape(record.code)}\``,
+    `*Message:* ${escape(clip(record.message, 500))}`,
+    `*Subject:* ${escape(clip(record.subject, 300))}`,
+    link ? `<${link}|Open ${record.id} in the admin page>` : `Record: ${record.id}`,
+  ].join('\n');
+  return { text, unfurl_links: false, unfurl_media: false };
+}
+
+export type SendOutcome = 'sent' | 'not_configured';
+
+/** Sends a message; rejects when it could not be delivered. */
+export interface Notifier {
+  send(message: IncomingWebhookSendArguments): Promise<SendOutcome>;
+}
+
+export interface SlackNotifierOptions {
+  /** Resolves the webhook URL (Secrets Manager in AWS, SLACK_WEBHOOK_URL locally); undefined = not configured. */
+  url?: () => Promise<string | undefined>;
+  /** Retries after the first attempt, for network errors and 5xx answers (4xx are not retried). */
+  retries?: number;
+  timeoutMs?: number;
+}
+
+/** Slack through `IncomingWebhook`, with a bounded retry (exponential, jittered). */
+export class SlackNotifier implements Notifier {
+  private webhook?: { url: string; client: IncomingWebhook };
+
+  constructor(private readonly options: SlackNotifierOptions = {}) {}
+
+  async send(message: IncomingWebhookSendArguments): Promise<SendOutcome> {
+    const url = await (this.options.url ?? (() => readSecret('slackWebhookUrl')))();
+    if (!url) return 'not_configured';
+    if (this.webhook?.url !== url) {
+      this.webhook = {
+        url,
+        client: new IncomingWebhook(url, {
+          timeout: this.options.timeoutMs ?? 3_000,
+          retryConfig: { retries: this.options.retries ?? 2, factor: 2, minTimeout: 200, maxTimeout: 1_000, randomize: true },
+        }),
+      };
+    }
+    await this.webhook.client.send(message);
+    return 'sent';
+  }
+}

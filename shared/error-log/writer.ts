@@ -1,0 +1,98 @@
+/**
+ * The error-log writer: every failure event becomes an occurrence on its fingerprint's record, and a
+ * new (or reopened) record is announced on Slack once. The record is written first; a Slack outage
+ * only leaves the record flagged `notificationFailed` for the next digest to retry.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { readSetting } from '../config.js';
+import { logger } from '../log.js';
+import { ErrorStore } from '../store/error-store.js';
+import type { OccurrenceOutcome } from '../store/error-store.js';
+import { errorLogMetrics } from './metrics.js';
+import { noiseCodes } from './noise.js';
+import { redactText } from './redact.js';
+import { errorMessage } from './slack.js';
+import type { Notifier } from './slack.js';
+import { toOccurrence } from './sources.js';
+
+export interface WriterDeps {
+  store: ErrorStore;
+  notifier: Notifier;
+  /** Read per event: a changed setting applies without a restart locally. */
+  noise: () => ReadonlySet<string>;
+  adminBaseUrl: () => string | undefined;
+  log: Logger;
+  metrics: typeof errorLogMetrics;
+}
+
+export const defaultWriterDeps = (notifier: Notifier): WriterDeps => ({
+  store: new ErrorStore(),
+  notifier,
+  noise: () => noiseCodes(process.env.ERROR_LOG_NOISE_CODES),
+  adminBaseUrl: () => readSetting('adminBaseUrl'),
+  log: logger,
+  metrics: errorLogMetrics,
+});
+
+export type WriteResult = { outcome: 'dropped'; code: string } | { outcome: OccurrenceOutcome; id: string; notification?: NotifyResult };
+
+/**
+ * Handles one failure event from the bus.
+ * @throws InvalidFailureEventError for an event that is not a failure (the event goes to the DLQ).
+ */
+export async function recordFailure(event: unknown, deps: WriterDeps): Promise<WriteResult> {
+  const occurrence = toOccurrence(event);
+  const log = deps.log.createChild({ persistentKeys: { occurrenceId: occurrence.occurrenceId, code: occurrence.code } });
+  if (deps.noise().has(occurrence.code)) {
+    deps.metrics.noiseDropped(occurrence.code);
+    log.info('failure dropped as noise', { source: occurrence.source });
+    return { outcome: 'dropped', code: occurrence.code };
+  }
+  const { outcome, id } = await deps.store.recordOccurrence(occurrence);
+  deps.metrics.recorded(outcome);
+  log.info('failure recorded', { errorId: id, outcome, source: occurrence.source });
+  // A new or reopened record is announced; a redelivered event finishes an announcement that a
+  // crashed delivery left pending. Repeats of a known failure are not announced again.
+  if (outcome === 'created' || outcome === 'reopened' || outcome === 'duplicate') {
+    const notification = await notifyRecord(id, ['pending'], deps, log);
+    return { outcome, id, notification };
+  }
+  return { outcome, id };
+}
+
+export type NotifyResult = 'sent' | 'failed' | 'skipped' | 'not_claimed';
+
+/**
+ * Sends the Slack message of record `id` if it can claim it (in one of `states`): exactly one
+ * sender per announcement. Never throws for Slack: a failure is logged, counted and flagged on the
+ * record (`notificationFailed`).
+ */
+export async function notifyRecord(
+  id: string,
+  states: readonly ('pending' | 'failed')[],
+  deps: Pick<WriterDeps, 'store' | 'notifier' | 'adminBaseUrl' | 'metrics'>,
+  log: Logger,
+): Promise<NotifyResult> {
+  const claim = await deps.store.claimNotification(id, states);
+  if (!claim) return 'not_claimed';
+  const { record, claimedAt } = claim;
+  const reopened = record.changes.some((c) => c.field === 'status' && c.to === 'open');
+  try {
+    const outcome = await deps.notifier.send(errorMessage(record, { adminBaseUrl: deps.adminBaseUrl(), reopened }));
+    if (outcome === 'not_configured') {
+      await deps.store.finishNotification(id, claimedAt, 'skipped');
+      log.info('Slack is not configured: new error not announced', { errorId: id });
+      return 'skipped';
+    }
+    await deps.store.finishNotification(id, claimedAt, 'sent');
+    log.info('new error announced on Slack', { errorId: id });
+    return 'sent';
+  } catch (error) {
+    deps.metrics.notificationFailed();
+    // The webhook URL is a credential: nothing shaped like one is logged or stored.
+    const reason = redactText(error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
+    log.error('Slack notification failed; the next digest retries it', { errorId: id, reason });
+    await deps.store.finishNotification(id, claimedAt, 'failed', reason);
+    return 'failed';
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The scheduled jobs the service runs, by name: their schedules invoke them (functions/<job>/) and
+ * operators run them on demand with `POST /v1/jobs/{job}/runs`. Adding a job is an entry here (and
+ * a manifest entry for its schedule).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { dailyDigest, weeklyDigest } from './digest.js';
+
+export interface JobContext {
+  /** The day the run is for (`YYYY-MM-DD`, UTC): the schedule's day, or the operator's `asOf`. */
+  asOf: string;
+  trigger: 'schedule' | 'manual';
+  /** Who started it: `schedule` or the operator's id. */
+  actor: string;
+  log: Logger;
+}
+
+export interface Job {
+  readonly name: string;
+  readonly description: string;
+  /** Runs the job; answers its summary (JSON). Running it twice for the same `asOf` repeats nothing. */
+  run(context: JobContext): Promise<Record<string, unknown>>;
+}
+
+export const jobs: Readonly<Record<string, Job>> = Object.fromEntries([dailyDigest, weeklyDigest].map((job) => [job.name, job]));
+
+export const jobNames = (): string[] => Object.keys(jobs).sort();
+
+export function findJob(name: string): Job | undefined {
+  return Object.hasOwn(jobs, name) ? jobs[name] : undefined;
+}
