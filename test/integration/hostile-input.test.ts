@@ -22,6 +22,8 @@ let runtime: Runtime;
 let before: string;
 
 beforeAll(async () => {
+  // The webhook checks its secret first: give it one, so hostile bodies reach its validation.
+  process.env.GITLAB_WEBHOOK_SECRET = 'hostile-input-webhook-secret';
   runtime = await startTestRuntime();
   // Some data to protect: a subscription with history.
   const headers = { authorization: `Bearer ${runtime.tokens.service}`, 'content-type': 'application/json' };
