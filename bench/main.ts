@@ -1,0 +1,203 @@
+/**
+ * The bench itself; bench/run.ts (`npm run bench`) sets the environment first, then imports this.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDynamoDbLocal } from '../local/dynamodb.js';
+import type { DynamoDbLocal } from '../local/dynamodb.js';
+import { REPO_ROOT, freePort } from '../local/runtime.js';
+import { countCallsPerEvent } from './calls.js';
+import { measureInit } from './init.js';
+import { Progress } from './progress.js';
+import { buildResults, renderTable } from './results.js';
+import type { BenchFigures, MachineFigures } from './results.js';
+import { RuntimeChild, measureThroughput } from './throughput.js';
+
+const USAGE = 'usage: npm run bench [-- --quick] [--only calls,throughput,init] [--out FILE] [--profile]';
+const PHASES = ['calls', 'throughput', 'init'] as const;
+type Phase = (typeof PHASES)[number];
+
+interface Plan {
+  quick: boolean;
+  concurrency: number;
+  namespacesPerWorker: number;
+  /** Warm-up of the raw sides; the service warms up longer: it runs more code paths in DynamoDB Local's JVM (BatchGetItem, GetRecords) and in the runtime. */
+  warmupMs: number;
+  serviceWarmupMs: number;
+  rounds: number;
+  roundMs: number;
+  /** Also time BatchGetItem + TransactWriteItems straight to DynamoDB. */
+  readWriteSide: boolean;
+  initRuns: number;
+  /** One untimed import of each bundle before the timed ones (page cache). */
+  warmImports: boolean;
+}
+
+/**
+ * The default run measures each side in 4 rounds of 3 s (12 s each), alternating sides so that the
+ * load of a shared machine weighs on them alike; the quick one one round of 3 s each.
+ */
+const plans: Record<'full' | 'quick', Plan> = {
+  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 4, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true },
+  quick: { quick: true, concurrency: 8, namespacesPerWorker: 8, warmupMs: 1_000, serviceWarmupMs: 4_000, rounds: 1, roundMs: 3_000, readWriteSide: false, initRuns: 3, warmImports: false },
+};
+
+function machine(start: number[]): MachineFigures {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    node: process.versions.node,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverage: { start, end: os.loadavg().map((v) => Math.round(v * 100) / 100) },
+  };
+}
+
+type Figures = Omit<BenchFigures, 'run' | 'machine' | 'errors'>;
+
+/** The phases that need DynamoDB Local and the runtime: call counts, then throughput and memory. */
+async function withDynamoDb(
+  plan: Plan,
+  phases: { calls: boolean; throughput: boolean; profile: boolean },
+  progress: Progress,
+  figures: Figures,
+  errors: Record<string, string>,
+): Promise<void> {
+  let dynamo: DynamoDbLocal | undefined;
+  let runtime: RuntimeChild | undefined;
+  try {
+    progress.start('starting DynamoDB Local (in memory)');
+    dynamo = await startDynamoDbLocal({ port: await freePort() });
+    progress.done(dynamo.endpoint);
+
+    const tokens = { service: randomBytes(24).toString('base64url'), operator: randomBytes(24).toString('base64url') };
+    const tablePrefix = `bench-${randomBytes(3).toString('hex')}-`;
+    const profileDir = phases.profile ? mkdtempSync(path.join(os.tmpdir(), 'provisioning-bench-profile-')) : undefined;
+    progress.start('starting the local runtime in its own process');
+    runtime = await RuntimeChild.start({ dynamoEndpoint: dynamo.endpoint, tablePrefix, tokens });
+    progress.done(`pid ${runtime.pid}, ${runtime.url}`);
+
+    if (phases.calls) {
+      try {
+        figures.calls = await countCallsPerEvent({ dynamoEndpoint: dynamo.endpoint, tablePrefix, tokens, elsewhere: runtime, progress });
+      } catch (error) {
+        errors.calls = (error as Error).message;
+        progress.fail(errors.calls);
+      }
+    }
+
+    if (phases.throughput) {
+      try {
+        const { rss, ...throughput } = await measureThroughput({
+          runtime,
+          tokens,
+          dynamoEndpoint: dynamo.endpoint,
+          dynamoPid: dynamo.process.pid,
+          concurrency: plan.concurrency,
+          namespacesPerWorker: plan.namespacesPerWorker,
+          warmupMs: plan.warmupMs,
+          serviceWarmupMs: plan.serviceWarmupMs,
+          rounds: plan.rounds,
+          roundMs: plan.roundMs,
+          readWriteSide: plan.readWriteSide,
+          progress,
+          profileDir,
+        });
+        figures.throughput = throughput;
+        figures.rss = rss;
+      } catch (error) {
+        errors.throughput = (error as Error).message;
+        progress.fail(errors.throughput);
+      }
+      if (profileDir) {
+        progress.note(`CPU profiles of the runtime process during each service round: ${profileDir}`);
+        progress.note(`  summary: npx tsx bench/profile-summary.ts ${profileDir}/runtime-service-round-1.cpuprofile (or open it in Chrome DevTools)`);
+      }
+    }
+  } catch (error) {
+    errors.setup = error instanceof Error ? error.message : String(error);
+    progress.fail(errors.setup);
+  } finally {
+    await runtime?.stop();
+    await dynamo?.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const only = new Set((args.only ?? PHASES.join(',')).split(',').map((p) => p.trim()));
+  const unknown = [...only].filter((p) => !PHASES.includes(p as Phase));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown phase ${unknown.join(', ')}: choose from ${PHASES.join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const runs = (phase: Phase) => only.has(phase);
+  const plan = args.quick ? plans.quick : plans.full;
+  // A partial run does not overwrite the figures of a whole one.
+  const outFile = path.resolve(args.out ?? path.join(REPO_ROOT, 'bench', args.only ? 'results.local.json' : 'results.json'));
+  const progress = new Progress();
+  const started = Date.now();
+  const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
+  const errors: Record<string, string> = {};
+  const figures: Figures = { calls: null, throughput: null, init: null, rss: null };
+  progress.note(`bench: ${plan.quick ? 'quick run' : 'full run'} on ${os.cpus().length} CPUs, load average ${loadAtStart.join(' ')}`);
+
+  // Bundles first: synth and the import timings run before Java starts.
+  if (runs('init')) {
+    try {
+      figures.init = await measureInit({ runs: plan.initRuns, warmImports: plan.warmImports, whenStale: plan.quick ? 'esbuild' : 'synth', progress });
+    } catch (error) {
+      errors.init = (error as Error).message;
+      progress.fail(errors.init);
+    }
+  }
+
+  if (runs('calls') || runs('throughput')) {
+    await withDynamoDb(plan, { calls: runs('calls'), throughput: runs('throughput'), profile: args.profile }, progress, figures, errors);
+  }
+
+  const all: BenchFigures = {
+    ...figures,
+    run: { date: new Date(started).toISOString(), quick: plan.quick, seconds: Math.round((Date.now() - started) / 100) / 10 },
+    machine: machine(loadAtStart),
+    errors,
+  };
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(buildResults(all), null, 2)}\n`);
+  process.stdout.write(`\n${renderTable(all)}\n\nWritten to ${path.relative(process.cwd(), outFile) || outFile}\n`);
+  return Object.keys(errors).length ? 1 : 0;
+}
+
+// Ctrl-C: exit through process.exit so DynamoDB Local and the runtime process are killed with us.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  },
+);

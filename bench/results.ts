@@ -1,0 +1,348 @@
+/**
+ * The bench's figures as `bench/results.json` and as the table it prints: pure functions, so what
+ * is written can be checked without running anything.
+ */
+
+/** The events whose DynamoDB calls are counted: one applied command of each kind, and a replay. */
+export const EVENT_KINDS = [
+  'created',
+  'renewed',
+  'entitlementsUpdated',
+  'expired',
+  'trialStarted',
+  'trialEnded',
+  'seatUsageReported',
+  'replay',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Commands addressed by subscription: they follow the subscription pointer to the namespace. */
+export const SUBSCRIPTION_ADDRESSED = ['renewed', 'entitlementsUpdated', 'expired'] as const;
+export type SubscriptionAddressed = (typeof SUBSCRIPTION_ADDRESSED)[number];
+
+export const TARGETS = {
+  callsPerAppliedEvent: 2,
+  callsPerReplay: 1,
+  minRatio: 0.7,
+  maxBundleBytes: 150 * 1024,
+  maxInitFactor: 1.5,
+  maxRssMb: 250,
+} as const;
+
+export interface LatencyMs {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadFigures {
+  /** Completed requests that succeeded. */
+  requests: number;
+  /** Requests that failed (non-2xx, or an SDK error); not counted in the rate. */
+  errors: number;
+  /** Measured time, summed over rounds. */
+  seconds: number;
+  latencyMs: LatencyMs;
+  /** Requests per second of each round, in order: their spread shows how steady the machine was. */
+  perRound: number[];
+  /**
+   * CPU time spent while this side ran (summed over rounds): the runtime's process (idle while the
+   * raw side runs), DynamoDB Local's Java process, the bench's own process (the load generator),
+   * and how busy the whole machine was (others' work included).
+   */
+  cpu: { runtimeMs: number; dynamodbMs: number; benchMs: number; machineBusyPercent: number };
+}
+
+export interface InitFigures {
+  /** Median wall-clock time to import the bare bundle. */
+  bareMs: number;
+  /** Median CPU time of the same imports: steadier than wall-clock time on a busy machine. */
+  bareCpuMs: number;
+  bareBytes: number;
+  functions: Record<string, { bytes: number; initMs: number; initCpuMs: number }>;
+  /** The largest parts of each bundle (packages, or the service's own code), in bytes. */
+  composition: Record<string, Array<{ part: string; bytes: number }>>;
+  /** Imports per bundle, each in a fresh Node process; the figure is their median. */
+  runs: number;
+  /** Options given to node for each import (the Lambda functions run with --enable-source-maps). */
+  nodeOptions: string[];
+  /** The bare bundle was built with the stack's esbuild options: a manifest entry built so matches its synthesized bundle. */
+  bundlingMatchesSynth: boolean;
+  /** Where the timed bundles came from: cdk.out as it was, a synth the bench ran, or (--quick, cdk.out stale) esbuild. */
+  source: 'cdk.out' | 'npm run synth' | "esbuild with the stack's options";
+}
+
+export interface MachineFigures {
+  cpus: number;
+  cpuModel: string;
+  memoryMb: number;
+  node: string;
+  platform: string;
+  /** os.loadavg() (1, 5, 15 minutes) when the bench started and when it ended. */
+  loadAverage: { start: number[]; end: number[] };
+}
+
+/** What the bench measured; phases that failed are null and their error is in `errors`. */
+export interface BenchFigures {
+  calls: {
+    perEvent: Record<EventKind, number>;
+    /** Subscription-addressed commands in a process that has not seen the subscription before. */
+    firstSeen: Record<SubscriptionAddressed, number>;
+    /** Requests per DynamoDB operation, per measured event. */
+    detail: Record<string, Record<string, number>>;
+  } | null;
+  throughput: {
+    concurrency: number;
+    namespaces: number;
+    service: LoadFigures;
+    raw: LoadFigures;
+    /** BatchGetItem then TransactWriteItems, as the service's two calls, straight to DynamoDB. */
+    rawReadWrite: LoadFigures | null;
+    /** Approximate sizes of the three items of one transaction (JSON of the document). */
+    itemBytes: { state: number; history: number; idempotency: number };
+  } | null;
+  init: InitFigures | null;
+  rss: { peakMb: number; endMb: number; pid: number } | null;
+  run: { date: string; quick: boolean; seconds: number };
+  machine: MachineFigures;
+  errors: Record<string, string>;
+}
+
+const round = (value: number, digits: number) => {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+};
+
+export const perSecond = (load: LoadFigures): number => (load.seconds > 0 ? load.requests / load.seconds : 0);
+
+/** The value at quantile `q` (0..1) of `values`, nearest-rank; 0 for no values. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** The middle value; the mean of the two middle ones for an even count; 0 for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface TargetCheck {
+  name: string;
+  ok: boolean;
+  measured: string;
+  target: string;
+}
+
+/** Each target of the issue, met or missed. */
+export function checkTargets(figures: BenchFigures): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  if (figures.calls) {
+    for (const kind of EVENT_KINDS) {
+      const limit = kind === 'replay' ? TARGETS.callsPerReplay : TARGETS.callsPerAppliedEvent;
+      const n = figures.calls.perEvent[kind];
+      checks.push({ name: `calls ${kind}`, ok: n <= limit, measured: String(n), target: `≤ ${limit}` });
+    }
+  }
+  if (figures.throughput) {
+    const ratio = throughputRatio(figures.throughput.service, figures.throughput.raw);
+    checks.push({ name: 'throughput ratio', ok: ratio >= TARGETS.minRatio, measured: ratio.toFixed(2), target: `≥ ${TARGETS.minRatio}` });
+  }
+  if (figures.init) {
+    for (const [name, fn] of Object.entries(figures.init.functions)) {
+      checks.push({ name: `bundle ${name}`, ok: fn.bytes <= TARGETS.maxBundleBytes, measured: kb(fn.bytes), target: `≤ ${kb(TARGETS.maxBundleBytes)}` });
+      const factor = figures.init.bareMs > 0 ? fn.initMs / figures.init.bareMs : Infinity;
+      checks.push({ name: `init ${name}`, ok: factor <= TARGETS.maxInitFactor, measured: `${factor.toFixed(2)}× bare`, target: `≤ ${TARGETS.maxInitFactor}× bare` });
+    }
+  }
+  if (figures.rss) {
+    checks.push({ name: 'runtime peak RSS', ok: figures.rss.peakMb <= TARGETS.maxRssMb, measured: `${figures.rss.peakMb.toFixed(0)} MB`, target: `≤ ${TARGETS.maxRssMb} MB` });
+  }
+  return checks;
+}
+
+/** The median round's rate of the service over the raw side's. */
+export const roundMedianRatio = (service: LoadFigures, raw: LoadFigures): number => {
+  const rawMedian = median(raw.perRound);
+  return rawMedian > 0 ? median(service.perRound) / rawMedian : 0;
+};
+
+export const throughputRatio = (service: LoadFigures, raw: LoadFigures): number => {
+  const rawRate = perSecond(raw);
+  return rawRate > 0 ? perSecond(service) / rawRate : 0;
+};
+
+/** CPU ms per completed request, per process: where a request's time goes. */
+export function cpuPerRequest(load: LoadFigures) {
+  const per = (ms: number) => (load.requests > 0 && Number.isFinite(ms) ? round(ms / load.requests, 3) : null);
+  return { runtime: per(load.cpu.runtimeMs), dynamodb: per(load.cpu.dynamodbMs), bench: per(load.cpu.benchMs) };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/**
+ * The content of bench/results.json: the issue's keys exactly (`dynamodbCallsPerEvent`,
+ * `throughput`, `init`, `rssMb`), then details that explain them.
+ */
+export function buildResults(figures: BenchFigures) {
+  const { calls, throughput, init, rss } = figures;
+  const readWrite = throughput?.rawReadWrite ?? null;
+  /** One figure of each side that ran. */
+  const sides = <T>(pick: (load: LoadFigures) => T) =>
+    throughput
+      ? { service: pick(throughput.service), raw: pick(throughput.raw), ...(readWrite ? { rawReadWrite: pick(readWrite) } : {}) }
+      : null;
+  const latency = (load: LoadFigures) => ({ p50: round(load.latencyMs.p50, 2), p99: round(load.latencyMs.p99, 2), max: round(load.latencyMs.max, 2) });
+  return {
+    dynamodbCallsPerEvent: calls ? Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.perEvent[kind]])) as Record<EventKind, number> : null,
+    throughput: throughput
+      ? {
+          concurrency: throughput.concurrency,
+          seatReportsPerSecond: round(perSecond(throughput.service), 1),
+          rawTransactWritesPerSecond: round(perSecond(throughput.raw), 1),
+          ratio: round(throughputRatio(throughput.service, throughput.raw), 3),
+        }
+      : null,
+    init: init
+      ? {
+          bareMs: round(init.bareMs, 1),
+          functions: Object.fromEntries(
+            Object.entries(init.functions).map(([name, fn]) => [name, { bytes: fn.bytes, initMs: round(fn.initMs, 1) }]),
+          ),
+        }
+      : null,
+    rssMb: rss ? round(rss.peakMb, 1) : null,
+    details: {
+      dynamodbCallsFirstSeenInProcess: calls?.firstSeen ?? null,
+      dynamodbRequestsByOperation: calls?.detail ?? null,
+      throughput: throughput
+        ? {
+            namespaces: throughput.namespaces,
+            // Less sensitive than `ratio` to one round hit by a burst of other work on the machine.
+            ratioOfRoundMedians: round(roundMedianRatio(throughput.service, throughput.raw), 3),
+            rawReadThenWritePerSecond: readWrite ? round(perSecond(readWrite), 1) : null,
+            ratioToReadThenWrite: readWrite ? round(throughputRatio(throughput.service, readWrite), 3) : null,
+            seconds: sides((l) => round(l.seconds, 2)),
+            requests: sides((l) => l.requests),
+            errors: sides((l) => l.errors),
+            latencyMs: sides(latency),
+            perSecondByRound: sides((l) => l.perRound.map((rate) => round(rate, 1))),
+            cpuMsPerRequest: sides(cpuPerRequest),
+            machineBusyPercent: sides((l) => round(l.cpu.machineBusyPercent, 1)),
+            itemBytes: throughput.itemBytes,
+          }
+        : null,
+      init: init
+        ? {
+            bareBytes: init.bareBytes,
+            runs: init.runs,
+            nodeOptions: init.nodeOptions,
+            bundlingMatchesSynth: init.bundlingMatchesSynth,
+            source: init.source,
+            initFactor: Object.fromEntries(Object.entries(init.functions).map(([name, fn]) => [name, round(fn.initMs / init.bareMs, 2)])),
+            bareCpuMs: round(init.bareCpuMs, 1),
+            initCpuMs: Object.fromEntries(Object.entries(init.functions).map(([name, fn]) => [name, round(fn.initCpuMs, 1)])),
+            initCpuFactor: Object.fromEntries(Object.entries(init.functions).map(([name, fn]) => [name, round(fn.initCpuMs / init.bareCpuMs, 2)])),
+            composition: init.composition,
+          }
+        : null,
+      rss: rss ? { endMb: round(rss.endMb, 1) } : null,
+    },
+    targets: checkTargets(figures).map(({ name, ok, measured, target }) => ({ name, ok, measured, target })),
+    run: figures.run,
+    machine: figures.machine,
+    errors: figures.errors,
+  };
+}
+
+export type BenchResults = ReturnType<typeof buildResults>;
+
+/** The table printed at the end of a run. */
+export function renderTable(figures: BenchFigures): string {
+  const checks = new Map(checkTargets(figures).map((check) => [check.name, check]));
+  const mark = (name: string) => {
+    const check = checks.get(name);
+    return check ? `${check.ok ? 'ok  ' : 'MISS'} ${check.target}` : '';
+  };
+  const rows: string[] = [];
+  const line = (label: string, value: string, note = '') => rows.push(`  ${label.padEnd(34)} ${value.padStart(12)}   ${note}`.trimEnd());
+  const { machine } = figures;
+  const load = (values: number[]) => values.map((v) => v.toFixed(2)).join(' ');
+  rows.push(
+    `Provisioning Service bench — ${figures.run.date}${figures.run.quick ? ' (quick)' : ''}, ${figures.run.seconds.toFixed(0)} s`,
+    `  ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; load average ${load(machine.loadAverage.start)} at start, ${load(machine.loadAverage.end)} at end`,
+    '',
+  );
+
+  rows.push('DynamoDB calls per event (counted on the handlers\' client)');
+  if (figures.calls) {
+    for (const kind of EVENT_KINDS) {
+      const ops = Object.entries(figures.calls.detail[kind] ?? {}).map(([op, n]) => `${op}×${n}`).join(' + ');
+      line(kind, String(figures.calls.perEvent[kind]), `${mark(`calls ${kind}`)}   ${ops}`);
+    }
+    const first = SUBSCRIPTION_ADDRESSED.map((kind) => `${kind} ${figures.calls!.firstSeen[kind]}`).join(', ');
+    rows.push(`  first command for a subscription in a process that has not seen it: ${first}`);
+  } else rows.push(`  not measured: ${figures.errors.calls ?? figures.errors.setup ?? 'skipped'}`);
+  rows.push('');
+
+  rows.push('Throughput, seat-usage reports (closed loop)');
+  if (figures.throughput) {
+    const { service, raw, rawReadWrite, concurrency } = figures.throughput;
+    const lat = (l: LoadFigures) =>
+      `p50 ${l.latencyMs.p50.toFixed(1)} ms, p99 ${l.latencyMs.p99.toFixed(1)} ms${l.errors ? `, ${l.errors} errors` : ''}` +
+      (l.perRound.length > 1 ? `; rounds ${l.perRound.map((rate) => rate.toFixed(0)).join(' / ')}` : '');
+    line(`service over HTTP, ${concurrency} concurrent`, `${perSecond(service).toFixed(1)}/s`, `${service.requests} in ${service.seconds.toFixed(1)} s; ${lat(service)}`);
+    line(`raw TransactWriteItems, ${concurrency} concurrent`, `${perSecond(raw).toFixed(1)}/s`, `${raw.requests} in ${raw.seconds.toFixed(1)} s; ${lat(raw)}`);
+    line(
+      'ratio service / raw',
+      throughputRatio(service, raw).toFixed(2),
+      `${mark('throughput ratio')}${service.perRound.length > 1 ? `   (of the median rounds: ${roundMedianRatio(service, raw).toFixed(2)})` : ''}`,
+    );
+    if (rawReadWrite) {
+      line(`raw BatchGetItem + TransactWriteItems`, `${perSecond(rawReadWrite).toFixed(1)}/s`, `${rawReadWrite.requests} in ${rawReadWrite.seconds.toFixed(1)} s; ${lat(rawReadWrite)}`);
+      line('ratio service / raw read + write', throughputRatio(service, rawReadWrite).toFixed(2), 'against the two calls the service makes, sent straight');
+    }
+    const cpu = (l: LoadFigures, withRuntime: boolean) => {
+      const per = cpuPerRequest(l);
+      const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} ms`);
+      return `${withRuntime ? `runtime ${ms(per.runtime)}, ` : ''}DynamoDB Local ${ms(per.dynamodb)}, load generator ${ms(per.bench)}; machine ${l.cpu.machineBusyPercent.toFixed(0)}% busy`;
+    };
+    rows.push(
+      `  CPU per request — service: ${cpu(service, true)}`,
+      `  CPU per request — raw: ${cpu(raw, false)}`,
+      ...(rawReadWrite ? [`  CPU per request — raw read + write: ${cpu(rawReadWrite, false)}`] : []),
+    );
+  } else rows.push(`  not measured: ${figures.errors.throughput ?? figures.errors.setup ?? 'skipped'}`);
+  rows.push('');
+
+  rows.push('Runtime process memory during the throughput run (DynamoDB Local excluded)');
+  if (figures.rss) line('peak RSS (VmHWM)', `${figures.rss.peakMb.toFixed(1)} MB`, mark('runtime peak RSS'));
+  else rows.push(`  not measured: ${figures.errors.throughput ?? figures.errors.setup ?? 'skipped'}`);
+  rows.push('');
+
+  if (figures.init) {
+    const { init } = figures;
+    rows.push(`Bundles (from ${init.source}) and import time in a fresh node ${init.nodeOptions.join(' ')} (median of ${init.runs})`);
+    line('bare: DynamoDB client only', `${init.bareMs.toFixed(1)} ms`, `${kb(init.bareBytes).padStart(9)}  (CPU ${init.bareCpuMs.toFixed(0)} ms)`);
+    for (const [name, fn] of Object.entries(init.functions)) {
+      const cpu = `CPU ${(fn.initCpuMs / init.bareCpuMs).toFixed(2)}×`;
+      line(name, `${fn.initMs.toFixed(1)} ms`, `${kb(fn.bytes).padStart(9)}  size ${mark(`bundle ${name}`)};  ${(fn.initMs / init.bareMs).toFixed(2)}× bare ${mark(`init ${name}`)} (${cpu})`);
+      if (fn.bytes > TARGETS.maxBundleBytes) {
+        const parts = (init.composition[name] ?? []).map((p) => `${p.part} ${kb(p.bytes)}`).join(', ');
+        rows.push(`      largest parts: ${parts}`);
+      }
+    }
+    const first = Object.values(init.composition)[0];
+    if (first) rows.push(`  largest parts of ${Object.keys(init.composition)[0]}: ${first.map((p) => `${p.part} ${kb(p.bytes)}`).join(', ')}`);
+    if (!init.bundlingMatchesSynth) rows.push('  note: the bench\'s esbuild options rebuild some bundles to another size than cdk.out (sources changed during the run, or the stack\'s options changed: compare bench/init.ts with infra/service-function.ts)');
+  } else rows.push(`Bundles: not measured: ${figures.errors.init ?? 'skipped'}`);
+
+  const missed = [...checks.values()].filter((check) => !check.ok);
+  rows.push('', missed.length ? `Targets missed: ${missed.map((check) => `${check.name} (${check.measured}, target ${check.target})`).join('; ')}` : 'Every target met.');
+  for (const [phase, message] of Object.entries(figures.errors)) rows.push(`Error in ${phase}: ${message}`);
+  return rows.join('\n');
+}

@@ -1,0 +1,97 @@
+/**
+ * The local runtime in a process of its own, on a DynamoDB the bench already started, so that the
+ * runtime's memory can be read from /proc without the bench's own load generator in it. Started by
+ * bench/throughput.ts with `node --import tsx`; talks to it over the IPC channel.
+ *
+ * Environment: BENCH_DYNAMODB_ENDPOINT, BENCH_TABLE_PREFIX, PROVISIONING_SERVICE_TOKEN,
+ * PROVISIONING_OPERATOR_TOKEN.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import * as z from 'zod';
+import { startRuntime } from '../local/runtime.js';
+
+if (!process.send) {
+  process.stderr.write('bench/runtime-child.ts is started by npm run bench (it needs an IPC channel)\n');
+  process.exit(2);
+}
+
+const env = z
+  .object({
+    BENCH_DYNAMODB_ENDPOINT: z.url(),
+    BENCH_TABLE_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/),
+    PROVISIONING_SERVICE_TOKEN: z.string().min(16),
+    PROVISIONING_OPERATOR_TOKEN: z.string().min(16),
+  })
+  .parse(process.env);
+
+/** Messages from the bench. */
+const request = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('settle'), id: z.number() }),
+  /** Profile the CPU from now on (V8's sampling profiler, as node --cpu-prof). */
+  z.object({ type: z.literal('profileStart'), id: z.number() }),
+  /** Stop profiling and write the profile to `file` (a .cpuprofile). */
+  z.object({ type: z.literal('profileStop'), id: z.number(), file: z.string().min(1) }),
+  z.object({ type: z.literal('stop') }),
+]);
+
+export type ChildRequest = z.infer<typeof request>;
+export type ChildMessage =
+  | { type: 'ready'; url: string; pid: number }
+  | { type: 'done'; id: number }
+  | { type: 'error'; message: string };
+
+const send = (message: ChildMessage) => process.send?.(message);
+
+const runtime = await startRuntime({
+  port: 0,
+  dynamoEndpoint: env.BENCH_DYNAMODB_ENDPOINT,
+  tablePrefix: env.BENCH_TABLE_PREFIX,
+  tokens: { service: env.PROVISIONING_SERVICE_TOKEN, operator: env.PROVISIONING_OPERATOR_TOKEN },
+});
+
+let profiler: Session | undefined;
+
+async function handle(message: ChildRequest): Promise<void> {
+  switch (message.type) {
+    case 'settle':
+      await runtime.settle();
+      return;
+    case 'profileStart':
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return;
+    case 'profileStop': {
+      if (!profiler) throw new Error('profileStop without profileStart');
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(message.file, JSON.stringify(profile));
+      profiler.disconnect();
+      profiler = undefined;
+      return;
+    }
+    case 'stop':
+      await runtime.stop();
+      process.exit(0);
+  }
+}
+
+process.on('message', (raw) => {
+  const parsed = request.safeParse(raw);
+  if (!parsed.success) {
+    send({ type: 'error', message: `unknown message: ${JSON.stringify(raw)}` });
+    return;
+  }
+  const message = parsed.data;
+  handle(message).then(
+    () => 'id' in message && send({ type: 'done', id: message.id }),
+    (error: unknown) => send({ type: 'error', message: `${message.type} failed: ${(error as Error).message}` }),
+  );
+});
+// The bench went away: do not outlive it.
+process.on('disconnect', () => {
+  runtime.stop().finally(() => process.exit(0));
+});
+
+send({ type: 'ready', url: runtime.url, pid: process.pid });

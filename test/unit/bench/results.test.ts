@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { buildResults, checkTargets, median, quantile, renderTable, roundMedianRatio } from '../../../bench/results.js';
+import type { BenchFigures, LoadFigures } from '../../../bench/results.js';
+
+const load = (requests: number, seconds: number): LoadFigures => ({
+  requests,
+  errors: 0,
+  seconds,
+  latencyMs: { p50: 20, p99: 60, max: 90 },
+  perRound: [requests / seconds],
+  cpu: { runtimeMs: requests * 3, dynamodbMs: requests * 8, benchMs: requests, machineBusyPercent: 97 },
+});
+
+/** Sample figures: every phase measured. */
+function sample(): BenchFigures {
+  return {
+    calls: {
+      perEvent: { created: 2, renewed: 2, entitlementsUpdated: 2, expired: 2, trialStarted: 2, trialEnded: 2, seatUsageReported: 2, replay: 1 },
+      firstSeen: { renewed: 3, entitlementsUpdated: 3, expired: 3 },
+      detail: { created: { BatchGetItem: 1, TransactWriteItems: 1 } },
+    },
+    throughput: {
+      concurrency: 8,
+      namespaces: 256,
+      service: load(1200, 12),
+      raw: load(1500, 12),
+      rawReadWrite: load(1300, 12),
+      itemBytes: { state: 500, history: 1100, idempotency: 600 },
+    },
+    init: {
+      bareMs: 100,
+      bareCpuMs: 90,
+      bareBytes: 300,
+      functions: {
+        'seat-usage-reported': { bytes: 140_000, initMs: 140, initCpuMs: 120 },
+        'subscription-created': { bytes: 160_000, initMs: 160, initCpuMs: 150 },
+      },
+      composition: { 'seat-usage-reported': [{ part: 'zod', bytes: 95_000 }], 'subscription-created': [{ part: 'zod', bytes: 95_000 }] },
+      runs: 5,
+      nodeOptions: ['--enable-source-maps'],
+      bundlingMatchesSynth: true,
+      source: 'cdk.out',
+    },
+    rss: { peakMb: 180.46, endMb: 150, pid: 42 },
+    run: { date: '2026-11-22T10:00:00.000Z', quick: false, seconds: 120 },
+    machine: { cpus: 2, cpuModel: 'test CPU', memoryMb: 4096, node: '20.20.2', platform: 'linux', loadAverage: { start: [1, 1, 1], end: [2, 2, 2] } },
+    errors: {},
+  };
+}
+
+describe('Function: buildResults', () => {
+  it('writes exactly the keys the issue asks for, with the figures computed from the measurements', () => {
+    // Act
+    const results = buildResults(sample());
+
+    // Assess: the issue's keys, exactly
+    expect(Object.keys(results.dynamodbCallsPerEvent!).sort()).toEqual(
+      ['created', 'entitlementsUpdated', 'expired', 'renewed', 'replay', 'seatUsageReported', 'trialEnded', 'trialStarted'].sort(),
+    );
+    expect(results.dynamodbCallsPerEvent).toMatchObject({ renewed: 2, replay: 1 });
+    expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8 });
+    expect(results.init).toEqual({
+      bareMs: 100,
+      functions: { 'seat-usage-reported': { bytes: 140_000, initMs: 140 }, 'subscription-created': { bytes: 160_000, initMs: 160 } },
+    });
+    expect(results.rssMb).toBe(180.5);
+    // …then the details that explain them, under keys of their own
+    expect(Object.keys(results)).toEqual(['dynamodbCallsPerEvent', 'throughput', 'init', 'rssMb', 'details', 'targets', 'run', 'machine', 'errors']);
+  });
+
+  it('survives a JSON round trip unchanged (what bench/results.json holds)', () => {
+    const results = buildResults(sample());
+
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+  });
+
+  it('leaves the read + write side out when the run skipped it (--quick)', () => {
+    // Prepare
+    const figures = sample();
+    figures.throughput!.rawReadWrite = null;
+
+    // Act
+    const results = buildResults(figures);
+
+    // Assess
+    expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8 });
+    expect(results.details.throughput).toMatchObject({ rawReadThenWritePerSecond: null, requests: { service: 1200, raw: 1500 } });
+    expect(Object.keys(results.details.throughput!.requests!)).toEqual(['service', 'raw']);
+    expect(renderTable(figures)).not.toContain('read + write');
+  });
+
+  it('keeps the issue keys, as null, for a phase that failed, and says why', () => {
+    // Prepare
+    const figures = { ...sample(), init: null, errors: { init: 'npm run synth failed: …' } };
+
+    // Act
+    const results = buildResults(figures);
+
+    // Assess
+    expect(results.init).toBeNull();
+    expect(results.errors).toEqual({ init: 'npm run synth failed: …' });
+    expect('init' in results).toBe(true);
+  });
+});
+
+describe('Function: checkTargets', () => {
+  it('flags each missed target and only those', () => {
+    // Prepare: one bundle too large and too slow to import, renewal at 3 calls, ratio 0.8
+    const figures = sample();
+    figures.calls!.perEvent.renewed = 3;
+
+    // Act
+    const missed = checkTargets(figures).filter((check) => !check.ok).map((check) => check.name);
+
+    // Assess
+    expect(missed).toEqual(['calls renewed', 'bundle subscription-created', 'init subscription-created']);
+  });
+
+  it('misses the ratio below 0.7 and the memory above 250 MB', () => {
+    const figures = sample();
+    figures.throughput!.service = load(1000, 12);
+    figures.rss = { peakMb: 251, endMb: 200, pid: 1 };
+
+    const missed = checkTargets(figures).filter((check) => !check.ok).map((check) => check.name);
+
+    expect(missed).toContain('throughput ratio');
+    expect(missed).toContain('runtime peak RSS');
+  });
+});
+
+describe('Function: quantile', () => {
+  it('answers the nearest-rank quantile', () => {
+    const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+
+    expect(quantile(values, 0.5)).toBe(5);
+    expect(quantile(values, 0.99)).toBe(10);
+    expect(quantile([], 0.5)).toBe(0);
+  });
+});
+
+describe('Function: median', () => {
+  it('answers the middle value, or the mean of the two middle ones', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBe(0);
+  });
+});
+
+describe('Function: roundMedianRatio', () => {
+  it('is not dragged down by one round hit by a burst of other work', () => {
+    // Prepare: the service's last round ran while the machine was busy with something else
+    const service = { ...load(451, 12), perRound: [146, 125, 117, 63] };
+    const raw = { ...load(712, 12), perRound: [162, 180, 205, 165] };
+
+    // Act
+    const ratio = roundMedianRatio(service, raw);
+
+    // Assess: (125 + 117) / 2 over (165 + 180) / 2
+    expect(ratio).toBeCloseTo(121 / 172.5, 5);
+  });
+});
+
+describe('Function: renderTable', () => {
+  it('prints every figure with its target, and the targets missed', () => {
+    const figures = sample();
+
+    const table = renderTable(figures);
+
+    expect(table).toContain('load average 1.00 1.00 1.00 at start');
+    expect(table).toMatch(/ratio service \/ raw\s+0\.80\s+ok/);
+    expect(table).toMatch(/peak RSS \(VmHWM\)\s+180\.5 MB/);
+    expect(table).toContain('Targets missed: bundle subscription-created');
+  });
+});
