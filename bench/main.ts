@@ -15,9 +15,10 @@ import { Progress } from './progress.js';
 import { buildResults, renderTable } from './results.js';
 import type { BenchFigures, MachineFigures } from './results.js';
 import { RuntimeChild, measureThroughput } from './throughput.js';
+import { measureAuditCost } from './audit-cost.js';
 
-const USAGE = 'usage: npm run bench [-- --quick] [--only calls,throughput,init] [--out FILE] [--profile]';
-const PHASES = ['calls', 'throughput', 'init'] as const;
+const USAGE = 'usage: npm run bench [-- --quick] [--only calls,throughput,init,audit] [--out FILE] [--profile]';
+const PHASES = ['calls', 'throughput', 'init', 'audit'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Plan {
@@ -34,6 +35,9 @@ interface Plan {
   initRuns: number;
   /** One untimed import of each bundle before the timed ones (page cache). */
   warmImports: boolean;
+  /** Subscriptions seeded for the audit cost, smallest first; the same number due in each. */
+  auditSizes: number[];
+  auditDue: number;
 }
 
 /**
@@ -41,8 +45,8 @@ interface Plan {
  * load of a shared machine weighs on them alike; the quick one one round of 3 s each.
  */
 const plans: Record<'full' | 'quick', Plan> = {
-  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 4, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true },
-  quick: { quick: true, concurrency: 8, namespacesPerWorker: 8, warmupMs: 1_000, serviceWarmupMs: 4_000, rounds: 1, roundMs: 3_000, readWriteSide: false, initRuns: 3, warmImports: false },
+  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 4, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true, auditSizes: [1_000, 20_000], auditDue: 100 },
+  quick: { quick: true, concurrency: 8, namespacesPerWorker: 8, warmupMs: 1_000, serviceWarmupMs: 4_000, rounds: 1, roundMs: 3_000, readWriteSide: false, initRuns: 3, warmImports: false, auditSizes: [500, 2_000], auditDue: 50 },
 };
 
 function machine(start: number[]): MachineFigures {
@@ -62,7 +66,7 @@ type Figures = Omit<BenchFigures, 'run' | 'machine' | 'errors'>;
 /** The phases that need DynamoDB Local and the runtime: call counts, then throughput and memory. */
 async function withDynamoDb(
   plan: Plan,
-  phases: { calls: boolean; throughput: boolean; profile: boolean },
+  phases: { calls: boolean; throughput: boolean; audit: boolean; profile: boolean },
   progress: Progress,
   figures: Figures,
   errors: Record<string, string>,
@@ -118,6 +122,14 @@ async function withDynamoDb(
         progress.note(`  summary: npx tsx bench/profile-summary.ts ${profileDir}/runtime-service-round-1.cpuprofile (or open it in Chrome DevTools)`);
       }
     }
+    if (phases.audit) {
+      try {
+        figures.audit = await measureAuditCost({ dynamoEndpoint: dynamo.endpoint, subscriptions: plan.auditSizes, due: plan.auditDue, progress });
+      } catch (error) {
+        errors.audit = (error as Error).message;
+        progress.fail(errors.audit);
+      }
+    }
   } catch (error) {
     errors.setup = error instanceof Error ? error.message : String(error);
     progress.fail(errors.setup);
@@ -161,7 +173,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
   const errors: Record<string, string> = {};
-  const figures: Figures = { calls: null, throughput: null, init: null, rss: null };
+  const figures: Figures = { calls: null, throughput: null, init: null, rss: null, audit: null };
   progress.note(`bench: ${plan.quick ? 'quick run' : 'full run'} on ${os.cpus().length} CPUs, load average ${loadAtStart.join(' ')}`);
 
   // Bundles first: synth and the import timings run before Java starts.
@@ -174,8 +186,8 @@ async function main(): Promise<number> {
     }
   }
 
-  if (runs('calls') || runs('throughput')) {
-    await withDynamoDb(plan, { calls: runs('calls'), throughput: runs('throughput'), profile: args.profile }, progress, figures, errors);
+  if (runs('calls') || runs('throughput') || runs('audit')) {
+    await withDynamoDb(plan, { calls: runs('calls'), throughput: runs('throughput'), audit: runs('audit'), profile: args.profile }, progress, figures, errors);
   }
 
   const all: BenchFigures = {

@@ -27,6 +27,7 @@ export const TARGETS = {
   maxBundleBytes: 150 * 1024,
   maxInitFactor: 1.5,
   maxRssMb: 250,
+  maxAuditRatio: 1.1,
 } as const;
 
 export interface LatencyMs {
@@ -103,6 +104,8 @@ export interface BenchFigures {
   } | null;
   init: InitFigures | null;
   rss: { peakMb: number; endMb: number; pid: number } | null;
+  /** Read capacity of one reconciliation audit over growing numbers of subscriptions, the same number due. */
+  audit?: { subscriptions: number[]; due: number; readUnits: number[]; ratio: number } | null;
   run: { date: string; quick: boolean; seconds: number };
   machine: MachineFigures;
   errors: Record<string, string>;
@@ -158,6 +161,9 @@ export function checkTargets(figures: BenchFigures): TargetCheck[] {
       const factor = figures.init.bareMs > 0 ? fn.initMs / figures.init.bareMs : Infinity;
       checks.push({ name: `init ${name}`, ok: factor <= TARGETS.maxInitFactor, measured: `${factor.toFixed(2)}× bare`, target: `≤ ${TARGETS.maxInitFactor}× bare` });
     }
+  }
+  if (figures.audit) {
+    checks.push({ name: 'audit cost ratio', ok: figures.audit.ratio <= TARGETS.maxAuditRatio, measured: figures.audit.ratio.toFixed(3), target: `≤ ${TARGETS.maxAuditRatio}` });
   }
   if (figures.rss) {
     checks.push({ name: 'runtime peak RSS', ok: figures.rss.peakMb <= TARGETS.maxRssMb, measured: `${figures.rss.peakMb.toFixed(0)} MB`, target: `≤ ${TARGETS.maxRssMb} MB` });
@@ -216,6 +222,9 @@ export function buildResults(figures: BenchFigures) {
         }
       : null,
     rssMb: rss ? round(rss.peakMb, 1) : null,
+    audit: figures.audit
+      ? { subscriptions: figures.audit.subscriptions, due: figures.audit.due, readUnits: figures.audit.readUnits.map((u) => round(u, 1)), ratio: round(figures.audit.ratio, 3) }
+      : null,
     details: {
       dynamodbCallsFirstSeenInProcess: calls?.firstSeen ?? null,
       dynamodbRequestsByOperation: calls?.detail ?? null,
@@ -317,6 +326,13 @@ export function renderTable(figures: BenchFigures): string {
       ...(rawReadWrite ? [`  CPU per request — raw read + write: ${cpu(rawReadWrite, false)}`] : []),
     );
   } else rows.push(`  not measured: ${figures.errors.throughput ?? figures.errors.setup ?? 'skipped'}`);
+  rows.push('');
+
+  rows.push('Reconciliation audit: read capacity of one run, the same items due');
+  if (figures.audit) {
+    figures.audit.subscriptions.forEach((n, i) => line(`${n} subscriptions, ${figures.audit!.due} due`, `${figures.audit!.readUnits[i]!.toFixed(1)} RCU`));
+    line('ratio largest / smallest', figures.audit.ratio.toFixed(3), mark('audit cost ratio'));
+  } else rows.push(`  not measured: ${figures.errors.audit ?? figures.errors.setup ?? 'skipped'}`);
   rows.push('');
 
   rows.push('Runtime process memory during the throughput run (DynamoDB Local excluded)');

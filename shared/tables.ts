@@ -38,6 +38,18 @@ export const tables: Readonly<Record<TableKey, TableSpec>> = {
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     stream: 'NEW_AND_OLD_IMAGES',
+    // The reconciliation audit's sparse indexes (shared/domain/audit.ts). A state item carries a due
+    // date per kind only while that kind is pending, so a Query up to the audit's date reads what is
+    // due, not every subscription. byChangedOn: states, pointers and customers by the day their
+    // association or billing account last changed. Keys only: a write that keeps these keys (a
+    // seat-usage report) writes no index; the audit reads the items by key.
+    globalIndexes: [
+      { name: 'byRenewalDue', partitionKey: { name: 'dueShard', type: 'N' }, sortKey: { name: 'renewalDue', type: 'S' }, projection: 'KEYS_ONLY' },
+      { name: 'byReconciliationDue', partitionKey: { name: 'dueShard', type: 'N' }, sortKey: { name: 'reconciliationDue', type: 'S' }, projection: 'KEYS_ONLY' },
+      { name: 'byExpiryDue', partitionKey: { name: 'dueShard', type: 'N' }, sortKey: { name: 'expiryDue', type: 'S' }, projection: 'KEYS_ONLY' },
+      { name: 'byTrialEndDue', partitionKey: { name: 'dueShard', type: 'N' }, sortKey: { name: 'trialEndDue', type: 'S' }, projection: 'KEYS_ONLY' },
+      { name: 'byChangedOn', partitionKey: { name: 'changedOn', type: 'S' }, sortKey: { name: 'pk', type: 'S' }, projection: 'KEYS_ONLY' },
+    ],
   },
   idempotency: {
     key: 'idempotency',

@@ -28,7 +28,8 @@ export const errorLogRouteDocs: Record<string, RouteDoc> = {
     response: errorRecordSchema,
   },
   'POST /v1/jobs/{job}/runs': {
-    summary: 'Runs a scheduled job now (operators): daily-digest, weekly-digest; optional asOf (YYYY-MM-DD). 409 digest_in_progress while another run holds the period',
+    summary:
+      'Runs a scheduled job now (operators): reconciliation-audit, daily-digest, weekly-digest; optional asOf (YYYY-MM-DD). The audit answers findings by code, new, resolved and items examined (status "partial" when its time budget ran out: call again to finish); 409 digest_in_progress or audit_in_progress while another run holds it',
     body: z.strictObject({ asOf: z.iso.date().optional() }),
     response: jobSummary,
   },

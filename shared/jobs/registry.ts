@@ -4,6 +4,7 @@
  * a manifest entry for its schedule).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { reconciliationAudit } from '../audit/job.js';
 import { dailyDigest, weeklyDigest } from './digest.js';
 
 export interface JobContext {
@@ -22,7 +23,7 @@ export interface Job {
   run(context: JobContext): Promise<Record<string, unknown>>;
 }
 
-export const jobs: Readonly<Record<string, Job>> = Object.fromEntries([dailyDigest, weeklyDigest].map((job) => [job.name, job]));
+export const jobs: Readonly<Record<string, Job>> = Object.fromEntries([dailyDigest, weeklyDigest, reconciliationAudit].map((job) => [job.name, job]));
 
 export const jobNames = (): string[] => Object.keys(jobs).sort();
 

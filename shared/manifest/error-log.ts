@@ -41,10 +41,12 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
   },
   {
     name: 'jobs',
-    description: 'Runs a scheduled job now (POST /v1/jobs/{job}/runs): the digests, and what the job registry lists.',
+    description: 'Runs a scheduled job now (POST /v1/jobs/{job}/runs): the digests, the reconciliation audit, and what the job registry lists.',
     entry: 'functions/jobs/handler.ts',
     triggers: [{ kind: 'http', method: 'POST', path: '/v1/jobs/{job}/runs', auth: 'operator' }],
-    tables: { errors: 'readWrite' },
+    // state: the reconciliation audit's indexes and run items; it also puts Audit Finding events on the bus.
+    tables: { errors: 'readWrite', state: 'readWrite' },
+    publishesEvents: true,
     config: digestConfig,
     // API Gateway answers 503 after 30 s.
     timeoutSeconds: 29,

@@ -11,6 +11,7 @@
  */
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { stateIndexAttributes } from '../domain/audit.js';
 import type { NamespaceState } from '../domain/types.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
@@ -73,12 +74,26 @@ const STATE_FIELDS: ReadonlyArray<keyof NamespaceState> = [
   'autoRenew', 'nextReconciliationDate', 'status', 'lastMeasuredAt', 'version', 'updatedAt',
 ];
 
+/**
+ * The `changedOn` of each state as read, by the object toState made of it: a write that keeps the
+ * association carries it forward (the audit's index of association changes; see stateChangedOn).
+ */
+const changedOnAsRead = new WeakMap<NamespaceState, string>();
+
 /** The state as the API shows it: exactly the domain fields, in a stable order. */
 export function toState(item: Record<string, unknown>): NamespaceState {
   const state = {} as Record<string, unknown>;
   for (const field of STATE_FIELDS) state[field] = item[field] ?? null;
+  if (typeof item.changedOn === 'string') changedOnAsRead.set(state as unknown as NamespaceState, item.changedOn);
   return state as unknown as NamespaceState;
 }
+
+/**
+ * What a state item stores besides the state: the audit's due attributes (PutItem replaces the
+ * item, so an obligation no longer due leaves its index) and `changedOn`.
+ */
+export const stateAuditAttributes = (before: NamespaceState | null, after: NamespaceState) =>
+  stateIndexAttributes(before, after, before ? changedOnAsRead.get(before) : undefined);
 
 const stripKeys = <T>(item: Record<string, unknown>): T => {
   const { pk: _pk, sk: _sk, ...rest } = item;
@@ -206,7 +221,7 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
         ExpressionAttributeValues: { ':version': before.version, ...(write.requireSubscriptionId ? { ':sub': write.requireSubscriptionId } : {}) } }
     : { ConditionExpression: itemDoesNotExist };
   const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-    { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after }, ...stateCondition } },
+    { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after, ...stateAuditAttributes(before, after) }, ...stateCondition } },
     {
       Put: {
         TableName: stateTable,
@@ -220,7 +235,7 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
     items.push({
       Put: {
         TableName: stateTable,
-        Item: { ...subKey(write.associate.subscriptionId), ...write.associate },
+        Item: { ...subKey(write.associate.subscriptionId), ...write.associate, changedOn: write.associate.associatedAt.slice(0, 10) },
         ConditionExpression: `${itemDoesNotExist} OR namespaceId = :ns`,
         ExpressionAttributeValues: { ':ns': write.associate.namespaceId },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

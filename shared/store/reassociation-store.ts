@@ -27,7 +27,7 @@ import { ddb } from './client.js';
 import { ConcurrentUpdateError, StoreError, translate } from './errors.js';
 import { cancellationReasons, duplicateFrom, idempotencyPut } from './idempotency-store.js';
 import type { StoredIdempotencyRecord, TransactItem } from './idempotency-store.js';
-import { InvalidCursorError, getPointer, getState, historySk, nsKey, readForCommand, subKey } from './namespace-store.js';
+import { InvalidCursorError, getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from './namespace-store.js';
 import type { HistoryEntry, SubscriptionPointer } from './namespace-store.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
@@ -187,7 +187,7 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(sourceAfter.namespaceId), ...sourceAfter },
+        Item: { ...nsKey(sourceAfter.namespaceId), ...sourceAfter, ...stateAuditAttributes(sourceBefore, sourceAfter) },
         ConditionExpression: `${versionMatches} AND ${holdsSubscription}`,
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': sourceBefore.version, ':sub': write.pointer.subscriptionId },
@@ -197,7 +197,7 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(targetAfter.namespaceId), ...targetAfter },
+        Item: { ...nsKey(targetAfter.namespaceId), ...targetAfter, ...stateAuditAttributes(targetBefore, targetAfter) },
         ...(targetBefore
           ? {
               ConditionExpression: versionMatches,
@@ -211,7 +211,7 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...subKey(write.pointer.subscriptionId), ...write.pointer },
+        Item: { ...subKey(write.pointer.subscriptionId), ...write.pointer, changedOn: write.pointer.associatedAt.slice(0, 10) },
         ConditionExpression: pointsAt,
         ExpressionAttributeValues: { ':ns': sourceBefore.namespaceId },
       },

@@ -65,7 +65,16 @@ describe('Function: buildResults', () => {
     });
     expect(results.rssMb).toBe(180.5);
     // …then the details that explain them, under keys of their own
-    expect(Object.keys(results)).toEqual(['dynamodbCallsPerEvent', 'throughput', 'init', 'rssMb', 'details', 'targets', 'run', 'machine', 'errors']);
+    expect(Object.keys(results)).toEqual(['dynamodbCallsPerEvent', 'throughput', 'init', 'rssMb', 'audit', 'details', 'targets', 'run', 'machine', 'errors']);
+  });
+
+  it('writes the audit section with the keys issue 8 asks for, and checks its target', () => {
+    const figures = { ...sample(), audit: { subscriptions: [1000, 20000], due: 100, readUnits: [141.5, 142.54], ratio: 1.0073 } };
+    const results = buildResults(figures);
+    expect(results.audit).toEqual({ subscriptions: [1000, 20000], due: 100, readUnits: [141.5, 142.5], ratio: 1.007 });
+    expect(checkTargets(figures).find((c) => c.name === 'audit cost ratio')).toMatchObject({ ok: true, target: '≤ 1.1' });
+    expect(checkTargets({ ...figures, audit: { ...figures.audit, ratio: 1.5 } }).find((c) => c.name === 'audit cost ratio')?.ok).toBe(false);
+    expect(renderTable(figures)).toContain('20000 subscriptions, 100 due');
   });
 
   it('survives a JSON round trip unchanged (what bench/results.json holds)', () => {
