@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       '',
       `Provisioning Service is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  API                 ${runtime.url}   (GET /health, GET /openapi.json)`,
+      `  Admin page          ${runtime.url}/admin   (sign in with the operator token)`,
       `  EventBridge bus     ${runtime.url}/eventbridge   (bus "provisioning"; aws events put-events --endpoint-url ...)`,
       `  DynamoDB endpoint   ${runtime.dynamoEndpoint}   (${dataDir ? `data in ${path.relative(process.cwd(), dataDir) || dataDir}/` : 'in memory: nothing is kept'})`,
       `  Service token       PROVISIONING_SERVICE_TOKEN=${shown(runtime.tokens.service, runtime.tokensGenerated.service)}`,

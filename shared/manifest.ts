@@ -5,9 +5,11 @@
  * routes the same events and feeds the same streams from it. Adding a function is one entry in the
  * list of its area (shared/manifest/*.ts) plus its handler under functions/.
  */
+import { auditFunctions } from './manifest/audit.js';
 import { errorLogFunctions } from './manifest/error-log.js';
 import { flagFunctions } from './manifest/flags.js';
 import { lifecycleFunctions } from './manifest/lifecycle.js';
+import { operatorFunctions } from './manifest/operators.js';
 import { reassociationFunctions } from './manifest/reassociation.js';
 import type { FunctionSpec, HttpTrigger } from './manifest/types.js';
 
@@ -18,6 +20,8 @@ export const functions: readonly FunctionSpec[] = [
   ...flagFunctions,
   ...reassociationFunctions,
   ...errorLogFunctions,
+  ...auditFunctions,
+  ...operatorFunctions,
 ];
 
 export const httpRoutes = (): Array<HttpTrigger & { fn: FunctionSpec }> =>

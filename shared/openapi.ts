@@ -8,6 +8,7 @@ import { errorBody, namespaceState } from './commands/schemas.js';
 import { httpRoutes } from './manifest.js';
 import { errorLogRouteDocs } from './error-log/route-docs.js';
 import { flagRouteDocs } from './flags/route-docs.js';
+import { operatorRouteDocs } from './operator/route-docs.js';
 import { reassociationBody, reassociationReport, reassociationResult } from './commands/reassociation-schemas.js';
 
 interface RouteDoc {
@@ -15,6 +16,8 @@ interface RouteDoc {
   body?: z.ZodType;
   response: z.ZodType;
   dryRun?: boolean;
+  /** The 200 answer's media type when it is not JSON (the admin page's files). */
+  contentType?: string;
 }
 
 const history = z.object({
@@ -35,6 +38,7 @@ const command = (type: keyof typeof commandSpecs): RouteDoc => ({
 export const routeDocs: Record<string, RouteDoc> = {
   ...flagRouteDocs,
   ...errorLogRouteDocs,
+  ...operatorRouteDocs,
   'POST /v1/subscriptions': command('created'),
   'POST /v1/subscriptions/{subscriptionId}/renewals': command('renewed'),
   'POST /v1/subscriptions/{subscriptionId}/entitlements': command('entitlementsUpdated'),
@@ -77,14 +81,16 @@ export function buildOpenApi(): Record<string, unknown> {
     paths[route.path]![route.method.toLowerCase()] = {
       summary: doc.summary,
       operationId: `${route.fn.name}:${route.method.toLowerCase()}`,
-      security: [{ [route.auth]: [] }],
+      // A public route takes no credentials (OpenAPI: an empty security requirement list).
+      security: route.auth === 'public' ? [] : [{ [route.auth]: [] }],
       parameters,
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(doc.body) } } } } : {}),
       responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: schema(doc.response) } } },
+        200: { description: 'OK', content: { [doc.contentType ?? 'application/json']: { schema: schema(doc.response) } } },
         400: errorResponse('Invalid input: validation_failed names each bad field; malformed_json'),
-        401: errorResponse('Missing or wrong credentials'),
-        403: errorResponse('Operator route called with service credentials'),
+        ...(route.auth === 'public'
+          ? {}
+          : { 401: errorResponse('Missing or wrong credentials'), 403: errorResponse('Operator route called with service credentials') }),
         404: errorResponse('Unknown subscription or namespace'),
         409: errorResponse('stale_event, idempotency_conflict, or a guard rail'),
         503: errorResponse('Database unavailable; retry after Retry-After'),

@@ -13,6 +13,7 @@ import { HttpError, validationFailed } from '../../shared/http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
 import type { HttpEvent } from '../../shared/http/handler.js';
 import { logger } from '../../shared/log.js';
+import { countCommand, countStale } from '../../shared/metrics.js';
 
 useFlagsTable();
 
@@ -22,7 +23,10 @@ const onHttp = httpHandler(async (event, { actor, log }) => {
   const { customerId } = parseWith(customerPath, event.pathParameters ?? {}, 'path');
   const { dryRun } = parseWith(dryRunQuery, event.queryStringParameters ?? {}, 'query');
   const body = parseBody(event, billingAccountSetBody);
-  const result = await executeBillingAccountSet({ type: 'billingAccountSet', ...body, customerId }, { actor: actor.id, dryRun: dryRun === 'true' });
+  const result = await executeBillingAccountSet({ type: 'billingAccountSet', ...body, customerId }, { actor: actor.id, dryRun: dryRun === 'true' }).catch(
+    countStale('billingAccountSet'),
+  );
+  countCommand('billingAccountSet', result);
   log.info('billing account set', {
     eventId: body.eventId,
     customerId,
@@ -50,7 +54,10 @@ const onEvent = async (event: EventBridgeEvent<string, unknown>): Promise<void> 
   }
   const detail = parsed.data;
   try {
-    const result = await executeBillingAccountSet({ type: 'billingAccountSet', ...detail }, { actor: `eventbridge:${event.source}` });
+    const result = await executeBillingAccountSet({ type: 'billingAccountSet', ...detail }, { actor: `eventbridge:${event.source}` }).catch(
+      countStale('billingAccountSet'),
+    );
+    countCommand('billingAccountSet', result);
     log.info('billing account set', {
       eventId: detail.eventId,
       customerId: detail.customerId,

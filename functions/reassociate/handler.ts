@@ -5,6 +5,7 @@
 import { reassociate } from '../../shared/commands/reassociate.js';
 import { reassociationBody, reassociationPath, reassociationQuery } from '../../shared/commands/reassociation-schemas.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
+import { countReassociation } from '../../shared/metrics.js';
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {
@@ -23,6 +24,7 @@ export const handler = httpHandler(
       },
       { actor: actor.id, dryRun },
     );
+    countReassociation(body.reason, { replayed, dryRun: result.dryRun });
     log.info('reassociation handled', {
       eventId: body.eventId,
       subscriptionId,

@@ -10,6 +10,7 @@ import { HttpError, validationFailed } from '../http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../http/handler.js';
 import type { HttpEvent } from '../http/handler.js';
 import { logger } from '../log.js';
+import { countCommand, countStale } from '../metrics.js';
 import { executeCommand } from './execute.js';
 import { commandSpecs } from './specs.js';
 
@@ -30,7 +31,8 @@ export function commandHandler(type: CommandType) {
     const { dryRun } = parseWith(dryRunQuery, event.queryStringParameters ?? {}, 'query');
     const body = parseBody(event, spec.body) as Record<string, unknown>;
     const command = spec.toCommand(path, body);
-    const result = await executeCommand(command, { actor: actor.id, dryRun: dryRun === 'true' });
+    const result = await executeCommand(command, { actor: actor.id, dryRun: dryRun === 'true' }).catch(countStale(type));
+    countCommand(type, result);
     log.info('command handled', {
       eventId: command.eventId,
       command: type,
@@ -58,7 +60,8 @@ export function commandHandler(type: CommandType) {
     const detail = parsed.data as Record<string, unknown>;
     const command = spec.toCommand(detail, detail);
     try {
-      const result = await executeCommand(command, { actor: `eventbridge:${event.source}` });
+      const result = await executeCommand(command, { actor: `eventbridge:${event.source}` }).catch(countStale(type));
+      countCommand(type, result);
       log.info('command handled', { eventId: command.eventId, command: type, namespaceId: result.state.namespaceId, replayed: result.replayed });
     } catch (error) {
       if (error instanceof HttpError && SETTLED_CODES.has(error.code)) {

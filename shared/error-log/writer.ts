@@ -49,7 +49,7 @@ export async function recordFailure(event: unknown, deps: WriterDeps): Promise<W
     return { outcome: 'dropped', code: occurrence.code };
   }
   const { outcome, id } = await deps.store.recordOccurrence(occurrence);
-  deps.metrics.recorded(outcome);
+  deps.metrics.recorded(outcome, occurrence);
   log.info('failure recorded', { errorId: id, outcome, source: occurrence.source });
   // A new or reopened record is announced; a redelivered event finishes an announcement that a
   // crashed delivery left pending. Repeats of a known failure are not announced again.

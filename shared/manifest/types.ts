@@ -9,9 +9,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * locally). `operator`: support engineers and operators (a JWT authorizer in AWS, the operator
  * bearer token locally); an operator token is also accepted on service routes. `webhook`: a third
  * party proving a shared secret in a header (GitLab's X-Gitlab-Token): a Lambda request authorizer
- * in AWS; locally no bearer token, the handler checks the header (it does in AWS too).
+ * in AWS; locally no bearer token, the handler checks the header (it does in AWS too). `public`:
+ * no credentials at all, for what a browser loads before it can send a bearer header (the admin
+ * page's static assets, which carry no data); no authorizer in AWS, no token check locally. The
+ * stack's tests list exactly which routes may be public.
  */
-export type AuthKind = 'service' | 'operator' | 'webhook';
+export type AuthKind = 'service' | 'operator' | 'webhook' | 'public';
 
 export interface HttpTrigger {
   readonly kind: 'http';

@@ -210,18 +210,38 @@ describe('Class: ProvisioningStack', () => {
       for (const route of routes) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: `${route.method} ${route.path}`,
-          AuthorizationType: { service: 'AWS_IAM', operator: 'JWT', webhook: 'CUSTOM' }[route.auth],
+          AuthorizationType: { service: 'AWS_IAM', operator: 'JWT', webhook: 'CUSTOM', public: 'NONE' }[route.auth],
         });
       }
     });
 
-    it('puts an authorizer on every route', () => {
+    /**
+     * The only routes without an authorizer: the admin page's static files. A browser loads them
+     * before it can send a bearer header, and they carry no data (their function reads no table);
+     * every call the page makes goes to an operator route, which has the JWT authorizer.
+     */
+    const PUBLIC_ROUTES = ['GET /admin', 'GET /admin/app.js', 'GET /admin/app.css'];
+
+    it('puts an authorizer on every route but the admin page\'s static files', () => {
       for (const t of [template, fixtureTemplate]) {
         for (const route of Object.values(t.findResources('AWS::ApiGatewayV2::Route'))) {
-          const { AuthorizationType, AuthorizerId } = route.Properties;
-          expect(['AWS_IAM', 'JWT', 'CUSTOM']).toContain(AuthorizationType);
-          if (AuthorizationType !== 'AWS_IAM') expect(AuthorizerId).toBeDefined();
+          const { AuthorizationType, AuthorizerId, RouteKey } = route.Properties;
+          if (PUBLIC_ROUTES.includes(RouteKey)) {
+            expect(t).toBe(template);
+            expect(AuthorizationType, RouteKey).toBe('NONE');
+            expect(AuthorizerId, RouteKey).toBeUndefined();
+            continue;
+          }
+          expect(['AWS_IAM', 'JWT', 'CUSTOM'], RouteKey).toContain(AuthorizationType);
+          if (AuthorizationType !== 'AWS_IAM') expect(AuthorizerId, RouteKey).toBeDefined();
         }
+      }
+      const publicRoutes = httpRoutes().filter((r) => r.auth === 'public');
+      expect(publicRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([...PUBLIC_ROUTES].sort());
+      for (const route of publicRoutes) {
+        expect(route.method, 'a public route only reads').toBe('GET');
+        expect(route.fn.tables, `${route.fn.name} serves static files: no table`).toEqual({});
+        expect(route.fn.publishesEvents ?? false).toBe(false);
       }
     });
 

@@ -28,9 +28,11 @@ async function send(method: string, path: string, headers: Record<string, string
 }
 
 const routes = httpRoutes();
-const bearerRoutes = routes.filter((r) => String(r.auth) !== 'webhook');
+const bearerRoutes = routes.filter((r) => String(r.auth) !== 'webhook' && String(r.auth) !== 'public');
 const operatorRoutes = routes.filter((r) => r.auth === 'operator');
 const webhookRoutes = routes.filter((r) => String(r.auth) === 'webhook');
+// The admin page's static files: loaded before a browser can send a bearer header; they carry no data.
+const publicRoutes = routes.filter((r) => String(r.auth) === 'public');
 
 describe('Auth matrix', () => {
   it.each(bearerRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no token 401, wrong token 401', async (_, route) => {
@@ -59,8 +61,18 @@ describe('Auth matrix', () => {
     }
   });
 
+  it.each(publicRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: public, answers without a token and ignores one', async (_, route) => {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${runtime.tokens.service}x` }];
+    for (const headers of attempts) {
+      const res = await fetch(`${runtime.url}${route.path}`, { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(await res.text()).not.toContain(runtime.tokens.operator);
+    }
+  });
+
   it('covers every route of the manifest', () => {
-    expect(bearerRoutes.length + webhookRoutes.length).toBe(routes.length);
+    expect(bearerRoutes.length + webhookRoutes.length + publicRoutes.length).toBe(routes.length);
     expect(routes.length).toBeGreaterThan(10);
   });
 });

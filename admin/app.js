@@ -1,0 +1,977 @@
+// The admin page's script, served as GET /admin/app.js (bundled into the admin-page function by
+// scripts/build-admin.ts). The page carries no data: it asks for the operator token, keeps it in
+// this tab's sessionStorage, and calls the operator API with `Authorization: Bearer`. Everything
+// the API answers is put in the page as text (never as HTML); every API error is shown.
+
+/** The error workflow of shared/error-log/status.ts: the moves offered; the API still judges them. */
+const NEXT_STATUSES = {"open":["resolved","needs_attention"],"needs_attention":["in_progress"],"in_progress":["resolved"],"resolved":[]};
+/** REASSOCIATION_REASONS of shared/domain/reassociation.ts. */
+const REASONS = ["reseller_provisioning","trial_conversion","broken_association","other"];
+/** Jobs an operator may run now (shared/jobs/registry.ts; an unknown one is answered 404 with the known ones). */
+const JOBS = ["reconciliation-audit","daily-digest","weekly-digest"];
+
+const TOKEN_KEY = 'provisioning.operatorToken';
+const ERROR_PAGE = 25;
+
+const view = document.getElementById('view');
+const nav = document.getElementById('nav');
+const alertBox = document.getElementById('alert');
+const noticeBox = document.getElementById('notice');
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers: text only, never innerHTML.
+
+function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'value') el.value = String(value);
+    else if (key === 'checked') el.checked = Boolean(value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) el.setAttribute(key, String(value));
+  return append(el, children);
+}
+
+/** A link for an http(s) URL; anything else is shown as text. */
+function externalLink(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return h('a', { href: parsed.href, rel: 'noopener noreferrer', target: '_blank' }, url);
+  } catch {
+    // not a URL
+  }
+  return url;
+}
+
+const show = (value) => (value === null || value === undefined || value === '' ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+const when = (iso) => (iso ? String(iso).replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '—');
+
+function definitionList(entries) {
+  return h('dl', { class: 'fields' }, entries.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value instanceof Node ? value : show(value))]));
+}
+
+function table(headers, rows, options = {}) {
+  return h(
+    'table',
+    { class: options.className ?? 'grid', 'aria-label': options.label },
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, options.empty ?? 'Nothing to show.'))),
+  );
+}
+
+const badge = (status) => h('span', { class: `badge status-${status}` }, status.replace(/_/g, ' '));
+
+let fieldCount = 0;
+/** A labelled input: the label names only the input (not the options of a select inside it). */
+function field(label, input, hint) {
+  input.id ||= `field-${++fieldCount}`;
+  const hintNode = hint ? h('small', { id: `${input.id}-hint` }, hint) : null;
+  if (hintNode) input.setAttribute('aria-describedby', hintNode.id);
+  return h('div', { class: 'field' }, h('label', { for: input.id, class: 'label' }, label), input, hintNode);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages: errors are shown to the person, never swallowed.
+
+function clearMessages() {
+  alertBox.hidden = true;
+  alertBox.replaceChildren();
+  noticeBox.hidden = true;
+  noticeBox.replaceChildren();
+}
+
+function showError(error) {
+  const details = Array.isArray(error?.details) ? error.details : error?.details ? [error.details] : [];
+  alertBox.replaceChildren(
+    h('strong', {}, error?.status ? `${error.status} ${error.code}` : error?.code ?? 'Error'),
+    ': ',
+    error?.message ?? String(error),
+    details.length
+      ? h('ul', {}, details.map((d) => h('li', {}, d && typeof d === 'object' && 'field' in d ? `${d.field}: ${d.message}` : JSON.stringify(d))))
+      : null,
+  );
+  alertBox.hidden = false;
+  alertBox.scrollIntoView({ block: 'nearest' });
+}
+
+function notice(text) {
+  noticeBox.replaceChildren(text);
+  noticeBox.hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator API.
+
+class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+const token = () => sessionStorage.getItem(TOKEN_KEY);
+
+async function api(method, path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      cache: 'no-store',
+      credentials: 'omit',
+      headers: { authorization: `Bearer ${token() ?? ''}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw new ApiError(0, 'network_error', `The service did not answer (${cause.message}): check that it is running, then retry.`);
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const problem = data && typeof data === 'object' ? data.error : undefined;
+    const error = new ApiError(
+      response.status,
+      problem?.code ?? `http_${response.status}`,
+      problem?.message ?? `The service answered ${response.status} ${response.statusText}.`,
+      problem?.details,
+    );
+    if (response.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      error.message += ' Sign in again with a valid operator token.';
+    }
+    throw error;
+  }
+  return data;
+}
+
+const query = (params) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+const segment = encodeURIComponent;
+
+/** An idempotency key for one operator action (the dry run and the real call share it). */
+function newEventId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `admin-${Date.now().toString(36)}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: each view renders into <main>; a view that finishes after the person moved on is dropped.
+
+let generation = 0;
+
+const routes = [
+  [/^#\/errors\/(err_[0-9a-f]{24})$/, errorView],
+  [/^#\/errors(?:\?(.*))?$/, errorsView],
+  [/^#\/namespaces\/(\d{1,16})$/, namespaceView],
+  [/^#\/namespaces\/?$/, namespaceSearchView],
+  [/^#\/reassociate(?:\?(.*))?$/, reassociateView],
+  [/^#\/flags\/([a-z][a-z0-9_]{0,63})$/, flagView],
+  [/^#\/flags\/?$/, flagsView],
+  [/^#\/jobs$/, jobsView],
+  [/^#\/metrics$/, metricsView],
+];
+
+async function render() {
+  const mine = ++generation;
+  clearMessages();
+  if (!token()) {
+    nav.hidden = true;
+    signInView();
+    return;
+  }
+  nav.hidden = false;
+  const hash = location.hash && location.hash !== '#' ? location.hash : '#/errors';
+  for (const link of nav.querySelectorAll('a')) {
+    if (hash.startsWith(link.getAttribute('href'))) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const route = routes.find(([pattern]) => pattern.test(hash));
+  if (!route) {
+    view.replaceChildren(h('h2', {}, 'Not found'), h('p', {}, `Nothing at ${hash}: pick a view above.`));
+    return;
+  }
+  const [pattern, fn] = route;
+  const args = pattern.exec(hash).slice(1).map((a) => a ?? '');
+  view.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
+  const paint = (...nodes) => {
+    if (mine !== generation) return false;
+    view.replaceChildren(...nodes.flat());
+    return true;
+  };
+  try {
+    await fn(paint, ...args);
+  } catch (error) {
+    if (mine !== generation) return;
+    if (!token()) {
+      // The token was refused: back to the sign-in form, with the reason.
+      nav.hidden = true;
+      signInView();
+    } else {
+      paint(h('p', { class: 'empty' }, 'This view could not be loaded: see the message above.'));
+    }
+    showError(error);
+  }
+}
+
+function go(hash) {
+  if (location.hash === hash) void render();
+  else location.hash = hash;
+}
+
+/** Runs an action from a form or button; its error is shown, its button disabled while it runs. */
+async function act(button, fn) {
+  clearMessages();
+  if (button) button.disabled = true;
+  try {
+    await fn();
+  } catch (error) {
+    // A refused token signs the person out: the sign-in form comes back, with the reason.
+    if (!token()) await render();
+    showError(error);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign in.
+
+function signInView() {
+  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const button = h('button', { type: 'submit' }, 'Sign in');
+  const form = h(
+    'form',
+    {
+      class: 'card narrow',
+      onsubmit: (event) => {
+        event.preventDefault();
+        sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+        void act(button, async () => {
+          try {
+            await api('GET', '/v1/operator/metrics');
+          } catch (error) {
+            sessionStorage.removeItem(TOKEN_KEY);
+            throw error;
+          }
+          await render();
+        });
+      },
+    },
+    h('h2', {}, 'Sign in'),
+    h(
+      'p',
+      {},
+      'Paste the operator token: locally the one npm start printed (PROVISIONING_OPERATOR_TOKEN), in AWS an operator JWT. ',
+      'It stays in this tab only (sessionStorage) and is sent as Authorization: Bearer to the operator API.',
+    ),
+    field('Operator token', input),
+    button,
+  );
+  view.replaceChildren(form);
+  input.focus();
+}
+
+document.getElementById('sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  void render().then(() => notice('Signed out: the token is removed from this tab.'));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Error log.
+
+async function errorsView(paint, rawQuery) {
+  const params = new URLSearchParams(rawQuery);
+  const status = params.get('status') ?? '';
+  const code = (params.get('code') ?? '').trim();
+
+  const statusSelect = h('select', { name: 'status' }, h('option', { value: '' }, 'any'), Object.keys(NEXT_STATUSES).map((s) => h('option', { value: s }, s.replace(/_/g, ' '))));
+  statusSelect.value = status;
+  const codeInput = h('input', { name: 'code', value: code, placeholder: 'e.g. renewal_not_processed', pattern: '[a-z0-9_]*', list: 'error-codes' });
+  const codes = h('datalist', { id: 'error-codes' });
+  const filters = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (event) => {
+        event.preventDefault();
+        go(`#/errors${query({ status: statusSelect.value, code: codeInput.value.trim() })}`);
+      },
+    },
+    field('Status', statusSelect),
+    field('Code', codeInput),
+    codes,
+    h('button', { type: 'submit' }, 'Filter'),
+  );
+
+  const tbody = h('tbody');
+  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  const summary = h('p', { class: 'muted' });
+  let cursor;
+  let shown = 0;
+  const seenCodes = new Set();
+
+  // The API filters by status (an index); the code filter reads pages until it has a page of matches.
+  async function load() {
+    let matched = 0;
+    let pages = 0;
+    do {
+      const page = await api('GET', `/v1/errors${query({ status, limit: code ? 100 : ERROR_PAGE, cursor })}`);
+      pages++;
+      for (const record of page.items) {
+        if (!seenCodes.has(record.code)) {
+          seenCodes.add(record.code);
+          codes.append(h('option', { value: record.code }));
+        }
+        if (code && record.code !== code) continue;
+        matched++;
+        shown++;
+        tbody.append(errorRow(record));
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (code && cursor && matched < ERROR_PAGE && pages < 10);
+    more.hidden = !cursor;
+    summary.replaceChildren(shown ? `${shown} shown${cursor ? ', more to load' : ''}.` : 'No errors match these filters.');
+  }
+  more.addEventListener('click', () => void act(more, load));
+  await load();
+  paint(
+    h('h2', {}, 'Error log'),
+    filters,
+    h(
+      'table',
+      { class: 'grid', 'aria-label': 'Errors' },
+      h('thead', {}, h('tr', {}, ['Status', 'Code', 'Message', 'Source', 'Occurrences', 'Last seen', 'Issue'].map((t) => h('th', { scope: 'col' }, t)))),
+      tbody,
+    ),
+    summary,
+    more,
+  );
+}
+
+function errorRow(record) {
+  return h(
+    'tr',
+    {},
+    h('td', {}, badge(record.status)),
+    h('td', {}, h('a', { href: `#/errors/${record.id}` }, record.code)),
+    h('td', { class: 'message' }, record.message.length > 140 ? `${record.message.slice(0, 140)}…` : record.message),
+    h('td', {}, record.source),
+    h('td', { class: 'num' }, record.occurrences),
+    h('td', {}, when(record.lastSeenAt)),
+    h('td', {}, record.gitlabIssueLink ? externalLink(record.gitlabIssueLink) : '—'),
+  );
+}
+
+async function errorView(paint, id) {
+  const record = await api('GET', `/v1/errors/${segment(id)}`);
+  paint(errorDetail(record));
+}
+
+function errorDetail(record) {
+  const moves = NEXT_STATUSES[record.status] ?? [];
+  const statusSelect = h('select', { name: 'status' }, h('option', { value: '' }, `keep ${record.status.replace(/_/g, ' ')}`), moves.map((s) => h('option', { value: s }, s.replace(/_/g, ' '))));
+  const notes = h('textarea', { name: 'notes', rows: 4, maxlength: 10000 }, record.notes ?? '');
+  const link = h('input', { name: 'gitlabIssueLink', type: 'url', value: record.gitlabIssueLink ?? '', placeholder: 'https://gitlab.example.com/group/project/-/issues/1' });
+  const save = h('button', { type: 'submit' }, 'Save');
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const patch = {};
+        if (statusSelect.value) patch.status = statusSelect.value;
+        const newNotes = notes.value.trim();
+        if (newNotes !== (record.notes ?? '')) patch.notes = newNotes === '' ? null : newNotes;
+        const newLink = link.value.trim();
+        if (newLink !== (record.gitlabIssueLink ?? '')) patch.gitlabIssueLink = newLink === '' ? null : newLink;
+        if (!Object.keys(patch).length) {
+          notice('Nothing changed: pick a status, or edit the notes or the issue link.');
+          return;
+        }
+        void act(save, async () => {
+          const updated = await api('PATCH', `/v1/errors/${segment(record.id)}`, patch);
+          view.replaceChildren(errorDetail(updated));
+          notice(`Saved: ${record.id} is ${updated.status.replace(/_/g, ' ')}.`);
+        });
+      },
+    },
+    h('h3', {}, 'Update'),
+    h('p', { class: 'muted' }, moves.length ? `Workflow: from ${record.status.replace(/_/g, ' ')} it can move to ${moves.map((m) => m.replace(/_/g, ' ')).join(' or ')}.` : 'Resolved is final; the error log reopens it if the failure comes back.'),
+    field('Move to', statusSelect),
+    field('Notes', notes),
+    field('GitLab issue', link),
+    save,
+  );
+  return h(
+    'article',
+    {},
+    h('p', {}, h('a', { href: '#/errors' }, '← Error log')),
+    h('h2', {}, record.code, ' ', badge(record.status)),
+    h('p', { class: 'lead' }, record.message),
+    definitionList([
+      ['Id', record.id],
+      ['Subject', record.subject],
+      ['Error type', record.errorType],
+      ['Source', record.source],
+      ['Occurrences', record.occurrences],
+      ['First seen', when(record.firstSeenAt)],
+      ['Last seen', when(record.lastSeenAt)],
+      ['GitLab issue', record.gitlabIssueLink ? externalLink(record.gitlabIssueLink) : '—'],
+      ['Notes', record.notes],
+      ['Slack', record.notificationFailed ? 'the announcement failed; the next digest retries it' : 'ok'],
+    ]),
+    form,
+    h('h3', {}, 'Changes'),
+    table(
+      ['When', 'Who', 'Field', 'From', 'To', 'Why'],
+      [...record.changes].reverse().map((c) => h('tr', {}, h('td', {}, when(c.at)), h('td', {}, c.actor), h('td', {}, c.field), h('td', {}, show(c.from)), h('td', {}, show(c.to)), h('td', {}, show(c.reason)))),
+      { label: 'Changes', empty: 'No changes yet.' },
+    ),
+    record.backtrace.length ? [h('h3', {}, 'Backtrace'), h('pre', {}, record.backtrace.join('\n'))] : null,
+    h('h3', {}, 'Payload'),
+    h('pre', {}, JSON.stringify(record.payload, null, 2)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces: state, seat statistics, history.
+
+function namespaceSearch(initial = '') {
+  const input = h('input', { name: 'lookup', value: initial, required: true, placeholder: '42 or A-S0001' });
+  const button = h('button', { type: 'submit' }, 'Find');
+  return h(
+    'form',
+    {
+      class: 'filters',
+      role: 'search',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const value = input.value.trim();
+        if (/^\d+$/.test(value)) {
+          go(`#/namespaces/${value}`);
+          return;
+        }
+        void act(button, async () => {
+          const found = await api('GET', `/v1/operator/subscriptions/${segment(value)}`);
+          go(`#/namespaces/${found.namespaceId}`);
+        });
+      },
+    },
+    field('Namespace id or subscription id', input),
+    button,
+  );
+}
+
+async function namespaceSearchView(paint) {
+  paint(h('h2', {}, 'Namespaces'), namespaceSearch(), h('p', { class: 'muted' }, 'A namespace by its id, or the namespace a subscription is associated with.'));
+}
+
+const STATE_GROUPS = [
+  ['Subscription', ['subscriptionId', 'planCode', 'paidPlanCode', 'status', 'startDate', 'endDate', 'autoRenew', 'nextReconciliationDate', 'version', 'updatedAt']],
+  ['Seats', ['seats', 'seatsInUse', 'maxSeatsUsed', 'maxSeatsUsedChangedAt', 'seatsOwed', 'lastMeasuredAt']],
+  ['Trial', ['trial', 'trialStartsOn', 'trialEndsOn']],
+];
+/** Fields in the order the state shows them; anything else after, by name. */
+const FIELD_ORDER = ['namespaceId', ...STATE_GROUPS.flatMap(([, fields]) => fields)];
+const byFieldOrder = (a, b) => {
+  const [i, j] = [FIELD_ORDER.indexOf(a), FIELD_ORDER.indexOf(b)];
+  return (i < 0 ? FIELD_ORDER.length : i) - (j < 0 ? FIELD_ORDER.length : j) || a.localeCompare(b);
+};
+
+async function namespaceView(paint, namespaceId) {
+  const data = await api('GET', `/v1/operator/namespaces/${segment(namespaceId)}`);
+  const { state } = data;
+  const timeline = h('ol', { class: 'timeline', 'aria-label': 'History' });
+  const older = h('button', { type: 'button', hidden: !data.history.nextCursor }, 'Load older changes');
+  let cursor = data.history.nextCursor;
+  const addEntries = (items) => timeline.append(...items.map(historyEntry));
+  addEntries(data.history.items);
+  older.addEventListener('click', () =>
+    void act(older, async () => {
+      const page = await api('GET', `/v1/operator/namespaces/${segment(namespaceId)}${query({ cursor })}`);
+      addEntries(page.history.items);
+      cursor = page.history.nextCursor;
+      older.hidden = !cursor;
+    }),
+  );
+  paint(
+    namespaceSearch(namespaceId),
+    h('h2', {}, `Namespace ${state.namespaceId}`, ' ', badge(state.status)),
+    h(
+      'div',
+      { class: 'columns' },
+      STATE_GROUPS.map(([title, fields]) => h('section', { class: 'card', 'aria-label': title }, h('h3', {}, title), definitionList(fields.map((f) => [f, state[f]])))),
+    ),
+    state.subscriptionId
+      ? h('p', {}, h('a', { class: 'button', href: `#/reassociate${query({ subscriptionId: state.subscriptionId })}` }, `Force reassociation of ${state.subscriptionId}…`))
+      : null,
+    h('h3', {}, 'History'),
+    h('p', { class: 'muted' }, 'Newest first; each change with the fields it changed, before and after.'),
+    timeline,
+    older,
+  );
+}
+
+function changedFields(before, after) {
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort(byFieldOrder);
+  return keys.filter((k) => JSON.stringify(before?.[k] ?? null) !== JSON.stringify(after?.[k] ?? null));
+}
+
+function diffTable(before, after, label) {
+  const keys = changedFields(before, after);
+  return table(
+    ['Field', 'Before', 'After'],
+    keys.map((k) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'before' }, show(before?.[k])), h('td', { class: 'after' }, show(after?.[k])))),
+    { label, className: 'grid diff', empty: 'No field changes.' },
+  );
+}
+
+function historyEntry(entry) {
+  const all = Object.keys(entry.after).sort(byFieldOrder);
+  return h(
+    'li',
+    {},
+    h(
+      'p',
+      { class: 'entry-head' },
+      h('strong', {}, entry.type),
+      ` · version ${entry.version} · applied ${when(entry.appliedAt)} · occurred ${when(entry.occurredAt)} · by ${entry.actor} · event ${entry.eventId}`,
+    ),
+    diffTable(entry.before, entry.after, `Changes of version ${entry.version}`),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Whole state before and after'),
+      table(['Field', 'Before', 'After'], all.map((k) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, show(entry.before?.[k])), h('td', {}, show(entry.after[k]))))),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Force reassociation: the form, the dry run's diff first, then the real call; the report.
+
+async function reassociateView(paint, rawQuery) {
+  const params = new URLSearchParams(rawQuery);
+  const subscription = h('input', { name: 'subscriptionId', required: true, value: params.get('subscriptionId') ?? '', placeholder: 'A-S0001' });
+  const target = h('input', { name: 'targetNamespaceId', required: true, type: 'number', min: 1, step: 1, value: params.get('targetNamespaceId') ?? '' });
+  const reason = h('select', { name: 'reason', required: true }, REASONS.map((r) => h('option', { value: r }, r.replace(/_/g, ' '))));
+  const note = h('textarea', { name: 'note', required: true, minlength: 10, maxlength: 2000, rows: 3, placeholder: 'Why, in your words: ticket, customer, what went wrong' });
+  const replacePaid = h('input', { type: 'checkbox', name: 'replacePaid' });
+  const previewButton = h('button', { type: 'submit' }, 'Preview (dry run)');
+  const applyButton = h('button', { type: 'button', class: 'danger', disabled: true }, 'Reassociate');
+  const outcome = h('section', { 'aria-label': 'Dry run and result', 'aria-live': 'polite' });
+  let preview;
+
+  const request = () => ({
+    subscriptionId: subscription.value.trim(),
+    body: {
+      targetNamespaceId: Number(target.value),
+      reason: reason.value,
+      note: note.value.trim(),
+      ...(replacePaid.checked ? { replacePaid: true } : {}),
+    },
+  });
+  const keyOf = (r) => JSON.stringify(r);
+
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      oninput: () => {
+        // Changing anything after a preview asks for a new one: the real call applies what was previewed.
+        if (preview && keyOf(request()) !== preview.key) {
+          preview = undefined;
+          applyButton.disabled = true;
+          outcome.replaceChildren(h('p', { class: 'muted' }, 'The form changed: preview again before reassociating.'));
+        }
+      },
+      onsubmit: (event) => {
+        event.preventDefault();
+        const r = request();
+        const eventId = newEventId();
+        void act(previewButton, async () => {
+          const result = await api('POST', `/v1/subscriptions/${segment(r.subscriptionId)}/reassociations`, { eventId, ...r.body, dryRun: true });
+          preview = { key: keyOf(r), eventId };
+          outcome.replaceChildren(reassociationResult(result, r.subscriptionId));
+          applyButton.disabled = false;
+        });
+      },
+    },
+    h('h2', {}, 'Force reassociation'),
+    h('p', { class: 'muted' }, "Moves a subscription and its term (statistics unchanged) to another namespace, with a reason. Preview first: the dry run writes nothing and shows the diff; Reassociate then applies exactly what was previewed."),
+    field('Subscription id', subscription),
+    field('Target namespace id', target),
+    field('Reason', reason),
+    field('Note', note, 'At least 10 characters; kept with the record.'),
+    h('label', { class: 'check' }, replacePaid, ' Replace an active paid subscription the target holds'),
+    h('div', { class: 'actions' }, previewButton, applyButton),
+  );
+
+  applyButton.addEventListener('click', () => {
+    if (!preview) return;
+    const r = request();
+    const { eventId } = preview;
+    void act(null, async () => {
+      // Stays disabled once applied: a second click would only replay the same eventId.
+      applyButton.disabled = true;
+      let result;
+      try {
+        result = await api('POST', `/v1/subscriptions/${segment(r.subscriptionId)}/reassociations`, { eventId, ...r.body });
+      } catch (error) {
+        applyButton.disabled = false;
+        throw error;
+      }
+      preview = undefined;
+      outcome.replaceChildren(reassociationResult(result, r.subscriptionId));
+      notice(`Reassociated: ${r.subscriptionId} moved from namespace ${result.before.source.namespaceId} to namespace ${result.after.target.namespaceId} (event ${eventId}).`);
+      await refreshReport();
+    });
+  });
+
+  const report = await reassociationReport();
+  paint(form, outcome, report.section);
+  refreshReport = report.load;
+}
+
+/** Reloads the report below the form (after a reassociation is applied). */
+let refreshReport = async () => {};
+
+function reassociationResult(result, subscriptionId) {
+  const source = result.before.source.namespaceId;
+  const targetId = result.after.target.namespaceId;
+  return h(
+    'div',
+    { class: `card ${result.dryRun ? 'dry-run' : 'applied'}` },
+    h('h3', {}, result.dryRun ? `Dry run: what would change (nothing was written)` : `Applied: ${subscriptionId} is on namespace ${targetId}`),
+    result.warnings.length ? h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, result.warnings.map((w) => h('li', {}, h('strong', {}, w.code), ': ', w.message))) : null,
+    h(
+      'div',
+      { class: 'columns' },
+      h('section', {}, h('h4', {}, 'Source ', h('a', { href: `#/namespaces/${source}` }, `namespace ${source}`)), diffTable(result.before.source, result.after.source, `Source namespace ${source}`)),
+      h('section', {}, h('h4', {}, 'Target ', h('a', { href: `#/namespaces/${targetId}` }, `namespace ${targetId}`)), diffTable(result.before.target, result.after.target, `Target namespace ${targetId}`)),
+    ),
+  );
+}
+
+const isoDay = (date) => date.toISOString().slice(0, 10);
+
+async function reassociationReport() {
+  const today = new Date();
+  const from = h('input', { type: 'date', name: 'from', value: isoDay(new Date(today.getTime() - 89 * 86_400_000)), required: true });
+  const to = h('input', { type: 'date', name: 'to', value: isoDay(today), required: true });
+  const button = h('button', { type: 'submit' }, 'Show');
+  const body = h('div');
+  const load = async () => body.replaceChildren(reportBody(await api('GET', `/v1/reassociations${query({ from: from.value, to: to.value, limit: 50 })}`)));
+  const section = h(
+    'section',
+    { class: 'report', 'aria-label': 'Reassociation report' },
+    h('h2', {}, 'Why reassociations are still needed'),
+    h(
+      'form',
+      {
+        class: 'filters',
+        onsubmit: (event) => {
+          event.preventDefault();
+          void act(button, load);
+        },
+      },
+      field('From', from),
+      field('To', to),
+      button,
+    ),
+    body,
+  );
+  try {
+    await load();
+  } catch (error) {
+    body.replaceChildren(h('p', { class: 'empty' }, 'The report could not be loaded: see the message above.'));
+    queueMicrotask(() => showError(error));
+  }
+  return { section, load };
+}
+
+function reportBody(report) {
+  const { counts } = report;
+  return h(
+    'div',
+    {},
+    h('p', {}, `${counts.total} reassociation${counts.total === 1 ? '' : 's'} from ${report.from} to ${report.to}.`),
+    weekChart(counts.byWeek),
+    table(
+      ['Reason', 'Count'],
+      REASONS.map((r) => h('tr', {}, h('th', { scope: 'row' }, h('span', { class: `swatch reason-${r}` }), ' ', r.replace(/_/g, ' ')), h('td', { class: 'num' }, counts.byReason[r] ?? 0))),
+      { label: 'Reassociations by reason' },
+    ),
+    h('p', { class: 'muted' }, `Trial conversions: target was in a trial ${counts.trialConversion.targetWasInTrial}, was not ${counts.trialConversion.targetNotInTrial} (a paid created converts a trial by itself).`),
+    h('h3', {}, 'Newest first'),
+    table(
+      ['Applied', 'Subscription', 'From', 'To', 'Reason', 'Note', 'By'],
+      report.items.map((item) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, when(item.appliedAt)),
+          h('td', {}, item.subscriptionId),
+          h('td', {}, h('a', { href: `#/namespaces/${item.sourceNamespaceId}` }, item.sourceNamespaceId)),
+          h('td', {}, h('a', { href: `#/namespaces/${item.targetNamespaceId}` }, item.targetNamespaceId)),
+          h('td', {}, item.reason.replace(/_/g, ' ')),
+          h('td', { class: 'message' }, item.note),
+          h('td', {}, item.actor),
+        ),
+      ),
+      { label: 'Reassociations', empty: 'No reassociations in this range.' },
+    ),
+    report.nextCursor ? h('p', { class: 'muted' }, 'Only the newest 50 are listed; narrow the range to see older ones.') : null,
+  );
+}
+
+/** Reassociations per ISO week, stacked by reason, as an inline SVG bar chart. */
+function weekChart(weeks) {
+  const width = 760;
+  const height = 220;
+  const pad = { left: 36, right: 8, top: 12, bottom: 44 };
+  const max = Math.max(1, ...weeks.map((w) => w.total));
+  const slot = (width - pad.left - pad.right) / Math.max(1, weeks.length);
+  const barWidth = Math.max(2, slot * 0.7);
+  const y = (value) => pad.top + (height - pad.top - pad.bottom) * (1 - value / max);
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': `Reassociations per week, by reason: ${weeks.map((w) => `${w.week} ${w.total}`).join(', ')}` });
+  for (const tick of new Set([0, Math.ceil(max / 2), max])) {
+    chart.append(svg('line', { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), class: 'gridline' }));
+    chart.append(svg('text', { x: pad.left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'axis' }, String(tick)));
+  }
+  const labelEvery = Math.ceil(weeks.length / 13);
+  weeks.forEach((week, i) => {
+    const x = pad.left + i * slot + (slot - barWidth) / 2;
+    let base = 0;
+    for (const reason of REASONS) {
+      const n = week.byReason[reason] ?? 0;
+      if (!n) continue;
+      chart.append(svg('rect', { x, y: y(base + n), width: barWidth, height: y(base) - y(base + n), class: `reason-${reason}` }, svg('title', {}, `${week.week}: ${n} ${reason.replace(/_/g, ' ')}`)));
+      base += n;
+    }
+    if (i % labelEvery === 0) chart.append(svg('text', { x: x + barWidth / 2, y: height - pad.bottom + 14, 'text-anchor': 'middle', class: 'axis' }, week.week.replace(/^\d{4}-/, '')));
+  });
+  chart.append(svg('text', { x: pad.left, y: height - 8, class: 'axis' }, `ISO weeks ${weeks[0]?.week ?? ''} – ${weeks.at(-1)?.week ?? ''}`));
+  const legend = h('p', { class: 'legend' }, REASONS.map((r) => h('span', {}, h('span', { class: `swatch reason-${r}` }), ' ', r.replace(/_/g, ' '))));
+  return h('figure', {}, chart, h('figcaption', {}, legend));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feature flags: gates, history, edits.
+
+async function flagsView(paint) {
+  const { items } = await api('GET', '/v1/flags');
+  const name = h('input', { name: 'flag', required: true, pattern: '[a-z][a-z0-9_]{0,63}', placeholder: 'account_data_persistence' });
+  paint(
+    h('h2', {}, 'Feature flags'),
+    table(
+      ['Flag', 'Boolean gate', 'Actors', 'Percentage of actors', 'Version', 'Changed', 'By'],
+      items.map((f) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: `#/flags/${f.name}` }, f.name)),
+          h('td', {}, f.enabled ? 'on for everyone' : 'off'),
+          h('td', { class: 'num' }, f.actors.length),
+          h('td', { class: 'num' }, `${f.percentageOfActors}%`),
+          h('td', { class: 'num' }, f.version),
+          h('td', {}, when(f.updatedAt)),
+          h('td', {}, f.updatedBy),
+        ),
+      ),
+      { label: 'Flags', empty: 'No flags yet.' },
+    ),
+    h(
+      'form',
+      {
+        class: 'filters',
+        onsubmit: (event) => {
+          event.preventDefault();
+          go(`#/flags/${name.value.trim()}`);
+        },
+      },
+      field('Open or create a flag', name),
+      h('button', { type: 'submit' }, 'Open'),
+    ),
+  );
+}
+
+async function flagView(paint, name) {
+  let flag = null;
+  try {
+    flag = await api('GET', `/v1/flags/${segment(name)}`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+  }
+  const history = flag ? await api('GET', `/v1/flags/${segment(name)}/history${query({ limit: 50 })}`) : { items: [] };
+  const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: flag?.enabled ?? false });
+  const actors = h('textarea', { name: 'actors', rows: 4, placeholder: 'one actor id per line (for billing flags: customer ids)' }, (flag?.actors ?? []).join('\n'));
+  const percentage = h('input', { type: 'number', name: 'percentageOfActors', min: 0, max: 100, step: 0.001, value: flag?.percentageOfActors ?? 0 });
+  const save = h('button', { type: 'submit' }, flag ? 'Save' : 'Create');
+  paint(
+    h('p', {}, h('a', { href: '#/flags' }, '← Flags')),
+    h('h2', {}, name),
+    flag
+      ? definitionList([
+          ['Version', flag.version],
+          ['Created', when(flag.createdAt)],
+          ['Changed', `${when(flag.updatedAt)} by ${flag.updatedBy}`],
+        ])
+      : h('p', { class: 'muted' }, 'This flag does not exist yet: saving creates it with the gates below (everything else off).'),
+    h(
+      'form',
+      {
+        class: 'card',
+        onsubmit: (event) => {
+          event.preventDefault();
+          const body = {
+            enabled: enabled.checked,
+            actors: actors.value.split('\n').map((a) => a.trim()).filter(Boolean),
+            percentageOfActors: Number(percentage.value || 0),
+            // Only if nobody changed it since this page was loaded (409 version_conflict otherwise).
+            expectedVersion: flag?.version ?? 0,
+          };
+          void act(save, async () => {
+            const saved = await api('PUT', `/v1/flags/${segment(name)}`, body);
+            await render();
+            notice(`Saved ${name}: version ${saved.version}.`);
+          });
+        },
+      },
+      h('h3', {}, 'Gates'),
+      h('p', { class: 'muted' }, 'Evaluated in this order: the boolean gate, the actor gate, the percentage of actors (a stable hash: widening never drops anyone). Changes apply everywhere within 30 s.'),
+      h('label', { class: 'check' }, enabled, ' Boolean gate: on for everyone'),
+      field('Actors', actors),
+      field('Percentage of actors', percentage, '0–100, up to three decimals'),
+      save,
+    ),
+    h('h3', {}, 'History'),
+    table(
+      ['Version', 'Changed', 'By', 'Before', 'After'],
+      history.items.map((e) => h('tr', {}, h('td', { class: 'num' }, e.version), h('td', {}, when(e.changedAt)), h('td', {}, e.operator), h('td', {}, gates(e.before)), h('td', {}, gates(e.after)))),
+      { label: 'Flag history', empty: 'No changes yet.' },
+    ),
+  );
+}
+
+const gates = (g) => (g ? `${g.enabled ? 'on' : 'off'}; actors: ${g.actors.length ? g.actors.join(', ') : 'none'}; ${g.percentageOfActors}%` : '—');
+
+// ---------------------------------------------------------------------------------------------
+// Jobs: run one now and see its summary.
+
+const runs = [];
+
+async function jobsView(paint) {
+  const job = h('select', { name: 'job' }, JOBS.map((j) => h('option', { value: j }, j)));
+  const asOf = h('input', { type: 'date', name: 'asOf' });
+  const button = h('button', { type: 'submit' }, 'Run now');
+  const results = h('div', { 'aria-label': 'Job runs', 'aria-live': 'polite' });
+  const paintRuns = () => results.replaceChildren(...runs.map(runSummary));
+  paintRuns();
+  paint(
+    h('h2', {}, 'Jobs'),
+    h(
+      'form',
+      {
+        class: 'card',
+        onsubmit: (event) => {
+          event.preventDefault();
+          void act(button, async () => {
+            const started = new Date().toISOString();
+            const summary = await api('POST', `/v1/jobs/${segment(job.value)}/runs`, asOf.value ? { asOf: asOf.value } : {});
+            runs.unshift({ job: job.value, started, summary });
+            paintRuns();
+            notice(`${job.value} finished: ${summary.status ?? 'done'}.`);
+          });
+        },
+      },
+      h('p', { class: 'muted' }, 'Runs a scheduled job now, as its schedule would. Running it again for the same day repeats nothing.'),
+      field('Job', job),
+      field('As of (optional)', asOf, 'The day to run for (UTC); today when empty.'),
+      button,
+    ),
+    results,
+  );
+}
+
+function runSummary(run) {
+  const scalars = Object.entries(run.summary).filter(([, v]) => v === null || typeof v !== 'object');
+  return h(
+    'article',
+    { class: 'card' },
+    h('h3', {}, `${run.job}: ${run.summary.status ?? 'done'}`),
+    h('p', { class: 'muted' }, `Started ${when(run.started)}`),
+    definitionList(scalars),
+    h('details', { open: true }, h('summary', {}, 'Whole summary'), h('pre', {}, JSON.stringify(run.summary, null, 2))),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics of the answering process.
+
+async function metricsView(paint) {
+  const snapshot = await api('GET', '/v1/operator/metrics');
+  const refresh = h('button', { type: 'button' }, 'Refresh');
+  refresh.addEventListener('click', () => void render());
+  paint(
+    h('h2', {}, 'Metrics'),
+    h(
+      'p',
+      { class: 'muted' },
+      `Counters of the process that answered, since ${when(snapshot.since)} (namespace ${snapshot.namespace}). `,
+      'Locally that is the whole service. In AWS it is one container only: the CloudWatch dashboard (named after the stack) and its alarms are the source there.',
+    ),
+    table(
+      ['Metric', 'Dimensions', 'Total', 'Samples', 'Last value', 'Last at'],
+      snapshot.counters.map((c) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, c.name),
+          h('td', {}, Object.entries(c.dimensions).map(([k, v]) => `${k}=${v}`).join(', ') || '—'),
+          h('td', { class: 'num' }, c.sum),
+          h('td', { class: 'num' }, c.samples),
+          h('td', { class: 'num' }, c.last),
+          h('td', {}, when(c.lastAt)),
+        ),
+      ),
+      { label: 'Metrics', empty: 'Nothing counted yet.' },
+    ),
+    refresh,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+window.addEventListener('hashchange', () => void render());
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+void render();

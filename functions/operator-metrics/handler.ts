@@ -1,0 +1,19 @@
+/**
+ * `GET /v1/operator/metrics` (operators): the metric counters of the process that answers
+ * (shared/metrics.ts). Locally every handler runs in one process, so these are the service's
+ * counters since `npm start`; in AWS this container counts only what it handled itself, so the
+ * CloudWatch dashboard is the source there.
+ */
+import * as z from 'zod';
+import { httpHandler, parseWith } from '../../shared/http/handler.js';
+import { metricsSnapshot } from '../../shared/metrics.js';
+
+const noQuery = z.strictObject({});
+
+export const handler = httpHandler(
+  async (event) => {
+    parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
+    return { body: metricsSnapshot() };
+  },
+  { requireOperator: true },
+);

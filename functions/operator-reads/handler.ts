@@ -1,0 +1,49 @@
+/**
+ * The admin page's reads (operators): `GET /v1/operator/namespaces/{namespaceId}` answers the state
+ * and a page of its history (newest first, whole state before and after each change);
+ * `GET /v1/operator/subscriptions/{subscriptionId}` answers which namespace holds a subscription.
+ * The service's own read routes are IAM-authorized in AWS, which a browser cannot sign.
+ */
+import * as z from 'zod';
+import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
+import { HttpError, notFound } from '../../shared/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/http/handler.js';
+import { namespaceViewQuery } from '../../shared/operator/schemas.js';
+import { InvalidCursorError, getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
+
+const noQuery = z.strictObject({});
+const HISTORY_PAGE = 20;
+
+export const handler = httpHandler(
+  async (event, { log }) => {
+    switch (event.routeKey) {
+      case 'GET /v1/operator/namespaces/{namespaceId}': {
+        const { namespaceId } = parseWith(namespacePath, event.pathParameters ?? {}, 'path');
+        const query = parseWith(namespaceViewQuery, event.queryStringParameters ?? {}, 'query');
+        // Consistent: an operator who just changed something sees it.
+        const state = await getState(namespaceId, true);
+        if (!state) throw notFound(`Namespace ${namespaceId} has no subscription state yet: no change was ever applied to it.`);
+        try {
+          const history = await listHistory(namespaceId, { limit: query.limit ?? HISTORY_PAGE, cursor: query.cursor });
+          log.info('namespace read', { namespaceId, entries: history.items.length });
+          return { body: { namespaceId, state, history } };
+        } catch (error) {
+          if (error instanceof InvalidCursorError) {
+            throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
+          }
+          throw error;
+        }
+      }
+      case 'GET /v1/operator/subscriptions/{subscriptionId}': {
+        const { subscriptionId } = parseWith(subscriptionPath, event.pathParameters ?? {}, 'path');
+        parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
+        const pointer = await getPointer(subscriptionId);
+        if (!pointer) throw notFound(`Subscription ${subscriptionId} is not associated with any namespace: check the id, or look the namespace up by its id.`);
+        return { body: { subscriptionId, namespaceId: pointer.namespaceId, associatedAt: pointer.associatedAt } };
+      }
+      default:
+        throw notFound(`No route ${event.routeKey}.`);
+    }
+  },
+  { requireOperator: true },
+);

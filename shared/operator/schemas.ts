@@ -1,0 +1,62 @@
+/**
+ * The operator reads behind the admin page: their queries and answers, all zod (OpenAPI is
+ * generated from these).
+ */
+import * as z from 'zod';
+import { namespaceState } from '../commands/schemas.js';
+
+/** `?limit=&cursor=` of a namespace's history page. */
+export const namespaceViewQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().max(100))
+    .optional()
+    .describe('History entries per page (1–100, default 20)'),
+  cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page'),
+});
+
+export const historyEntry = z.object({
+  namespaceId: z.number(),
+  version: z.number().int(),
+  eventId: z.string(),
+  type: z.string(),
+  actor: z.string(),
+  subscriptionId: z.string().nullable(),
+  before: namespaceState.nullable(),
+  after: namespaceState,
+  occurredAt: z.string(),
+  appliedAt: z.string(),
+});
+
+export const namespaceView = z.object({
+  namespaceId: z.number(),
+  state: namespaceState,
+  history: z.object({ items: z.array(historyEntry), nextCursor: z.string().nullable() }),
+});
+
+export const subscriptionLocation = z.object({
+  subscriptionId: z.string(),
+  namespaceId: z.number(),
+  associatedAt: z.string(),
+});
+
+export const metricsSnapshotSchema = z.object({
+  since: z.string().describe('When the answering process started counting'),
+  scope: z.literal('process').describe("The answering process's own counters: locally the whole service, in AWS one container"),
+  namespace: z.string(),
+  counters: z.array(
+    z.object({
+      name: z.string(),
+      dimensions: z.record(z.string(), z.string()),
+      unit: z.string(),
+      samples: z.number(),
+      sum: z.number(),
+      max: z.number(),
+      last: z.number(),
+      firstAt: z.string(),
+      lastAt: z.string(),
+    }),
+  ),
+});
