@@ -199,9 +199,11 @@ async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec, name: 
       }),
     );
     // One index is built at a time: wait for it before asking for the next.
-    for (let i = 0; i < 600; i++) {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
       const now = await client.send(new DescribeTableCommand({ TableName: name }));
       if ((now.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) break;
+      if (Date.now() > deadline) throw new StartupError(`index ${index.IndexName} of ${name} is still being built after 5 minutes: try again, or start with --in-memory`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -131,7 +131,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (active === 0) idleResolve?.();
     };
     res.once('close', done);
-    if (!ready || !handleRequest) {
+    // While stopping, the bus endpoint stays open: the outbox publishes what it still holds through it.
+    const busDuringStop = stopping && (req.url ?? '').startsWith('/eventbridge');
+    if (!handleRequest || (!ready && !busDuringStop)) {
       errorResponse(res, 503, 'unavailable', stopping ? 'The service is stopping.' : 'The service is starting; retry in a moment.', { 'retry-after': '1' });
       return;
     }
@@ -217,7 +219,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (!match) return errorResponse(res, 404, 'not_found', `No route ${method} ${url.pathname}: see GET /openapi.json for the API.`);
       // Webhook routes carry a third party's shared secret, not a bearer token: their handler checks it.
       const isWebhook = match.route.target.auth === 'webhook';
-      const caller = isWebhook ? ({ kind: 'service' } as const) : callerFor(req.headers.authorization, tokens);
+      // Public routes (the admin page's static files) take no credentials, as API Gateway without an authorizer.
+      const isPublic = match.route.target.auth === 'public';
+      const caller = isWebhook || isPublic ? ({ kind: 'service' } as const) : callerFor(req.headers.authorization, tokens);
       if (caller === 'missing') return errorResponse(res, 401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token> (npm start prints the tokens).');
       if (caller === 'invalid') return errorResponse(res, 401, 'unauthorized', 'Wrong bearer token: use the token npm start printed.');
       if (match.route.target.auth === 'operator' && caller.kind !== 'operator') {
@@ -227,6 +231,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'The request is larger than 10 MB.');
       const event = toApiGatewayEvent(req, url, raw, match, caller);
       if (isWebhook) (event.requestContext as Record<string, unknown>).authorizer = { lambda: { webhook: 'gitlab' } };
+      if (isPublic) delete (event.requestContext as Record<string, unknown>).authorizer;
       const requestId = (event.requestContext as { requestId: string }).requestId;
       let result: unknown;
       try {
@@ -244,16 +249,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (stopping) return;
       stopping = true;
       ready = false;
-      // Finish what was accepted: requests under way, bus deliveries, the outbox; then the database.
-      server.close();
+      // Finish what was accepted: requests under way, bus deliveries, the outbox (which still
+      // reaches the bus endpoint); then close the server and stop the database.
       server.closeIdleConnections();
       if (active > 0) await new Promise<void>((resolve) => ((idleResolve = resolve), setTimeout(resolve, 10_000)));
       await scheduler.stop();
       await theBus.drain();
-      await Promise.race([streams.idle(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await Promise.race([streams.idle(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
       await streams.stop();
       await theBus.drain();
       health.destroy();
+      server.close();
       server.closeAllConnections();
       await dynamo?.stop();
     };

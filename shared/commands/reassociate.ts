@@ -71,7 +71,15 @@ export async function reassociate(command: ReassociationCommand, options: Reasso
       target: set.target,
       appliedAt,
     });
-    if (!decision.ok) throw conflict(decision.rejection.code, decision.rejection.message);
+    if (!decision.ok) {
+      // The pointer and the states are read a moment apart: a concurrent move can make them
+      // disagree for an instant. Read again before calling the association broken.
+      if (decision.rejection.code === 'association_broken' && attempt < MAX_ATTEMPTS) {
+        await backoff(attempt);
+        continue;
+      }
+      throw conflict(decision.rejection.code, decision.rejection.message);
+    }
     const { plan } = decision;
     const result: ReassociationResult = { dryRun, before: plan.before, after: plan.after, warnings: plan.warnings };
     if (dryRun) return { result, replayed: false };

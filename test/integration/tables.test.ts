@@ -1,11 +1,23 @@
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
-import { createTableInput, ensureTables, localClient } from '../../local/dynamodb.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTableInput, ensureTables, localClient, startDynamoDbLocal } from '../../local/dynamodb.js';
+import type { DynamoDbLocal } from '../../local/dynamodb.js';
+import { freePort } from '../../local/runtime.js';
 import { tables } from '../../shared/tables.js';
+
+// Its own DynamoDB Local: building an index waits for the whole database, which the other test
+// files keep busy.
+let dynamo: DynamoDbLocal;
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal({ port: await freePort() });
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
 
 describe('Function: ensureTables', () => {
   it('creates the tables from the specs, and adds indexes missing from a table kept from an older version', async () => {
-    const endpoint = inject('dynamoEndpoint');
+    const endpoint = dynamo.endpoint;
     const client = localClient(endpoint);
     const prefix = `old${Date.now().toString(36)}-`;
     // An "old" errors table: same keys, no indexes yet.
