@@ -2,18 +2,13 @@ import * as z from 'zod';
 import { HttpError, notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import type { HttpEvent } from '../../shared/http/handler.js';
-import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
+import { namespacePath, pageLimit, subscriptionPath } from '../../shared/commands/schemas.js';
 import { InvalidCursorError, getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
 
 const noQuery = z.strictObject({});
 
 const historyQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().max(100))
-    .optional(),
+  limit: pageLimit(100),
   cursor: z.string().min(1).max(512).optional(),
 });
 

@@ -4,7 +4,7 @@
  * the answers. OpenAPI is generated from these.
  */
 import * as z from 'zod';
-import { eventId, instant } from './schemas.js';
+import { eventId, instant, pageLimit } from './schemas.js';
 
 /** Ids from the portal and from Zuora: letters, digits and . _ : - (never a key separator). */
 const externalId = (what: string) =>
@@ -30,12 +30,7 @@ export const customerPath = z.strictObject({ customerId });
 export const billingAccountPath = z.strictObject({ zuoraAccountId });
 
 export const membersQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 500')
-    .transform(Number)
-    .pipe(z.number().max(500))
-    .optional(),
+  limit: pageLimit(500),
   cursor: z.string().min(1).max(512).optional(),
 });
 

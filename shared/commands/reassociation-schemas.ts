@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { REASSOCIATION_REASONS, daysInRange } from '../domain/reassociation.js';
-import { eventId, isoDate, namespaceId, namespaceState, subscriptionId } from './schemas.js';
+import { eventId, isoDate, namespaceId, namespaceState, subscriptionId, pageLimit } from './schemas.js';
 
 export const reassociationReason = z
   .enum(REASSOCIATION_REASONS)
@@ -43,12 +43,7 @@ export const reassociationReportQuery = z
   .strictObject({
     from: isoDate.optional().describe('First day (UTC) included; default: 90 days before `to`'),
     to: isoDate.optional().describe('Last day (UTC) included; default: today'),
-    limit: z
-      .string()
-      .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
-      .transform(Number)
-      .pipe(z.number().max(100))
-      .optional(),
+    limit: pageLimit(100),
     cursor: z.string().min(1).max(1024).optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] })

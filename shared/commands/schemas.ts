@@ -95,3 +95,12 @@ export const namespaceState = z.object({
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
+
+/** `?limit=` of a paginated listing: a whole number from 1 to `max`, written in decimal. */
+export const pageLimit = (max: number) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, `a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().max(max, `a whole number from 1 to ${max}`))
+    .optional();

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { FLAG_NAME_PATTERN, isValidPercentage } from '../domain/flags.js';
+import { pageLimit } from '../commands/schemas.js';
 
 export const flagName = z
   .string()
@@ -71,11 +72,6 @@ export const flagHistory = z.object({
 });
 
 export const historyQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().max(100))
-    .optional(),
+  limit: pageLimit(100),
   cursor: z.string().min(1).max(512).optional(),
 });

@@ -3,16 +3,11 @@
  * generated from these).
  */
 import * as z from 'zod';
-import { namespaceState } from '../commands/schemas.js';
+import { namespaceState, pageLimit } from '../commands/schemas.js';
 
 /** `?limit=&cursor=` of a namespace's history page. */
 export const namespaceViewQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, 'a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().max(100))
-    .optional()
+  limit: pageLimit(100)
     .describe('History entries per page (1–100, default 20)'),
   cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page'),
 });
