@@ -1,4 +1,5 @@
 /** The reconciliation audit's schedule (05:00 UTC daily): see shared/audit/run.ts. */
-import { runScheduled } from '../../shared/jobs/run.js';
+import { reconciliationAudit } from '../../shared/audit/job.js';
+import { runScheduled } from '../../shared/jobs/scheduled.js';
 
-export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled('reconciliation-audit', event);
+export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled(reconciliationAudit, event);

@@ -1,4 +1,5 @@
 /** The weekly digest's schedule (Mondays 06:00 UTC): see shared/jobs/digest.ts. */
-import { runScheduled } from '../../shared/jobs/run.js';
+import { weeklyDigest } from '../../shared/jobs/digest.js';
+import { runScheduled } from '../../shared/jobs/scheduled.js';
 
-export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled('weekly-digest', event);
+export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled(weeklyDigest, event);
