@@ -3,11 +3,11 @@
  * runtime. An operator signs in with the token, resolves an error (created by an `Audit Finding`
  * on the local bus), finds a namespace by its subscription, reassociates it with a dry run first,
  * edits a flag, runs a job and reads the counters. Each view's screenshot is written to
- * docs/screenshots/ (the README shows them). The steps run in order, on one page.
+ * test-results/screenshots/, and to docs/screenshots/ (the README shows them) with UPDATE_SCREENSHOTS=1. The steps run in order, on one page.
  *
  * chromium is installed by scripts/ensure-chromium.sh (.ci/run calls it); without it this file fails.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -23,7 +23,10 @@ import { client, eventId, startTestRuntime } from './helpers.js';
 import type { Client } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+// Every run writes its screenshots to test-results/ (ignored by git); the README's copies in
+// docs/screenshots/ are refreshed with UPDATE_SCREENSHOTS=1 npm test, or written when missing.
+const RUN_SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+const DOC_SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const STEP_TIMEOUT = 120_000;
 
 let runtime: Runtime;
@@ -78,7 +81,14 @@ async function seed(): Promise<void> {
 
 /** Waits until `text` is visible on the page (Playwright's auto-waiting locators). */
 const seen = (text: string | RegExp) => page.getByText(text).first().waitFor({ state: 'visible' });
-const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+const shot = async (name: string) => {
+  const image = await page.screenshot({ path: path.join(RUN_SCREENSHOTS, `${name}.png`), fullPage: true });
+  const doc = path.join(DOC_SCREENSHOTS, `${name}.png`);
+  if (process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(doc)) {
+    mkdirSync(DOC_SCREENSHOTS, { recursive: true });
+    writeFileSync(doc, image);
+  }
+};
 const alertText = async () => (await page.locator('#alert').textContent())?.trim() ?? '';
 
 beforeAll(async () => {
@@ -90,7 +100,7 @@ beforeAll(async () => {
   api = client(runtime, 'service');
   ops = client(runtime, 'operator');
   await seed();
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  mkdirSync(RUN_SCREENSHOTS, { recursive: true });
   userDataDir = mkdtempSync(path.join(tmpdir(), 'admin-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
