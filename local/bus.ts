@@ -44,6 +44,10 @@ export class LocalBus {
   /** Every event accepted, newest last, bounded: lets tests and the admin page see what went by. */
   readonly recent: EventBridgeEvent[] = [];
 
+  get busName(): string {
+    return this.options.busName;
+  }
+
   constructor(private readonly options: BusOptions) {
     for (const fn of options.functions.values()) {
       for (const trigger of fn.spec.triggers) {
@@ -110,7 +114,8 @@ export class LocalBus {
       }
     }
     this.counters.failed++;
-    const record = failureRecord(fn, event, requestId, delays.length + 1, lastError, this.options.region);
+    const failure = invocationFailureEvent(fn, event, requestId, delays.length + 1, lastError, this.options);
+    const record = failure.detail as unknown as InvocationFailureRecord;
     this.options.log('error', 'event delivery failed after retries; failure record put on the bus', {
       function: fn.spec.name,
       eventBridgeId: event.id,
@@ -118,18 +123,34 @@ export class LocalBus {
     });
     // A failure while handling a failure record is not fed back, or one broken consumer would loop.
     if (event['detail-type'] === FAILURE_DETAIL_TYPE) return;
-    this.dispatch({
-      version: '0',
-      id: randomUUID(),
-      'detail-type': FAILURE_DETAIL_TYPE,
-      source: 'lambda',
-      account: LOCAL_ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: this.options.region,
-      resources: [`arn:aws:events:${this.options.region}:${LOCAL_ACCOUNT}:event-bus/${this.options.busName}`, record.requestContext.functionArn],
-      detail: record as unknown as Record<string, unknown>,
-    });
+    this.dispatch(failure);
   }
+}
+
+/**
+ * The event a Lambda onFailure destination puts on the bus after the retries of an asynchronous
+ * invocation (a rule's delivery or a schedule's) are exhausted: the invocation record as detail.
+ */
+export function invocationFailureEvent(
+  fn: LocalFunction,
+  payload: unknown,
+  requestId: string,
+  attempts: number,
+  error: unknown,
+  where: { region: string; busName: string },
+): EventBridgeEvent {
+  const record = failureRecord(fn, payload, requestId, attempts, error, where.region);
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': FAILURE_DETAIL_TYPE,
+    source: 'lambda',
+    account: LOCAL_ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: where.region,
+    resources: [`arn:aws:events:${where.region}:${LOCAL_ACCOUNT}:event-bus/${where.busName}`, record.requestContext.functionArn],
+    detail: record as unknown as Record<string, unknown>,
+  };
 }
 
 function failureRecord(fn: LocalFunction, event: unknown, requestId: string, attempts: number, error: unknown, region: string): InvocationFailureRecord {

@@ -5,8 +5,8 @@
  * an onFailure destination puts on the bus (so it reaches the error log).
  */
 import { randomUUID } from 'node:crypto';
-import type { InvocationFailureRecord, LocalBus } from './bus.js';
-import { FAILURE_DETAIL_TYPE } from './bus.js';
+import type { LocalBus } from './bus.js';
+import { invocationFailureEvent } from './bus.js';
 import { parseCron } from './cron.js';
 import type { CronSchedule } from './cron.js';
 import type { LocalFunction } from './functions.js';
@@ -15,7 +15,7 @@ import type { EventBridgeEvent } from './put-events.js';
 
 export interface SchedulerOptions {
   functions: Map<string, LocalFunction>;
-  bus: Pick<LocalBus, 'dispatch'>;
+  bus: Pick<LocalBus, 'dispatch' | 'busName'>;
   region: string;
   /** Delays before the 2nd and 3rd attempt of a failed run. */
   retryDelaysMs?: readonly number[];
@@ -144,34 +144,8 @@ export class LocalScheduler {
       }
     }
     this.counters.failed++;
-    this.options.bus.dispatch(this.failureEvent(entry, event, requestId, delays.length + 1, lastError));
+    this.options.bus.dispatch(invocationFailureEvent(entry.fn, event, requestId, delays.length + 1, lastError, { region: this.options.region, busName: this.options.bus.busName }));
     this.options.log('error', 'scheduled run failed after retries; failure record put on the bus', { function: entry.fn.spec.name });
     return { ok: false, error: lastError };
-  }
-
-  /** The same record an onFailure destination would put on the bus (see local/bus.ts). */
-  private failureEvent(entry: Entry, event: EventBridgeEvent, requestId: string, attempts: number, error: unknown): EventBridgeEvent {
-    const err = error instanceof Error ? error : new Error(String(error));
-    const { region } = this.options;
-    const functionArn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${functionName(entry.fn.spec)}:$LATEST`;
-    const record: InvocationFailureRecord = {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: { requestId, functionArn, condition: 'RetriesExhausted', approximateInvokeCount: attempts },
-      requestPayload: event,
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload: { errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n').slice(1, 11).map((l) => l.trim()) },
-    };
-    return {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': FAILURE_DETAIL_TYPE,
-      source: 'lambda',
-      account: LOCAL_ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region,
-      resources: [functionArn],
-      detail: record as unknown as Record<string, unknown>,
-    };
   }
 }

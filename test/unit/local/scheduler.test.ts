@@ -16,7 +16,7 @@ const setup = (functions: LocalFunction[], now?: () => Date) => {
   const dispatched: EventBridgeEvent[] = [];
   const scheduler = new LocalScheduler({
     functions: new Map(functions.map((f) => [f.spec.name, f])),
-    bus: { dispatch: (e: EventBridgeEvent) => void dispatched.push(e) },
+    bus: { busName: 'provisioning', dispatch: (e: EventBridgeEvent) => void dispatched.push(e) },
     region: 'eu-west-1',
     retryDelaysMs: [1, 1],
     now,
