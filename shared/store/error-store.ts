@@ -287,30 +287,13 @@ export class ErrorStore {
     const allowed = states.map((_, i) => `:s${i}`);
     const update = 'SET #notification = :sending, #claimedAt = :now';
     const condition = `attribute_exists(pk) AND (#notification IN (${allowed.join(', ')}) OR (#notification = :sending AND #claimedAt < :stale))`;
-    try {
-      const out = await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: {
-              ':sending': 'sending',
-              ':now': now,
-              ':stale': new Date(Date.parse(now) - staleAfterMs).toISOString(),
-              ...Object.fromEntries(states.map((s, i) => [`:s${i}`, s])),
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return out.Attributes ? { record: fromItem(out.Attributes), claimedAt: now } : undefined;
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
+    const out = await this.updateRecordIf(id, update, condition, {
+      ':sending': 'sending',
+      ':now': now,
+      ':stale': new Date(Date.parse(now) - staleAfterMs).toISOString(),
+      ...Object.fromEntries(states.map((s, i) => [`:s${i}`, s])),
+    });
+    return out ? { record: fromItem(out), claimedAt: now } : undefined;
   }
 
   /** Records how the claimed notification ended; a no-op if another sender took it over meanwhile. */
@@ -325,22 +308,7 @@ export class ErrorStore {
     const values: Record<string, unknown> = { ':state': outcome, ':sending': 'sending', ':claimedAt': claimedAt };
     if (outcome === 'sent') values[':now'] = now;
     if (outcome === 'failed') Object.assign(values, { ':true': true, ':error': (error ?? 'unknown').slice(0, 500) });
-    try {
-      await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-    } catch (e) {
-      if (!isConditionalFailure(e)) throw e;
-    }
+    await this.updateRecordIf(id, update, condition, values);
   }
 
   /** Newest first, by status (index `byStatus`) or all (index `byCreatedAt`). */
@@ -469,24 +437,7 @@ export class ErrorStore {
     const entry: ChangeEntry = { at: now, actor, field: 'gitlabIssueLink', from: null, to: link };
     const update = 'SET #link = :link, updatedAt = :now, #changes = list_append(if_not_exists(#changes, :empty), :entries), #revision = #revision + :one';
     const condition = 'attribute_exists(pk) AND attribute_not_exists(#link)';
-    try {
-      await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    return (await this.updateRecordIf(id, update, condition, { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 })) !== undefined;
   }
 
   /**
@@ -538,6 +489,32 @@ export class ErrorStore {
 
   async finishDigestRun(job: string, period: string, runId: string, summary: Record<string, unknown>, now = nowIso()): Promise<void> {
     await this.updateRun(job, period, runId, 'SET #state = :state, summary = :summary, finishedAt = :now', { ':state': 'done', ':summary': summary, ':now': now });
+  }
+
+  /**
+   * One conditional UpdateItem of a record: answers the record as written, or undefined when the
+   * condition did not hold (another writer got there first; the caller decides what that means).
+   */
+  private async updateRecordIf(id: string, update: string, condition: string, values: Record<string, unknown>): Promise<Item | undefined> {
+    try {
+      const out = await translate(() =>
+        ddb().send(
+          new UpdateCommand({
+            TableName: this.table(),
+            Key: recordKey(id),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesFor(update, condition),
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return (out.Attributes as Item | undefined) ?? {};
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   private async updateRun(job: string, period: string, runId: string, update: string, values: Record<string, unknown>): Promise<void> {
