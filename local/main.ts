@@ -5,6 +5,8 @@
  */
 // The SDK's notice about Node 20 is known (TOOLCHAIN.md): versions are pinned.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { StartupError } from './dynamodb.js';
@@ -16,6 +18,25 @@ const USAGE = 'usage: npm start [-- --in-memory] [--port N] [--data-dir DIR]';
 function fail(message: string): never {
   process.stderr.write(`provisioning: ${message}\n`);
   process.exit(1);
+}
+
+/**
+ * The GitLab webhook's secret: from the environment, else kept in .data/ (persisted runs), else new;
+ * so POST /v1/webhooks/gitlab can be tried locally without configuring anything.
+ */
+function ensureWebhookSecret(dataDir: string | undefined): boolean {
+  if (process.env.GITLAB_WEBHOOK_SECRET) return false;
+  const file = dataDir ? path.join(dataDir, 'gitlab-webhook-secret') : undefined;
+  let secret = file && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (!secret) {
+    secret = randomBytes(24).toString('base64url');
+    if (file) {
+      mkdirSync(dataDir!, { recursive: true });
+      writeFileSync(file, secret, { mode: 0o600 });
+    }
+  }
+  process.env.GITLAB_WEBHOOK_SECRET = secret;
+  return true;
 }
 
 async function main(): Promise<void> {
@@ -43,6 +64,7 @@ async function main(): Promise<void> {
   const dataDir = args['in-memory'] ? undefined : path.resolve(args['data-dir'] ?? path.join(REPO_ROOT, '.data'));
   process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'INFO';
 
+  const webhookSecretGenerated = ensureWebhookSecret(dataDir);
   const started = Date.now();
   let runtime: Runtime;
   try {
@@ -68,6 +90,7 @@ async function main(): Promise<void> {
       `  DynamoDB endpoint   ${runtime.dynamoEndpoint}   (${dataDir ? `data in ${path.relative(process.cwd(), dataDir) || dataDir}/` : 'in memory: nothing is kept'})`,
       `  Service token       PROVISIONING_SERVICE_TOKEN=${shown(runtime.tokens.service, runtime.tokensGenerated.service)}`,
       `  Operator token      PROVISIONING_OPERATOR_TOKEN=${shown(runtime.tokens.operator, runtime.tokensGenerated.operator)}`,
+      `  GitLab webhook      GITLAB_WEBHOOK_SECRET=${webhookSecretGenerated ? `${process.env.GITLAB_WEBHOOK_SECRET}  (generated${dataDir ? ', kept in .data/gitlab-webhook-secret' : ''}; the webhook's secret token)` : '(from the environment)'}`,
       '',
       `Try: curl -s -H "Authorization: Bearer $PROVISIONING_SERVICE_TOKEN" ${runtime.url}/v1/namespaces/1/subscription`,
       'Ctrl-C stops everything.',
