@@ -16,6 +16,19 @@ export const failurePattern: EventPattern = {
 
 const digestConfig = ['gitlabUrl', 'gitlabProjectId', 'gitlabToken', 'adminBaseUrl', 'slackWebhookUrl'] as const;
 
+/** A digest's scheduled function: its job (shared/jobs/digest.ts) run on its schedule. */
+function digestFunction(period: 'daily' | 'weekly', description: string, cron: string): FunctionSpec {
+  return {
+    name: `${period}-digest`,
+    description,
+    entry: `functions/${period}-digest/handler.ts`,
+    triggers: [{ kind: 'schedule', cron }],
+    tables: { errors: 'readWrite' },
+    config: digestConfig,
+    timeoutSeconds: 120,
+  };
+}
+
 export const errorLogFunctions: readonly FunctionSpec[] = [
   {
     name: 'error-log-writer',
@@ -51,24 +64,8 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
     // API Gateway answers 503 after 30 s.
     timeoutSeconds: 29,
   },
-  {
-    name: 'daily-digest',
-    description: "Every day at 06:00 UTC: one GitLab issue with yesterday's new and still-open errors.",
-    entry: 'functions/daily-digest/handler.ts',
-    triggers: [{ kind: 'schedule', cron: 'cron(0 6 * * ? *)' }],
-    tables: { errors: 'readWrite' },
-    config: digestConfig,
-    timeoutSeconds: 120,
-  },
-  {
-    name: 'weekly-digest',
-    description: "Every Monday at 06:00 UTC: one GitLab issue with last week's new and still-open errors.",
-    entry: 'functions/weekly-digest/handler.ts',
-    triggers: [{ kind: 'schedule', cron: 'cron(0 6 ? * MON *)' }],
-    tables: { errors: 'readWrite' },
-    config: digestConfig,
-    timeoutSeconds: 120,
-  },
+  digestFunction('daily', "Every day at 06:00 UTC: one GitLab issue with yesterday's new and still-open errors.", 'cron(0 6 * * ? *)'),
+  digestFunction('weekly', "Every Monday at 06:00 UTC: one GitLab issue with last week's new and still-open errors.", 'cron(0 6 ? * MON *)'),
   {
     name: 'gitlab-webhook',
     description: "GitLab's issue webhook: a closed digest issue resolves the errors linked to it.",

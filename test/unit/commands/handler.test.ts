@@ -1,15 +1,15 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandHandler } from '../../../shared/commands/handler.js';
 import { requestHash } from '../../../shared/commands/execute.js';
 import { emptyState } from '../../../shared/domain/rules.js';
 import type { SeatUsageReported } from '../../../shared/domain/types.js';
+import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
+const context = lambdaContext;
 
 beforeAll(() => {
   process.env.TABLE_STATE = 'state-table';
@@ -22,25 +22,8 @@ afterEach(() => ddbMock.reset());
 const body = { eventId: 'evt-1', occurredAt: '2026-05-01T00:00:00Z', seatsInUse: 12, measuredAt: '2026-05-01T00:00:00Z' };
 const command: SeatUsageReported = { type: 'seatUsageReported', namespaceId: 42, ...body };
 
-function httpEvent(payload: unknown, query?: Record<string, string>) {
-  return {
-    version: '2.0',
-    routeKey: 'PUT /v1/namespaces/{namespaceId}/seat-usage',
-    rawPath: '/v1/namespaces/42/seat-usage',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    pathParameters: { namespaceId: '42' },
-    ...(query ? { queryStringParameters: query } : {}),
-    body: JSON.stringify(payload),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'api-req-1',
-      routeKey: 'PUT /v1/namespaces/{namespaceId}/seat-usage',
-      http: { method: 'PUT', path: '/v1/namespaces/42/seat-usage', sourceIp: '127.0.0.1' },
-      authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:role/portal' } },
-    },
-  };
-}
+const httpEvent = (payload: unknown, query?: Record<string, string>) =>
+  apiGatewayEvent('PUT /v1/namespaces/{namespaceId}/seat-usage', { pathParameters: { namespaceId: '42' }, body: payload, query });
 
 const handler = commandHandler('seatUsageReported');
 const invoke = async (event: unknown) => (await handler(event as never, context)) as { statusCode: number; body: string; headers: Record<string, string> };

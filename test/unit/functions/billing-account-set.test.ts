@@ -1,17 +1,17 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from '../../../shared/commands/idempotency.js';
 import { useFlagsTable } from '../../../shared/flags/provider.js';
+import { SERVICE_ARN, apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 // A 5xx is reported to the error log over the bus: keep that in the process.
 const busMock = mockClient(EventBridgeClient);
-const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
-const PORTAL = 'arn:aws:iam::123456789012:role/portal';
+const context = lambdaContext;
+const PORTAL = SERVICE_ARN;
 const ROUTE = 'PUT /v1/customers/{customerId}/billing-account';
 
 type Invoke = (event: unknown) => Promise<{ statusCode: number; body: string; headers: Record<string, string> } | undefined>;
@@ -38,26 +38,8 @@ afterEach(() => {
 const body = { eventId: 'evt-1', occurredAt: '2026-05-02T10:00:00Z', zuoraAccountId: 'Z-NEW' };
 const command = { type: 'billingAccountSet', ...body, customerId: 'cust-1' };
 
-function httpEvent(payload: unknown, options: { customerId?: string; query?: Record<string, string> } = {}) {
-  const customerId = options.customerId ?? 'cust-1';
-  return {
-    version: '2.0',
-    routeKey: ROUTE,
-    rawPath: `/v1/customers/${customerId}/billing-account`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    pathParameters: { customerId },
-    ...(options.query ? { queryStringParameters: options.query } : {}),
-    body: JSON.stringify(payload),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'api-req-1',
-      routeKey: ROUTE,
-      http: { method: 'PUT', path: `/v1/customers/${customerId}/billing-account`, sourceIp: '127.0.0.1' },
-      authorizer: { iam: { userArn: PORTAL } },
-    },
-  };
-}
+const httpEvent = (payload: unknown, options: { customerId?: string; query?: Record<string, string> } = {}) =>
+  apiGatewayEvent(ROUTE, { pathParameters: { customerId: options.customerId ?? 'cust-1' }, body: payload, query: options.query });
 
 const busEvent = (detail: unknown, detailType = 'Customer Billing Account Set') => ({
   version: '0',

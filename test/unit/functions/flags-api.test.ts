@@ -1,12 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/flags-api/handler.js';
+import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
+const context = lambdaContext;
 const FLAG = 'account_data_persistence';
 
 beforeAll(() => {
@@ -18,30 +18,13 @@ afterEach(() => ddbMock.reset());
 
 type Caller = 'operator' | 'service';
 
-function httpEvent(routeKey: string, options: { name?: string; body?: unknown; query?: Record<string, string>; caller?: Caller } = {}) {
-  const [method, path] = routeKey.split(' ') as [string, string];
-  const rawPath = path.replace('{name}', options.name ?? FLAG);
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString: '',
-    headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(path.includes('{name}') ? { pathParameters: { name: options.name ?? FLAG } } : {}),
-    ...(options.query ? { queryStringParameters: options.query } : {}),
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'api-req-1',
-      routeKey,
-      http: { method, path: rawPath, sourceIp: '127.0.0.1' },
-      authorizer:
-        (options.caller ?? 'operator') === 'operator'
-          ? { jwt: { claims: { sub: 'operator-sub-1' }, scopes: null } }
-          : { iam: { userArn: 'arn:aws:iam::123456789012:role/portal' } },
-    },
-  };
-}
+const httpEvent = (routeKey: string, options: { name?: string; body?: unknown; query?: Record<string, string>; caller?: Caller } = {}) =>
+  apiGatewayEvent(routeKey, {
+    pathParameters: routeKey.includes('{name}') ? { name: options.name ?? FLAG } : undefined,
+    body: options.body,
+    query: options.query,
+    caller: options.caller ?? 'operator',
+  });
 
 const invoke = async (event: unknown) => {
   const res = (await handler(event as never, context)) as { statusCode: number; body: string };

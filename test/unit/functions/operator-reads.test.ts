@@ -1,11 +1,11 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/operator-reads/handler.js';
+import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
+const context = lambdaContext;
 
 beforeAll(() => {
   process.env.TABLE_STATE = 'state-table';
@@ -14,28 +14,8 @@ beforeAll(() => {
 
 afterEach(() => ddbMock.reset());
 
-function httpEvent(routeKey: string, pathParameters: Record<string, string>, options: { query?: Record<string, string>; caller?: 'operator' | 'service' } = {}) {
-  const [method, path] = routeKey.split(' ') as [string, string];
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers: {},
-    pathParameters,
-    ...(options.query ? { queryStringParameters: options.query } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'api-req-1',
-      routeKey,
-      http: { method, path, sourceIp: '127.0.0.1' },
-      authorizer:
-        (options.caller ?? 'operator') === 'operator'
-          ? { jwt: { claims: { sub: 'operator-sub-1' }, scopes: null } }
-          : { iam: { userArn: 'arn:aws:iam::123456789012:role/portal' } },
-    },
-  };
-}
+const httpEvent = (routeKey: string, pathParameters: Record<string, string>, options: { query?: Record<string, string>; caller?: 'operator' | 'service' } = {}) =>
+  apiGatewayEvent(routeKey, { pathParameters, query: options.query, caller: options.caller ?? 'operator' });
 
 const invoke = async (event: unknown) => {
   const res = (await handler(event as never, context)) as { statusCode: number; body: string };

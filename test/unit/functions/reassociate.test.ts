@@ -1,7 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +9,10 @@ import { MAX_ATTEMPTS } from '../../../shared/commands/idempotency.js';
 import { reassociationHash } from '../../../shared/commands/reassociate.js';
 import { emptyState, seatsOwed } from '../../../shared/domain/rules.js';
 import type { NamespaceState } from '../../../shared/domain/types.js';
+import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
+const context = lambdaContext;
 
 beforeAll(() => {
   process.env.TABLE_STATE = 'state-table';
@@ -34,24 +34,8 @@ const source: NamespaceState = (() => {
   return { ...s, seatsOwed: seatsOwed(s) };
 })();
 
-function httpEvent(payload: unknown, authorizer: Record<string, unknown> = { jwt: { claims: { sub: 'op-42' }, scopes: null } }) {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/subscriptions/{subscriptionId}/reassociations',
-    rawPath: '/v1/subscriptions/sub-1/reassociations',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    pathParameters: { subscriptionId: 'sub-1' },
-    body: JSON.stringify(payload),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'api-req-1',
-      routeKey: 'POST /v1/subscriptions/{subscriptionId}/reassociations',
-      http: { method: 'POST', path: '/v1/subscriptions/sub-1/reassociations', sourceIp: '127.0.0.1' },
-      authorizer,
-    },
-  };
-}
+const httpEvent = (payload: unknown, authorizer: Record<string, unknown> = { jwt: { claims: { sub: 'op-42' }, scopes: null } }) =>
+  apiGatewayEvent('POST /v1/subscriptions/{subscriptionId}/reassociations', { pathParameters: { subscriptionId: 'sub-1' }, body: payload, caller: authorizer });
 
 const invoke = async (event: unknown) => (await handler(event as never, context)) as { statusCode: number; body: string; headers: Record<string, string> };
 
