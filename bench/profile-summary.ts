@@ -5,14 +5,14 @@
  *   npx tsx bench/profile-summary.ts /tmp/provisioning-bench-profile-XXXX/CPU.*.cpuprofile [top]
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
+import * as z from '../shared/zod.js';
 
 const profileSchema = z.object({
   nodes: z.array(
     z.object({
       id: z.number(),
       callFrame: z.object({ functionName: z.string(), url: z.string(), lineNumber: z.number() }),
-      children: z.array(z.number()).optional(),
+      children: z.optional(z.array(z.number())),
     }),
   ),
   samples: z.array(z.number()),

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import * as z from 'zod';
+import * as z from '../shared/zod.js';
 import { startRuntime } from '../local/runtime.js';
 
 if (!process.send) {
@@ -19,9 +19,9 @@ if (!process.send) {
 const env = z
   .object({
     BENCH_DYNAMODB_ENDPOINT: z.url(),
-    BENCH_TABLE_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/),
-    PROVISIONING_SERVICE_TOKEN: z.string().min(16),
-    PROVISIONING_OPERATOR_TOKEN: z.string().min(16),
+    BENCH_TABLE_PREFIX: z.string().check(z.regex(/^[a-zA-Z0-9_.-]{1,64}$/)),
+    PROVISIONING_SERVICE_TOKEN: z.string().check(z.minLength(16)),
+    PROVISIONING_OPERATOR_TOKEN: z.string().check(z.minLength(16)),
   })
   .parse(process.env);
 
@@ -31,7 +31,7 @@ const request = z.discriminatedUnion('type', [
   /** Profile the CPU from now on (V8's sampling profiler, as node --cpu-prof). */
   z.object({ type: z.literal('profileStart'), id: z.number() }),
   /** Stop profiling and write the profile to `file` (a .cpuprofile). */
-  z.object({ type: z.literal('profileStop'), id: z.number(), file: z.string().min(1) }),
+  z.object({ type: z.literal('profileStop'), id: z.number(), file: z.string().check(z.minLength(1)) }),
   z.object({ type: z.literal('stop') }),
 ]);
 

@@ -11,7 +11,7 @@
  * entry without EventBusName means the `default` bus, as in AWS, so it fails unless the configured
  * bus is `default`: a forgotten EventBusName shows up here rather than as a lost event.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod.js';
 
 export interface EventBridgeEvent {
   version: '0';
@@ -48,20 +48,20 @@ export const MAX_ENTRIES = 10;
 export const MAX_ENTRIES_BYTES = 256 * 1024;
 
 const EntrySchema = z.object({
-  Source: z.string().optional(),
-  DetailType: z.string().optional(),
-  Detail: z.string().optional(),
-  EventBusName: z.string().optional(),
-  Resources: z.array(z.string()).optional(),
+  Source: z.optional(z.string()),
+  DetailType: z.optional(z.string()),
+  Detail: z.optional(z.string()),
+  EventBusName: z.optional(z.string()),
+  Resources: z.optional(z.array(z.string())),
   // awsJson1_1 sends timestamps as epoch seconds; accept an ISO string from hand-written callers.
-  Time: z.union([z.number(), z.string()]).optional(),
-  TraceHeader: z.string().optional(),
+  Time: z.optional(z.union([z.number(), z.string()])),
+  TraceHeader: z.optional(z.string()),
 });
 type Entry = z.infer<typeof EntrySchema>;
 
 const BodySchema = z.object({
   Entries: z.array(EntrySchema),
-  EndpointId: z.string().optional(),
+  EndpointId: z.optional(z.string()),
 });
 
 export function parsePutEvents(

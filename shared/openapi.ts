@@ -2,7 +2,7 @@
  * The API as OpenAPI 3.1, generated from the manifest's routes and the zod schemas: the contract
  * callers read is the one the handlers enforce.
  */
-import * as z from 'zod';
+import * as z from './zod.js';
 import { commandSpecs } from './commands/specs.js';
 import { errorBody, namespaceState } from './commands/schemas.js';
 import { httpRoutes } from './manifest.js';
@@ -13,8 +13,8 @@ import { reassociationBody, reassociationReport, reassociationResult } from './c
 
 interface RouteDoc {
   summary: string;
-  body?: z.ZodType;
-  response: z.ZodType;
+  body?: z.ZodMiniType;
+  response: z.ZodMiniType;
   dryRun?: boolean;
   /** The 200 answer's media type when it is not JSON (the admin page's files). */
   contentType?: string;
@@ -23,8 +23,8 @@ interface RouteDoc {
 const history = z.object({
   subscriptionId: z.string(),
   namespaceId: z.number(),
-  items: z.array(z.object({ eventId: z.string(), type: z.string(), actor: z.string(), before: namespaceState.nullable(), after: namespaceState })),
-  nextCursor: z.string().nullable(),
+  items: z.array(z.object({ eventId: z.string(), type: z.string(), actor: z.string(), before: z.nullable(namespaceState), after: namespaceState })),
+  nextCursor: z.nullable(z.string()),
 });
 
 const command = (type: keyof typeof commandSpecs): RouteDoc => ({
@@ -62,10 +62,10 @@ export const routeDocs: Record<string, RouteDoc> = {
     summary: 'Reassociations of a date range (operators), newest first, with counts by reason and ISO week; query from, to, limit, cursor',
     response: reassociationReport,
   },
-  'GET /openapi.json': { summary: 'This document', response: z.object({ openapi: z.string() }).loose() },
+  'GET /openapi.json': { summary: 'This document', response: z.looseObject({ openapi: z.string() }) },
 };
 
-const schema = (type: z.ZodType) => z.toJSONSchema(type, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+const schema = (type: z.ZodMiniType) => z.toJSONSchema(type, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 

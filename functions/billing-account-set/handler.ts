@@ -4,7 +4,7 @@
  * zod schemas and call the same executeBillingAccountSet; the flag is evaluated through OpenFeature.
  */
 import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { executeBillingAccountSet } from '../../shared/commands/billing-account.js';
 import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetBody, billingAccountSetDetail, customerPath } from '../../shared/commands/billing-account-schemas.js';
 import { isHttpEvent } from '../../shared/commands/handler.js';
@@ -17,7 +17,7 @@ import { countCommand, countStale } from '../../shared/metrics.js';
 
 useFlagsTable();
 
-const dryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
+const dryRunQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
 
 const onHttp = httpHandler(async (event, { actor, log }) => {
   const { customerId } = parseWith(customerPath, event.pathParameters ?? {}, 'path');

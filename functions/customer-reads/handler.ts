@@ -1,5 +1,5 @@
 /** Reads a customer (its billing account and membership) and a billing account with its members. */
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { billingAccountPath, customerPath, membersQuery } from '../../shared/commands/billing-account-schemas.js';
 import { HttpError, notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';

@@ -1,26 +1,22 @@
 /** The error log's operator routes: list (newest first), read, and PATCH along the workflow. */
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { errorPatchBody, publicRecord } from '../../shared/error-log/record.js';
 import { errorStatuses } from '../../shared/error-log/status.js';
 import { patchError } from '../../shared/error-log/workflow.js';
 import { HttpError, notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
+import { pageLimit } from '../../shared/commands/schemas.js';
 import { ErrorStore, InvalidCursorError } from '../../shared/store/error-store.js';
 
 const store = new ErrorStore();
 
 const listQuery = z.strictObject({
-  status: z.enum(errorStatuses).optional(),
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, 'a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .optional(),
-  cursor: z.string().min(1).max(2048).optional(),
+  status: z.optional(z.enum(errorStatuses)),
+  limit: pageLimit(100),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
-const idPath = z.strictObject({ id: z.string().regex(/^err_[0-9a-f]{24}$/, 'an error id such as err_0123456789abcdef01234567') });
+const idPath = z.strictObject({ id: z.string().check(z.regex(/^err_[0-9a-f]{24}$/, 'an error id such as err_0123456789abcdef01234567')) });
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {

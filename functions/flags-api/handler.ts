@@ -2,7 +2,7 @@
  * The operators' flag routes: list, read, change (creating with every gate off when missing) and
  * the history of changes. Every change records the operator and is conditional on the flag's version.
  */
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
 import { HttpError, notFound } from '../../shared/http/errors.js';

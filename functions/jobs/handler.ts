@@ -1,11 +1,11 @@
 /** `POST /v1/jobs/{job}/runs`: runs a registered job now (shared/jobs/registry.ts), answers its summary. */
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { isoDate } from '../../shared/commands/schemas.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
 import { runManually } from '../../shared/jobs/run.js';
 
-const path = z.strictObject({ job: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'a job name such as daily-digest') });
-const body = z.strictObject({ asOf: isoDate.optional().describe('The day to run for (UTC); today when omitted') });
+const path = z.strictObject({ job: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,63}$/, 'a job name such as daily-digest')) });
+const body = z.strictObject({ asOf: z.optional(isoDate).check(z.describe('The day to run for (UTC); today when omitted')) });
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { buildOpenApi } from '../../shared/openapi.js';
 

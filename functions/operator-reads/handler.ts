@@ -4,7 +4,7 @@
  * `GET /v1/operator/subscriptions/{subscriptionId}` answers which namespace holds a subscription.
  * The service's own read routes are IAM-authorized in AWS, which a browser cannot sign.
  */
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
 import { HttpError, notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';

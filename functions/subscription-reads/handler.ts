@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../shared/zod.js';
 import { HttpError, notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import type { HttpEvent } from '../../shared/http/handler.js';
@@ -9,7 +9,7 @@ const noQuery = z.strictObject({});
 
 const historyQuery = z.strictObject({
   limit: pageLimit(100),
-  cursor: z.string().min(1).max(512).optional(),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });
 
 async function subscriptionState(event: HttpEvent) {

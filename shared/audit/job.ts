@@ -8,7 +8,7 @@
  * schedule a partial run is a failure, so Lambda's retries of the asynchronous invocation resume it
  * (and, if they run out, the failure reaches the error log).
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { auditFinding, AUDIT_FINDING } from '../events/contracts.js';
 import type { AuditFinding } from '../events/contracts.js';
 import { publish } from '../events/bus.js';

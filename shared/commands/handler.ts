@@ -4,7 +4,7 @@
  * command's zod schemas and call the same executeCommand.
  */
 import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod.js';
 import type { CommandType } from '../domain/types.js';
 import { HttpError, validationFailed } from '../http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../http/handler.js';
@@ -14,7 +14,7 @@ import { countCommand, countStale } from '../metrics.js';
 import { executeCommand } from './execute.js';
 import { commandSpecs } from './specs.js';
 
-const dryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
+const dryRunQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
 
 /** Rejections that mean "already done or superseded": an event that meets one is not a failure. */
 const SETTLED_CODES = new Set(['stale_event']);

@@ -2,36 +2,44 @@
  * The contract of force reassociation and its report: the operator's request, the answer, the
  * report's query and page, all zod (OpenAPI is generated from these).
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { REASSOCIATION_REASONS, daysInRange } from '../domain/reassociation.js';
 import { eventId, isoDate, namespaceId, namespaceState, subscriptionId, pageLimit } from './schemas.js';
 
 export const reassociationReason = z
   .enum(REASSOCIATION_REASONS)
-  .describe('Why the link had to be repaired: the report counts each, so each use case can be removed');
+  .check(z.describe('Why the link had to be repaired: the report counts each, so each use case can be removed'));
 
 export const reassociationBody = z.strictObject({
   eventId,
-  targetNamespaceId: namespaceId.describe('The namespace that gains the subscription'),
+  targetNamespaceId: namespaceId.check(z.describe('The namespace that gains the subscription')),
   reason: reassociationReason,
-  note: z.string().trim().min(10, 'at least 10 characters: say why').max(2000).describe('Why, in your words (10+ characters)'),
-  dryRun: z.boolean().optional().describe('Answer what would change, write nothing'),
+  note: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(10, 'at least 10 characters: say why'),
+      z.maxLength(2000),
+      z.describe('Why, in your words (10+ characters)'),
+    ),
+  dryRun: z.optional(z.boolean()).check(z.describe('Answer what would change, write nothing')),
   replacePaid: z
-    .boolean()
-    .optional()
-    .describe('Replace an active paid subscription the target holds (it loses its namespace); otherwise 409 target_has_subscription'),
+    .optional(z.boolean())
+    .check(
+      z.describe('Replace an active paid subscription the target holds (it loses its namespace); otherwise 409 target_has_subscription'),
+    ),
 });
 
 export const reassociationPath = z.strictObject({ subscriptionId });
 
 /** `?dryRun=true` is also accepted, as on every mutating service route. */
-export const reassociationQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
+export const reassociationQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
 
 export const reassociationWarning = z.object({ code: z.string(), message: z.string() });
 
 export const reassociationResult = z.object({
   dryRun: z.boolean(),
-  before: z.object({ source: namespaceState, target: namespaceState.nullable() }),
+  before: z.object({ source: namespaceState, target: z.nullable(namespaceState) }),
   after: z.object({ source: namespaceState, target: namespaceState }),
   warnings: z.array(reassociationWarning),
 });
@@ -41,18 +49,22 @@ export const MAX_REPORT_DAYS = 366;
 
 export const reassociationReportQuery = z
   .strictObject({
-    from: isoDate.optional().describe('First day (UTC) included; default: 90 days before `to`'),
-    to: isoDate.optional().describe('Last day (UTC) included; default: today'),
+    from: z.optional(isoDate).check(z.describe('First day (UTC) included; default: 90 days before `to`')),
+    to: z.optional(isoDate).check(z.describe('Last day (UTC) included; default: today')),
     limit: pageLimit(100),
-    cursor: z.string().min(1).max(1024).optional(),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-  .refine((q) => !q.from || !q.to || daysInRange(q.from, q.to) <= MAX_REPORT_DAYS, {
-    message: `the range may span at most ${MAX_REPORT_DAYS} days`,
-    path: ['from'],
-  });
+  .check(
+    z.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+    z.refine((q) => !q.from || !q.to || daysInRange(q.from, q.to) <= MAX_REPORT_DAYS, {
+      message: `the range may span at most ${MAX_REPORT_DAYS} days`,
+      path: ['from'],
+    }),
+  );
 
-const byReason = z.object(Object.fromEntries(REASSOCIATION_REASONS.map((r) => [r, z.number().int()])) as Record<(typeof REASSOCIATION_REASONS)[number], z.ZodNumber>);
+const byReason = z.object(
+  Object.fromEntries(REASSOCIATION_REASONS.map((r) => [r, z.int()])) as Record<(typeof REASSOCIATION_REASONS)[number], z.ZodMiniInt>,
+);
 
 export const reassociationRecord = z.object({
   eventId: z.string(),
@@ -65,7 +77,7 @@ export const reassociationRecord = z.object({
   appliedAt: z.string(),
   replacePaid: z.boolean(),
   targetWasInTrial: z.boolean(),
-  displacedSubscriptionId: z.string().nullable(),
+  displacedSubscriptionId: z.nullable(z.string()),
   displacedWasActivePaid: z.boolean(),
   sourceVersion: z.number(),
   targetVersion: z.number(),
@@ -76,11 +88,11 @@ export const reassociationReport = z.object({
   from: isoDate,
   to: isoDate,
   items: z.array(reassociationRecord),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
   counts: z.object({
-    total: z.number().int(),
+    total: z.int(),
     byReason,
-    byWeek: z.array(z.object({ week: z.string(), startsOn: isoDate, total: z.number().int(), byReason })),
-    trialConversion: z.object({ targetWasInTrial: z.number().int(), targetNotInTrial: z.number().int() }),
+    byWeek: z.array(z.object({ week: z.string(), startsOn: isoDate, total: z.int(), byReason })),
+    trialConversion: z.object({ targetWasInTrial: z.int(), targetNotInTrial: z.int() }),
   }),
 });

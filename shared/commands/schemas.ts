@@ -3,29 +3,29 @@
  * details (the HTTP body plus the path ids), all zod. OpenAPI and the events' JSON Schemas are
  * generated from these.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 
-export const eventId = z.string().min(1).max(128).describe('Idempotency key: the same eventId applies once.');
-export const instant = z.iso.datetime({ offset: true }).describe('ISO 8601 instant with offset');
-export const isoDate = z.iso.date().describe('YYYY-MM-DD');
+export const eventId = z.string().check(z.minLength(1), z.maxLength(128), z.describe('Idempotency key: the same eventId applies once.'));
+export const instant = z.iso.datetime({ offset: true }).check(z.describe('ISO 8601 instant with offset'));
+export const isoDate = z.iso.date().check(z.describe('YYYY-MM-DD'));
 export const planCode = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a plan code such as free, premium, ultimate or ultimate_trial')
-  .describe('Plan code: free, premium, ultimate, or a trial plan such as ultimate_trial');
-export const seats = z.number().int().min(0).max(10_000_000);
-export const namespaceId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+  .check(
+    z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'a plan code such as free, premium, ultimate or ultimate_trial'),
+    z.describe('Plan code: free, premium, ultimate, or a trial plan such as ultimate_trial'),
+  );
+export const seats = z.int().check(z.minimum(0), z.maximum(10_000_000));
+export const namespaceId = z.int().check(z.positive(), z.maximum(Number.MAX_SAFE_INTEGER));
 export const subscriptionId = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only');
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only'));
+
+/** A decimal string matching `pattern` (`message` otherwise), read as a number and then checked by `then`. */
+const decimal = <T extends z.ZodMiniType<unknown, number>>(pattern: RegExp, message: string, then: T) =>
+  z.pipe(z.pipe(z.string().check(z.regex(pattern, message)), z.transform(Number)), then);
 
 /** A namespace id in a path: a positive integer written in decimal. */
-export const namespaceIdParam = z
-  .string()
-  .regex(/^[1-9][0-9]{0,15}$/, 'a positive integer')
-  .transform(Number)
-  .pipe(namespaceId);
+export const namespaceIdParam = decimal(/^[1-9][0-9]{0,15}$/, 'a positive integer', namespaceId);
 
 const base = { eventId, occurredAt: instant };
 
@@ -37,24 +37,24 @@ export const createdBody = z.strictObject({
   seats,
   startDate: isoDate,
   endDate: isoDate,
-  autoRenew: z.boolean().optional(),
-  nextReconciliationDate: isoDate.optional(),
+  autoRenew: z.optional(z.boolean()),
+  nextReconciliationDate: z.optional(isoDate),
 });
 
 export const renewedBody = z.strictObject({
   ...base,
   startDate: isoDate,
   endDate: isoDate,
-  seats: seats.optional(),
-  planCode: planCode.optional(),
-  nextReconciliationDate: isoDate.optional(),
+  seats: z.optional(seats),
+  planCode: z.optional(planCode),
+  nextReconciliationDate: z.optional(isoDate),
 });
 
 export const entitlementsBody = z.strictObject({
   ...base,
-  seats: seats.optional(),
-  planCode: planCode.optional(),
-  nextReconciliationDate: isoDate.optional(),
+  seats: z.optional(seats),
+  planCode: z.optional(planCode),
+  nextReconciliationDate: z.optional(isoDate),
 });
 
 export const expiredBody = z.strictObject({ ...base, expiredOn: isoDate });
@@ -71,36 +71,33 @@ export const namespacePath = z.strictObject({ namespaceId: namespaceIdParam });
 /** The namespace subscription state as the API answers it. */
 export const namespaceState = z.object({
   namespaceId,
-  subscriptionId: subscriptionId.nullable(),
+  subscriptionId: z.nullable(subscriptionId),
   planCode,
-  paidPlanCode: planCode.nullable(),
+  paidPlanCode: z.nullable(planCode),
   seats,
   seatsInUse: seats,
   maxSeatsUsed: seats,
-  maxSeatsUsedChangedAt: instant.nullable(),
+  maxSeatsUsedChangedAt: z.nullable(instant),
   seatsOwed: seats,
   trial: z.boolean(),
-  trialStartsOn: isoDate.nullable(),
-  trialEndsOn: isoDate.nullable(),
-  startDate: isoDate.nullable(),
-  endDate: isoDate.nullable(),
+  trialStartsOn: z.nullable(isoDate),
+  trialEndsOn: z.nullable(isoDate),
+  startDate: z.nullable(isoDate),
+  endDate: z.nullable(isoDate),
   autoRenew: z.boolean(),
-  nextReconciliationDate: isoDate.nullable(),
+  nextReconciliationDate: z.nullable(isoDate),
   status: z.enum(['active', 'expired', 'none']),
-  lastMeasuredAt: instant.nullable(),
-  version: z.number().int().min(0),
-  updatedAt: instant.nullable(),
+  lastMeasuredAt: z.nullable(instant),
+  version: z.int().check(z.minimum(0)),
+  updatedAt: z.nullable(instant),
 });
 
 export const errorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }),
 });
 
 /** `?limit=` of a paginated listing: a whole number from 1 to `max`, written in decimal. */
 export const pageLimit = (max: number) =>
-  z
-    .string()
-    .regex(/^[1-9][0-9]{0,3}$/, `a whole number from 1 to ${max}`)
-    .transform(Number)
-    .pipe(z.number().max(max, `a whole number from 1 to ${max}`))
-    .optional();
+  z.optional(
+    decimal(/^[1-9][0-9]{0,3}$/, `a whole number from 1 to ${max}`, z.number().check(z.maximum(max, `a whole number from 1 to ${max}`))),
+  );

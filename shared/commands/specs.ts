@@ -2,7 +2,7 @@
  * One spec per lifecycle command: how it arrives over HTTP (path and body) and over EventBridge
  * (detail-type and detail), and how both become the same domain command.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import type { CommandType, LifecycleCommand } from '../domain/types.js';
 import * as s from './schemas.js';
 
@@ -12,10 +12,10 @@ export interface CommandSpec<C extends LifecycleCommand = LifecycleCommand> {
   detailType: string;
   /** Which id addresses the state: a subscription (resolved to its namespace) or a namespace. */
   addressedBy: 'subscription' | 'namespace';
-  path: z.ZodType;
-  body: z.ZodType;
+  path: z.ZodMiniType;
+  body: z.ZodMiniType;
   /** The event detail: the HTTP body plus the path ids. */
-  detail: z.ZodType;
+  detail: z.ZodMiniType;
   toCommand(path: Record<string, unknown>, body: Record<string, unknown>): C;
 }
 
@@ -39,7 +39,7 @@ export const commandSpecs = {
     addressedBy: 'subscription',
     path: s.subscriptionPath,
     body: s.renewedBody,
-    detail: s.renewedBody.extend({ subscriptionId: s.subscriptionId }),
+    detail: z.extend(s.renewedBody, { subscriptionId: s.subscriptionId }),
     toCommand: (p, b) => ({ type: 'renewed', ...(b as z.output<typeof s.renewedBody>), subscriptionId: p.subscriptionId as string }),
   }),
   entitlementsUpdated: spec({
@@ -48,7 +48,7 @@ export const commandSpecs = {
     addressedBy: 'subscription',
     path: s.subscriptionPath,
     body: s.entitlementsBody,
-    detail: s.entitlementsBody.extend({ subscriptionId: s.subscriptionId }),
+    detail: z.extend(s.entitlementsBody, { subscriptionId: s.subscriptionId }),
     toCommand: (p, b) => ({
       type: 'entitlementsUpdated',
       ...(b as z.output<typeof s.entitlementsBody>),
@@ -61,7 +61,7 @@ export const commandSpecs = {
     addressedBy: 'subscription',
     path: s.subscriptionPath,
     body: s.expiredBody,
-    detail: s.expiredBody.extend({ subscriptionId: s.subscriptionId }),
+    detail: z.extend(s.expiredBody, { subscriptionId: s.subscriptionId }),
     toCommand: (p, b) => ({ type: 'expired', ...(b as z.output<typeof s.expiredBody>), subscriptionId: p.subscriptionId as string }),
   }),
   trialStarted: spec({
@@ -70,7 +70,7 @@ export const commandSpecs = {
     addressedBy: 'namespace',
     path: s.namespacePath,
     body: s.trialStartedBody,
-    detail: s.trialStartedBody.extend({ namespaceId: s.namespaceId }),
+    detail: z.extend(s.trialStartedBody, { namespaceId: s.namespaceId }),
     toCommand: (p, b) => ({ type: 'trialStarted', ...(b as z.output<typeof s.trialStartedBody>), namespaceId: p.namespaceId as number }),
   }),
   trialEnded: spec({
@@ -79,7 +79,7 @@ export const commandSpecs = {
     addressedBy: 'namespace',
     path: s.namespacePath,
     body: s.trialEndedBody,
-    detail: s.trialEndedBody.extend({ namespaceId: s.namespaceId }),
+    detail: z.extend(s.trialEndedBody, { namespaceId: s.namespaceId }),
     toCommand: (p, b) => ({ type: 'trialEnded', ...(b as z.output<typeof s.trialEndedBody>), namespaceId: p.namespaceId as number }),
   }),
   seatUsageReported: spec({
@@ -88,7 +88,7 @@ export const commandSpecs = {
     addressedBy: 'namespace',
     path: s.namespacePath,
     body: s.seatUsageBody,
-    detail: s.seatUsageBody.extend({ namespaceId: s.namespaceId }),
+    detail: z.extend(s.seatUsageBody, { namespaceId: s.namespaceId }),
     toCommand: (p, b) => ({ type: 'seatUsageReported', ...(b as z.output<typeof s.seatUsageBody>), namespaceId: p.namespaceId as number }),
   }),
 } satisfies { [K in CommandType]: CommandSpec<Extract<LifecycleCommand, { type: K }>> };

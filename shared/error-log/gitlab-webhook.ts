@@ -3,7 +3,7 @@
  * Pure (node:crypto only).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../zod.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -18,20 +18,17 @@ export function webhookTokenMatches(presented: string | undefined, expected: str
 }
 
 /** The fields of GitLab's "Issue Hook" payload the service reads; everything else is ignored. */
-export const issueHookPayload = z
-  .object({
-    object_kind: z.string(),
-    object_attributes: z
-      .object({
-        iid: z.number().int().positive(),
-        url: z.url().max(2048),
-        state: z.string().optional(),
-        action: z.string().optional(),
-      })
-      .loose()
-      .optional(),
-  })
-  .loose();
+export const issueHookPayload = z.looseObject({
+  object_kind: z.string(),
+  object_attributes: z.optional(
+    z.looseObject({
+      iid: z.int().check(z.positive()),
+      url: z.url().check(z.maxLength(2048)),
+      state: z.optional(z.string()),
+      action: z.optional(z.string()),
+    }),
+  ),
+});
 
 export type WebhookMeaning = { kind: 'issue_closed'; url: string; iid: number } | { kind: 'ignored'; reason: string };
 

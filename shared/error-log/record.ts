@@ -1,5 +1,5 @@
 /** The error-log record as stored and as the API shows it. */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { errorStatuses } from './status.js';
 import type { ErrorStatus } from './status.js';
 import type { OccurrenceSource } from './sources.js';
@@ -43,23 +43,22 @@ export interface ErrorRecord {
   revision: number;
 }
 
-const optionalText = (max: number) => z.string().trim().max(max);
+const optionalText = (max: number) => z.string().check(z.trim(), z.maxLength(max));
 
 /** The body of `PATCH /v1/errors/{id}`. */
 export const errorPatchBody = z
   .strictObject({
-    status: z.enum(errorStatuses).optional(),
-    notes: optionalText(10_000).nullable().optional().describe('Free text; null clears it'),
+    status: z.optional(z.enum(errorStatuses)),
+    notes: z.optional(z.nullable(optionalText(10_000))).check(z.describe('Free text; null clears it')),
     gitlabIssueLink: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .nullable()
-      .optional()
-      .describe('The GitLab issue tracking this error; null unlinks it'),
+      .optional(z.nullable(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))))
+      .check(z.describe('The GitLab issue tracking this error; null unlinks it')),
   })
-  .refine((b) => b.status !== undefined || b.notes !== undefined || b.gitlabIssueLink !== undefined, {
-    message: 'Send at least one of status, notes, gitlabIssueLink',
-  });
+  .check(
+    z.refine((b) => b.status !== undefined || b.notes !== undefined || b.gitlabIssueLink !== undefined, {
+      message: 'Send at least one of status, notes, gitlabIssueLink',
+    }),
+  );
 
 export type ErrorPatch = z.infer<typeof errorPatchBody>;
 
@@ -73,9 +72,9 @@ export const changeEntrySchema = z.object({
   at: z.string(),
   actor: z.string(),
   field: z.enum(['status', 'notes', 'gitlabIssueLink']),
-  from: z.string().nullable(),
-  to: z.string().nullable(),
-  reason: z.string().optional(),
+  from: z.nullable(z.string()),
+  to: z.nullable(z.string()),
+  reason: z.optional(z.string()),
 });
 
 /** The response schema (OpenAPI). */
@@ -88,11 +87,11 @@ export const errorRecordSchema = z.object({
   errorType: z.string(),
   source: z.enum(['async', 'http', 'audit']),
   status: z.enum(errorStatuses),
-  gitlabIssueLink: z.string().nullable(),
+  gitlabIssueLink: z.nullable(z.string()),
   backtrace: z.array(z.string()),
   payload: z.unknown(),
-  notes: z.string().nullable(),
-  occurrences: z.number().int(),
+  notes: z.nullable(z.string()),
+  occurrences: z.int(),
   firstSeenAt: z.string(),
   lastSeenAt: z.string(),
   createdAt: z.string(),

@@ -7,14 +7,14 @@
  * Pure: parsing, fingerprinting and redaction only.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED, auditFinding, provisioningFailed } from '../events/contracts.js';
 import { SERVICE_SOURCE } from '../manifest/types.js';
 import { redactText, storablePayload } from './redact.js';
 
 /** The EventBridge envelope the writer receives. */
 export const failureEnvelope = z.object({
-  id: z.string().min(1).max(200),
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
   source: z.string(),
   'detail-type': z.string(),
   time: z.string(),
@@ -27,16 +27,15 @@ export const lambdaFailureRecord = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   requestContext: z.object({
     requestId: z.string(),
-    functionArn: z.string().regex(/^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+/, 'a Lambda function ARN'),
+    functionArn: z.string().check(z.regex(/^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+/, 'a Lambda function ARN')),
     condition: z.string(),
-    approximateInvokeCount: z.number().int().nonnegative(),
+    approximateInvokeCount: z.int().check(z.nonnegative()),
   }),
   requestPayload: z.unknown(),
-  responseContext: z.object({ statusCode: z.number().int(), executedVersion: z.string().optional(), functionError: z.string().optional() }).optional(),
-  responsePayload: z
-    .object({ errorType: z.string().optional(), errorMessage: z.string().optional(), trace: z.array(z.string()).optional() })
-    .loose()
-    .nullish(),
+  responseContext: z.optional(z.object({ statusCode: z.int(), executedVersion: z.optional(z.string()), functionError: z.optional(z.string()) })),
+  responsePayload: z.nullish(
+    z.looseObject({ errorType: z.optional(z.string()), errorMessage: z.optional(z.string()), trace: z.optional(z.array(z.string())) }),
+  ),
 });
 
 export type LambdaFailureRecord = z.infer<typeof lambdaFailureRecord>;

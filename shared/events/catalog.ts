@@ -3,7 +3,7 @@
  * writes them as JSON Schema to docs/events/, and the stack registers them in an EventBridge schema
  * registry.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetDetail } from '../commands/billing-account-schemas.js';
 import { commandSpecs } from '../commands/specs.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../manifest.js';
@@ -13,7 +13,7 @@ export interface CatalogEntry {
   source: string;
   detailType: string;
   direction: 'in' | 'out';
-  detail: z.ZodType;
+  detail: z.ZodMiniType;
 }
 
 export const eventCatalog: readonly CatalogEntry[] = [

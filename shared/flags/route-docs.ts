@@ -1,12 +1,12 @@
 /** OpenAPI entries of the flag, customer and billing-account routes (spread into routeDocs of shared/openapi.ts). */
-import type * as z from 'zod';
+import type * as z from '../zod.js';
 import { billingAccountSetBody, billingAccountView, customerView } from '../commands/billing-account-schemas.js';
 import { flagChangeBody, flagHistory, flagList, flagView } from './schemas.js';
 
 interface RouteDoc {
   summary: string;
-  body?: z.ZodType;
-  response: z.ZodType;
+  body?: z.ZodMiniType;
+  response: z.ZodMiniType;
   dryRun?: boolean;
 }
 

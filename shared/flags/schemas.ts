@@ -2,56 +2,55 @@
  * The operator contract of feature flags, all zod: the name in the path, the change an operator
  * sends, and what the routes answer. OpenAPI is generated from these.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { FLAG_NAME_PATTERN, isValidPercentage } from '../domain/flags.js';
 import { pageLimit } from '../commands/schemas.js';
 
 export const flagName = z
   .string()
-  .regex(FLAG_NAME_PATTERN, 'a flag name: a lowercase letter, then up to 63 lowercase letters, digits or _')
-  .describe('Flag name, e.g. account_data_persistence');
+  .check(
+    z.regex(FLAG_NAME_PATTERN, 'a flag name: a lowercase letter, then up to 63 lowercase letters, digits or _'),
+    z.describe('Flag name, e.g. account_data_persistence'),
+  );
 
 /** An actor id: for billing flags, a customer id. Never empty, never only spaces. */
 export const actorId = z
   .string()
-  .min(1, 'an actor id cannot be empty')
-  .max(256)
-  .regex(/\S/, 'an actor id cannot be only spaces');
+  .check(z.minLength(1, 'an actor id cannot be empty'), z.maxLength(256), z.regex(/\S/, 'an actor id cannot be only spaces'));
 
 export const MAX_ACTORS = 1_000;
 
 export const percentageOfActors = z
   .number()
-  .min(0)
-  .max(100)
-  .refine(isValidPercentage, 'a percentage from 0 to 100 with at most three decimals')
-  .describe('Percentage of actors, 0–100, at most three decimals (Flipper buckets)');
+  .check(
+    z.minimum(0),
+    z.maximum(100),
+    z.refine(isValidPercentage, 'a percentage from 0 to 100 with at most three decimals'),
+    z.describe('Percentage of actors, 0–100, at most three decimals (Flipper buckets)'),
+  );
 
 export const flagPath = z.strictObject({ name: flagName });
 
 /** PUT /v1/flags/{name}: the gates it names are replaced, the others kept; creates the flag (all gates off) first when missing. */
 export const flagChangeBody = z.strictObject({
-  enabled: z.boolean().optional().describe('The boolean gate: on for everyone'),
-  actors: z.array(actorId).max(MAX_ACTORS).optional().describe('The actor gate: replaces the list of actor ids'),
-  percentageOfActors: percentageOfActors.optional(),
+  enabled: z.optional(z.boolean()).check(z.describe('The boolean gate: on for everyone')),
+  actors: z.optional(z.array(actorId).check(z.maxLength(MAX_ACTORS))).check(z.describe('The actor gate: replaces the list of actor ids')),
+  percentageOfActors: z.optional(percentageOfActors),
   expectedVersion: z
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe('Apply only if the flag is at this version (0: only if it does not exist yet); otherwise 409 version_conflict'),
+    .optional(z.int().check(z.minimum(0)))
+    .check(z.describe('Apply only if the flag is at this version (0: only if it does not exist yet); otherwise 409 version_conflict')),
 });
 
-const instant = z.string().describe('ISO 8601 instant');
+const instant = z.string().check(z.describe('ISO 8601 instant'));
 
 export const flagGates = z.object({ enabled: z.boolean(), actors: z.array(z.string()), percentageOfActors: z.number() });
 
-export const flagView = flagGates.extend({
+export const flagView = z.extend(flagGates, {
   name: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   createdAt: instant,
   updatedAt: instant,
-  updatedBy: z.string().describe('The operator who made the last change'),
+  updatedBy: z.string().check(z.describe('The operator who made the last change')),
 });
 
 export const flagList = z.object({ items: z.array(flagView) });
@@ -61,17 +60,17 @@ export const flagHistory = z.object({
   items: z.array(
     z.object({
       name: z.string(),
-      version: z.number().int(),
+      version: z.int(),
       operator: z.string(),
-      before: flagGates.nullable(),
+      before: z.nullable(flagGates),
       after: flagGates,
       changedAt: instant,
     }),
   ),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 
 export const historyQuery = z.strictObject({
   limit: pageLimit(100),
-  cursor: z.string().min(1).max(512).optional(),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });

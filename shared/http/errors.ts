@@ -3,7 +3,7 @@
  * message that says what went wrong and what to do, and optional `details`. Messages of 5xx errors
  * are never shown to callers (`expose`), only logged.
  */
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -48,7 +48,7 @@ export interface FieldProblem {
 }
 
 /** 400 `validation_failed`, naming each bad field. */
-export function validationFailed(error: z.ZodError, where: 'body' | 'path' | 'query' | 'detail'): HttpError {
+export function validationFailed(error: z.core.$ZodError, where: 'body' | 'path' | 'query' | 'detail'): HttpError {
   const details: FieldProblem[] = error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {

@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { logger } from '../log.js';
 import { StoreUnavailableError } from '../store/errors.js';
@@ -70,7 +70,7 @@ export function actorOf(event: HttpEvent): Actor {
 }
 
 /** Parses the JSON body and validates it with `schema`: 413, 415 and 400 answers as the design says. */
-export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+export function parseBody<S extends z.ZodMiniType>(event: HttpEvent, schema: S): z.output<S> {
   const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
     throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_BODY_BYTES / 1024} KB; send a smaller request.`);
@@ -89,7 +89,7 @@ export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.o
   return parseWith(schema, value, 'body');
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'path' | 'query' | 'detail'): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown, where: 'body' | 'path' | 'query' | 'detail'): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw validationFailed(result.error, where);
   return result.data;

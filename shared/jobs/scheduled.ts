@@ -2,7 +2,7 @@
  * Running one job from its EventBridge schedule (a `Scheduled Event`). The schedule's function
  * imports only its own job, so a job's bundle carries no other job's dependencies.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { logger } from '../log.js';
 import type { Job, JobContext } from './registry.js';
 
@@ -12,7 +12,7 @@ export const scheduledEvent = z.object({
   'detail-type': z.literal('Scheduled Event'),
   source: z.literal('aws.events'),
   time: z.iso.datetime({ offset: true }),
-  resources: z.array(z.string()).default([]),
+  resources: z._default(z.array(z.string()), []),
 });
 
 /** Runs `name` as its schedule does: for the day the schedule fired (UTC). */
@@ -26,4 +26,3 @@ export async function runScheduled(job: Job, event: unknown): Promise<Record<str
   log.info('scheduled job finished', { summary });
   return summary;
 }
-

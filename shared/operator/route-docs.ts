@@ -1,17 +1,17 @@
 /** OpenAPI entries of the admin page and the operator reads (spread into routeDocs of shared/openapi.ts). */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { metricsSnapshotSchema, namespaceView, subscriptionLocation } from './schemas.js';
 
 interface RouteDoc {
   summary: string;
-  body?: z.ZodType;
-  response: z.ZodType;
+  body?: z.ZodMiniType;
+  response: z.ZodMiniType;
   dryRun?: boolean;
   /** The 200 answer's media type when it is not JSON. */
   contentType?: string;
 }
 
-const text = (what: string) => z.string().describe(what);
+const text = (what: string) => z.string().check(z.describe(what));
 
 export const operatorRouteDocs: Record<string, RouteDoc> = {
   'GET /admin': {

@@ -2,24 +2,23 @@
  * The operator reads behind the admin page: their queries and answers, all zod (OpenAPI is
  * generated from these).
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { namespaceState, pageLimit } from '../commands/schemas.js';
 
 /** `?limit=&cursor=` of a namespace's history page. */
 export const namespaceViewQuery = z.strictObject({
-  limit: pageLimit(100)
-    .describe('History entries per page (1–100, default 20)'),
-  cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page'),
+  limit: pageLimit(100).check(z.describe('History entries per page (1–100, default 20)')),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))).check(z.describe('nextCursor of the previous page')),
 });
 
 export const historyEntry = z.object({
   namespaceId: z.number(),
-  version: z.number().int(),
+  version: z.int(),
   eventId: z.string(),
   type: z.string(),
   actor: z.string(),
-  subscriptionId: z.string().nullable(),
-  before: namespaceState.nullable(),
+  subscriptionId: z.nullable(z.string()),
+  before: z.nullable(namespaceState),
   after: namespaceState,
   occurredAt: z.string(),
   appliedAt: z.string(),
@@ -28,7 +27,7 @@ export const historyEntry = z.object({
 export const namespaceView = z.object({
   namespaceId: z.number(),
   state: namespaceState,
-  history: z.object({ items: z.array(historyEntry), nextCursor: z.string().nullable() }),
+  history: z.object({ items: z.array(historyEntry), nextCursor: z.nullable(z.string()) }),
 });
 
 export const subscriptionLocation = z.object({
@@ -38,8 +37,8 @@ export const subscriptionLocation = z.object({
 });
 
 export const metricsSnapshotSchema = z.object({
-  since: z.string().describe('When the answering process started counting'),
-  scope: z.literal('process').describe("The answering process's own counters: locally the whole service, in AWS one container"),
+  since: z.string().check(z.describe('When the answering process started counting')),
+  scope: z.literal('process').check(z.describe("The answering process's own counters: locally the whole service, in AWS one container")),
   namespace: z.string(),
   counters: z.array(
     z.object({

@@ -12,7 +12,7 @@ import type { AttributeValue, CancellationReason } from '@aws-sdk/client-dynamod
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.js';
 import type { ChangeEntry, ErrorRecord, NotificationState } from '../error-log/record.js';
 import type { Occurrence } from '../error-log/sources.js';
 import { errorIdOf } from '../error-log/sources.js';
@@ -105,11 +105,11 @@ const isConditionalFailure = (error: unknown): boolean => (error as Error)?.name
 
 /** Cursor: the index's LastEvaluatedKey, as opaque base64url JSON, checked on the way back in. */
 const cursorKey = z.strictObject({
-  pk: z.string().startsWith('ERR#').max(100),
+  pk: z.string().check(z.startsWith('ERR#'), z.maxLength(100)),
   sk: z.literal('RECORD'),
-  createdAt: z.string().max(40),
-  status: z.enum(errorStatuses).optional(),
-  entity: z.literal(ENTITY).optional(),
+  createdAt: z.string().check(z.maxLength(40)),
+  status: z.optional(z.enum(errorStatuses)),
+  entity: z.optional(z.literal(ENTITY)),
 });
 
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {

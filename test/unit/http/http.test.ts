@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../shared/zod.js';
 import { describe, expect, it } from 'vitest';
 import { HttpError, validationFailed } from '../../../shared/http/errors.js';
 import { MAX_BODY_BYTES, actorOf, parseBody } from '../../../shared/http/handler.js';
@@ -9,7 +9,7 @@ import { Router } from '../../../local/router.js';
 const event = (body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }, extra: Partial<HttpEvent> = {}): HttpEvent =>
   ({ version: '2.0', routeKey: 'POST /x', rawPath: '/x', rawQueryString: '', headers, body, isBase64Encoded: false, requestContext: { requestId: 'r', routeKey: 'POST /x', http: { method: 'POST', path: '/x', sourceIp: '127.0.0.1' } }, ...extra }) as HttpEvent;
 
-const schema = z.strictObject({ n: z.number().int(), s: z.string().min(2) });
+const schema = z.strictObject({ n: z.int(), s: z.string().check(z.minLength(2)) });
 
 describe('Function: parseBody', () => {
   it('parses and validates a JSON body', () => {
