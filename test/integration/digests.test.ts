@@ -1,6 +1,6 @@
 /**
  * Digests and the GitLab webhook end to end, against a GitLab API stand-in on 127.0.0.1 (real HTTP
- * through @gitbeaker/rest): one issue per job and period however often it runs, the listed errors
+ * to GitLab's REST API v4): one issue per job and period however often it runs, the listed errors
  * linked to it, and closing it resolves them.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';

@@ -77,7 +77,7 @@ export interface GitLabStandIn {
   close(): Promise<void>;
 }
 
-/** `GET|POST /api/v4/projects/:id/issues`, with PRIVATE-TOKEN auth, as gitbeaker calls them. */
+/** GitLab's REST API v4 `GET|POST /api/v4/projects/:id/issues` (id URL-encoded), with PRIVATE-TOKEN auth. */
 export async function startGitLabStandIn(projectId = 'provisioning/errors', token = 'glpat-test-token-000000'): Promise<GitLabStandIn> {
   const stand = { projectId, token, issues: [] as GitLabIssue[], creates: 0 } as GitLabStandIn;
   const server = createServer((req, res) => {
