@@ -3,7 +3,7 @@
  * that only imports the DynamoDB client, built with the stack's own esbuild options.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -37,21 +37,40 @@ export const LAMBDA_NODE_OPTIONS = ['--enable-source-maps'];
 export const STACK_ESBUILD_OPTIONS: esbuild.BuildOptions = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node22',
   minify: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
   external: ['@aws-sdk/*'],
-  banner: {
-    js: "import { createRequire as __provisioningCreateRequire } from 'node:module'; const require = __provisioningCreateRequire(import.meta.url);",
-  },
   logLevel: 'silent',
 };
 
-/** Bench builds live where they resolve `@aws-sdk/*` from the project's node_modules, and git ignores them. */
+/**
+ * Bench builds live where they resolve `@aws-sdk/*` from the project's node_modules, and git ignores
+ * them. Its package.json makes the `.js` bundles CommonJS, as in Lambda's /var/task (the repository's
+ * own package.json says `"type": "module"`).
+ */
 const BUILD_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'provisioning-bench');
+
+function prepareBuildDir(): void {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  writeFileSync(path.join(BUILD_DIR, 'package.json'), '{ "type": "commonjs" }\n');
+}
+
+/**
+ * A synthesized bundle copied (with its source map) below BUILD_DIR: in cdk.out, inside the
+ * repository, Node would read `index.js` as an ES module.
+ */
+function stage(fn: SynthesizedFunction): SynthesizedFunction {
+  const dir = path.join(BUILD_DIR, 'synth', fn.name);
+  mkdirSync(dir, { recursive: true });
+  const bundle = path.join(dir, path.basename(fn.bundle));
+  copyFileSync(fn.bundle, bundle);
+  if (existsSync(`${fn.bundle}.map`)) copyFileSync(`${fn.bundle}.map`, `${bundle}.map`);
+  return { ...fn, bundle };
+}
 const CDK_OUT = path.join(REPO_ROOT, 'cdk.out');
 const SOURCES = ['shared', 'functions', 'infra', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
 
@@ -148,12 +167,12 @@ async function analyze(entry: string): Promise<{ bytes: number; parts: BundlePar
   const result = await esbuild.build({
     ...STACK_ESBUILD_OPTIONS,
     entryPoints: [entry],
-    outfile: path.join(BUILD_DIR, 'analyze', 'index.mjs'),
+    outfile: path.join(BUILD_DIR, 'analyze', 'index.js'),
     absWorkingDir: REPO_ROOT,
     write: false,
     metafile: true,
   });
-  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
+  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
   if (!output) throw new Error(`esbuild produced no bundle for ${entry}`);
   return { bytes: output.bytes, parts: composition(output.inputs) };
 }
@@ -165,7 +184,7 @@ const SAME_OPTIONS_TOLERANCE = 0.02;
 async function buildFunctions(): Promise<SynthesizedFunction[]> {
   return Promise.all(
     manifestFunctions.map(async (spec) => {
-      const bundle = path.join(BUILD_DIR, 'functions', spec.name, 'index.mjs');
+      const bundle = path.join(BUILD_DIR, 'functions', spec.name, 'index.js');
       await build(path.join(REPO_ROOT, spec.entry), bundle);
       return { name: spec.name, entry: spec.entry, bundle };
     }),
@@ -182,17 +201,22 @@ async function buildBare(): Promise<string> {
       'let client: DynamoDBClient | undefined;\n' +
       'export const handler = async () => ((client ??= new DynamoDBClient({})), { statusCode: 200 });\n',
   );
-  const outfile = path.join(BUILD_DIR, 'bare', 'index.mjs');
+  const outfile = path.join(BUILD_DIR, 'bare', 'index.js');
   await build(source, outfile);
   return outfile;
 }
 
+/**
+ * Loads the bundle as Lambda's Node.js runtime loads a handler: a CommonJS `.js` with require(), an
+ * `.mjs` with import().
+ */
 const IMPORT_PROBE = [
   'const started = performance.now();',
   'const cpu = process.cpuUsage();',
-  'await import(process.argv[1]);',
-  'const used = process.cpuUsage(cpu);',
-  'process.stdout.write(JSON.stringify({ ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 }));',
+  'const done = () => { const used = process.cpuUsage(cpu);',
+  'process.stdout.write(JSON.stringify({ ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 })); };',
+  'const file = process.argv[1];',
+  "if (file.endsWith('.mjs')) import(require('node:url').pathToFileURL(file).href).then(done); else { require(file); done(); }",
 ].join(' ');
 
 interface ImportTime {
@@ -204,7 +228,7 @@ interface ImportTime {
 
 /** Time to import `file` in a fresh Node process (Node's own start-up not included). */
 async function importTime(file: string): Promise<ImportTime> {
-  const { code, output } = await run(process.execPath, [...LAMBDA_NODE_OPTIONS, '--input-type=module', '-e', IMPORT_PROBE, pathToFileURL(file).href], {
+  const { code, output } = await run(process.execPath, [...LAMBDA_NODE_OPTIONS, '-e', IMPORT_PROBE, file], {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     // Externals resolve from the project's node_modules (the bundles sit below it; NODE_PATH for require()).
@@ -232,7 +256,8 @@ export async function measureInit(options: InitOptions): Promise<InitFigures> {
   } else if (stale) source = 'esbuild with the stack\'s options';
 
   progress.start('init: bundles');
-  const fns = source === 'esbuild with the stack\'s options' ? await buildFunctions() : synthesizedFunctions();
+  prepareBuildDir();
+  const fns = source === 'esbuild with the stack\'s options' ? await buildFunctions() : synthesizedFunctions().map(stage);
   const bare = await buildBare();
   // Each function rebuilt with the bench's options: what it is made of, and a check that the
   // options still are the stack's (the bare bundle must be built the same way to be comparable).

@@ -7,13 +7,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../shared/manifest.js';
 
-/**
- * ESM bundles have no `require`; some dependencies still call it for Node built-ins. The alias
- * keeps the banner's import from clashing with a `createRequire` the bundle itself imports.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __provisioningCreateRequire } from 'node:module'; const require = __provisioningCreateRequire(import.meta.url);";
-
 export interface AsyncInvokeOptions {
   /** Where a failed asynchronous invocation goes after Lambda's own retries. */
   readonly onFailure: IDestination;
@@ -93,9 +86,12 @@ export class ServiceFunction extends Construct {
         // Stack traces need names and lines, not the sources: they would double the zip.
         sourcesContent: false,
         target: 'node22',
-        format: OutputFormat.ESM,
+        // CommonJS, so the runtime's AWS SDK (CommonJS for Node) loads with require(). An ES module
+        // importing it makes Node parse each SDK package for its export names first: 30–40 ms of
+        // every cold start (npm run bench, issue 5). The sources stay ES modules ('module' first,
+        // for tree shaking); nothing in them needs import.meta or top-level await.
+        format: OutputFormat.CJS,
         mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
         // The Node.js 22 runtime ships AWS SDK v3.
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,

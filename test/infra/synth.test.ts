@@ -21,8 +21,20 @@ describe('cdk synth', () => {
       const resource = lambdas.find((r) => r.Properties.FunctionName === `ProvisioningService-${fn.name}`);
       expect(resource, fn.name).toBeDefined();
       const asset = resource!.Metadata?.['aws:asset:path'];
-      expect(asset && existsSync(path.join(out, asset, 'index.mjs')), `${fn.name} bundle`).toBe(true);
+      expect(asset && existsSync(path.join(out, asset, 'index.js')), `${fn.name} bundle`).toBe(true);
     }
+    // Each bundle loads as Lambda's runtime loads a CommonJS handler (require), with the SDK from
+    // outside the bundle, and exports its handler.
+    const bundles = functions.map((fn) => {
+      const resource = lambdas.find((r) => r.Properties.FunctionName === `ProvisioningService-${fn.name}`);
+      return path.join(out, resource!.Metadata!['aws:asset:path']!, 'index.js');
+    });
+    const probe = 'process.stdout.write(JSON.stringify(process.argv.slice(1).map((f) => typeof require(f).handler)));';
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', probe, ...bundles], {
+      cwd: out,
+      env: { PATH: process.env.PATH, NODE_PATH: path.resolve('node_modules'), AWS_REGION: 'eu-west-1', POWERTOOLS_SERVICE_NAME: 'provisioning' },
+    });
+    expect(JSON.parse(stdout)).toEqual(functions.map(() => 'function'));
     expect(readdirSync(out).some((f) => f === 'validation-report.json') ? JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8')).pluginReports?.flatMap((p: { violations: unknown[] }) => p.violations) ?? [] : []).toEqual([]);
   });
 });
