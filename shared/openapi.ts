@@ -14,7 +14,8 @@ import { reassociationBody, reassociationReport, reassociationResult } from './c
 interface RouteDoc {
   summary: string;
   body?: z.ZodMiniType;
-  response: z.ZodMiniType;
+  /** What a 200 carries; absent for a route that never answers 200. */
+  response?: z.ZodMiniType;
   dryRun?: boolean;
   /** The 200 answer's media type when it is not JSON (the admin page's files). */
   contentType?: string;
@@ -86,7 +87,7 @@ export function buildOpenApi(): Record<string, unknown> {
       parameters,
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(doc.body) } } } } : {}),
       responses: {
-        200: { description: 'OK', content: { [doc.contentType ?? 'application/json']: { schema: schema(doc.response) } } },
+        ...(doc.response && { 200: { description: 'OK', content: { [doc.contentType ?? 'application/json']: { schema: schema(doc.response) } } } }),
         400: errorResponse('Invalid input: validation_failed names each bad field; malformed_json'),
         ...(route.auth === 'public'
           ? {}

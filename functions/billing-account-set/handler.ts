@@ -7,10 +7,9 @@ import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } fro
 import * as z from '../../shared/zod.js';
 import { executeBillingAccountSet } from '../../shared/commands/billing-account.js';
 import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetBody, billingAccountSetDetail, customerPath } from '../../shared/commands/billing-account-schemas.js';
-import { isHttpEvent } from '../../shared/commands/handler.js';
 import { useFlagsTable } from '../../shared/flags/provider.js';
 import { HttpError, validationFailed } from '../../shared/http/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
+import { httpHandler, isHttpEvent, parseBody, parseWith } from '../../shared/http/handler.js';
 import type { HttpEvent } from '../../shared/http/handler.js';
 import { logger } from '../../shared/log.js';
 import { countCommand, countStale } from '../../shared/metrics.js';

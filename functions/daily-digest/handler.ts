@@ -1,5 +1,5 @@
-/** The daily digest's schedule (06:00 UTC): see shared/jobs/digest.ts. */
+/** The daily digest (06:00 UTC), run by its schedule or by POST /v1/jobs/daily-digest/runs: see shared/jobs/digest.ts. */
 import { dailyDigest } from '../../shared/jobs/digest.js';
-import { runScheduled } from '../../shared/jobs/scheduled.js';
+import { jobFunction } from '../../shared/jobs/run.js';
 
-export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled(dailyDigest, event);
+export const handler = jobFunction(dailyDigest);

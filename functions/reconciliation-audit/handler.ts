@@ -1,5 +1,5 @@
-/** The reconciliation audit's schedule (05:00 UTC daily): see shared/audit/run.ts. */
+/** The reconciliation audit (05:00 UTC daily), run by its schedule or by POST /v1/jobs/reconciliation-audit/runs: see shared/audit/run.ts. */
 import { reconciliationAudit } from '../../shared/audit/job.js';
-import { runScheduled } from '../../shared/jobs/scheduled.js';
+import { jobFunction } from '../../shared/jobs/run.js';
 
-export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled(reconciliationAudit, event);
+export const handler = jobFunction(reconciliationAudit);

@@ -1,5 +1,5 @@
-/** The weekly digest's schedule (Mondays 06:00 UTC): see shared/jobs/digest.ts. */
+/** The weekly digest (Mondays 06:00 UTC), run by its schedule or by POST /v1/jobs/weekly-digest/runs: see shared/jobs/digest.ts. */
 import { weeklyDigest } from '../../shared/jobs/digest.js';
-import { runScheduled } from '../../shared/jobs/scheduled.js';
+import { jobFunction } from '../../shared/jobs/run.js';
 
-export const handler = async (event: unknown): Promise<Record<string, unknown>> => runScheduled(weeklyDigest, event);
+export const handler = jobFunction(weeklyDigest);

@@ -7,7 +7,7 @@ import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } fro
 import * as z from '../zod.js';
 import type { CommandType } from '../domain/types.js';
 import { HttpError, validationFailed } from '../http/errors.js';
-import { httpHandler, parseBody, parseWith } from '../http/handler.js';
+import { httpHandler, isHttpEvent, parseBody, parseWith } from '../http/handler.js';
 import type { HttpEvent } from '../http/handler.js';
 import { logger } from '../log.js';
 import { countCommand, countStale } from '../metrics.js';
@@ -18,10 +18,6 @@ const dryRunQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false']
 
 /** Rejections that mean "already done or superseded": an event that meets one is not a failure. */
 const SETTLED_CODES = new Set(['stale_event']);
-
-export function isHttpEvent(event: unknown): event is HttpEvent {
-  return typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
-}
 
 export function commandHandler(type: CommandType) {
   const spec = commandSpecs[type];

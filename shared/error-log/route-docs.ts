@@ -1,12 +1,16 @@
 /** OpenAPI entries of the error log, jobs and webhook routes (spread into routeDocs of shared/openapi.ts). */
 import * as z from '../zod.js';
+import { JOB_NAMES, jobRunPath } from '../jobs/names.js';
+import type { JobName } from '../jobs/names.js';
+import { jobRunBody } from '../jobs/schemas.js';
 import { issueHookPayload } from './gitlab-webhook.js';
 import { errorPatchBody, errorRecordSchema } from './record.js';
 
 interface RouteDoc {
   summary: string;
   body?: z.ZodMiniType;
-  response: z.ZodMiniType;
+  /** What a 200 carries; absent for a route that never answers 200. */
+  response?: z.ZodMiniType;
   dryRun?: boolean;
 }
 
@@ -17,6 +21,16 @@ const jobSummary = z
       "The job's summary: for a digest its period, status (created, adopted, resumed, already_done, nothing_to_report, skipped), issue, errors by code, links set",
     ),
   );
+
+/** What running each job now does (operators; optional asOf, YYYY-MM-DD, default today). */
+const JOB_RUNS: Record<JobName, string> = {
+  'reconciliation-audit':
+    'Runs the reconciliation audit now for asOf (operators): findings by code, new, resolved and items examined; status "partial" when its 20 s budget ran out (call again with the same asOf to resume); 409 audit_in_progress while another run holds it',
+  'daily-digest':
+    "Runs the daily digest now for the day before asOf (operators): one GitLab issue with that day's new and still-open errors; running it again for the same day opens none; 409 digest_in_progress while another run holds it",
+  'weekly-digest':
+    "Runs the weekly digest now for the ISO week before asOf (operators): one GitLab issue with that week's new and still-open errors; running it again for the same week opens none; 409 digest_in_progress while another run holds it",
+};
 
 export const errorLogRouteDocs: Record<string, RouteDoc> = {
   'GET /v1/errors': {
@@ -33,11 +47,10 @@ export const errorLogRouteDocs: Record<string, RouteDoc> = {
     body: errorPatchBody,
     response: errorRecordSchema,
   },
+  ...Object.fromEntries(JOB_NAMES.map((name) => [`POST ${jobRunPath(name)}`, { summary: JOB_RUNS[name], body: jobRunBody, response: jobSummary }])),
   'POST /v1/jobs/{job}/runs': {
-    summary:
-      'Runs a scheduled job now (operators): reconciliation-audit, daily-digest, weekly-digest; optional asOf (YYYY-MM-DD). The audit answers findings by code, new, resolved and items examined (status "partial" when its time budget ran out: call again to finish); 409 digest_in_progress or audit_in_progress while another run holds it',
-    body: z.strictObject({ asOf: z.optional(z.iso.date()) }),
-    response: jobSummary,
+    summary: 'Any other job name (operators): 404 not_found naming the jobs there are',
+    body: jobRunBody,
   },
   'POST /v1/webhooks/gitlab': {
     summary: "GitLab's issue webhook (X-Gitlab-Token, checked in constant time): a closed issue resolves the errors linked to it",

@@ -69,6 +69,11 @@ export function actorOf(event: HttpEvent): Actor {
   throw new HttpError(401, 'unauthorized', 'Missing credentials: call with the service or operator credentials.');
 }
 
+/** An API Gateway (HTTP API) event, as opposed to an EventBridge one: for functions with both triggers. */
+export function isHttpEvent(event: unknown): event is HttpEvent {
+  return typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
+}
+
 /** Parses the JSON body and validates it with `schema`: 413, 415 and 400 answers as the design says. */
 export function parseBody<S extends z.ZodMiniType>(event: HttpEvent, schema: S): z.output<S> {
   const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;

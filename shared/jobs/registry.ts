@@ -1,7 +1,7 @@
 /**
- * The scheduled jobs the service runs, by name: their schedules invoke them (functions/<job>/) and
- * operators run them on demand with `POST /v1/jobs/{job}/runs`. Adding a job is an entry here (and
- * a manifest entry for its schedule).
+ * The scheduled jobs the service runs, by name. Each is a function of its own (functions/<job>/,
+ * shared/jobs/run.ts), run by its schedule and by operators with `POST /v1/jobs/<job>/runs`. Adding
+ * a job is an entry here, its name in shared/jobs/names.ts, and a manifest entry with both triggers.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { reconciliationAudit } from '../audit/job.js';

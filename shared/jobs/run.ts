@@ -1,16 +1,28 @@
 /**
- * Running a registered job for an operator (`POST /v1/jobs/{job}/runs`). Its schedule runs it
- * through shared/jobs/scheduled.ts, which does not load the other jobs.
+ * A job's function. Its schedule (an EventBridge `Scheduled Event`) and its operator route
+ * (`POST /v1/jobs/<job>/runs`) run the job in the same function, which loads only that job's code
+ * and has only that job's permissions, memory and timeout.
  */
-import { HttpError } from '../http/errors.js';
-import { findJob, jobNames } from './registry.js';
-import type { JobContext } from './registry.js';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { httpHandler, isHttpEvent, parseBody, parseWith } from '../http/handler.js';
+import type { Job } from './registry.js';
+import { runScheduled } from './scheduled.js';
+import { jobRunBody, jobRunQuery } from './schemas.js';
 
-export { runScheduled, scheduledEvent } from './scheduled.js';
+/** The handler of `job`'s function: an operator's run (HTTP) or its schedule's. */
+export function jobFunction(job: Job) {
+  const onHttp = httpHandler(
+    async (event, { actor, log }) => {
+      parseWith(jobRunQuery, event.queryStringParameters ?? {}, 'query');
+      const input = event.body === undefined || event.body === '' ? {} : parseBody(event, jobRunBody);
+      const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
+      const summary = await job.run({ asOf, trigger: 'manual', actor: actor.id, log: log.createChild({ persistentKeys: { job: job.name, asOf } }) });
+      log.info('job run', { job: job.name, asOf, actor: actor.id, status: summary.status });
+      return { body: summary };
+    },
+    { requireOperator: true },
+  );
 
-/** Runs `name` for an operator; an unknown job is `404 not_found` naming the known ones. */
-export async function runManually(name: string, input: Omit<JobContext, 'trigger'>): Promise<Record<string, unknown>> {
-  const job = findJob(name);
-  if (!job) throw new HttpError(404, 'not_found', `No job named "${name}": run one of ${jobNames().join(', ')}.`);
-  return job.run({ ...input, trigger: 'manual' });
+  return async (event: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2 | Record<string, unknown>> =>
+    isHttpEvent(event) ? onHttp(event, context) : runScheduled(job, event);
 }

@@ -3,6 +3,7 @@
  * the operator's workflow routes, the digests (scheduled and on demand) and GitLab's webhook.
  */
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../events/contracts.js';
+import { jobRunPath } from '../jobs/names.js';
 import { SERVICE_SOURCE } from './types.js';
 import type { EventPattern, FunctionSpec } from './types.js';
 
@@ -16,14 +17,20 @@ export const failurePattern: EventPattern = {
 
 const digestConfig = ['gitlabUrl', 'gitlabProjectId', 'gitlabToken', 'adminBaseUrl', 'slackWebhookUrl'] as const;
 
-/** A digest's scheduled function: its job (shared/jobs/digest.ts) run on its schedule. */
+/** A digest's function: its job (shared/jobs/digest.ts) run on its schedule and by operators. */
 function digestFunction(period: 'daily' | 'weekly', description: string, cron: string): FunctionSpec {
+  const name = `${period}-digest`;
   return {
-    name: `${period}-digest`,
+    name,
     description,
-    entry: `functions/${period}-digest/handler.ts`,
-    triggers: [{ kind: 'schedule', cron }],
+    entry: `functions/${name}/handler.ts`,
+    triggers: [
+      { kind: 'schedule', cron },
+      { kind: 'http', method: 'POST', path: jobRunPath(name), auth: 'operator' },
+    ],
     tables: { errors: 'readWrite' },
+    // A 5xx on the operator's route is a Provisioning Failed event.
+    publishesEvents: true,
     config: digestConfig,
     timeoutSeconds: 120,
   };
@@ -54,15 +61,12 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
   },
   {
     name: 'jobs',
-    description: 'Runs a scheduled job now (POST /v1/jobs/{job}/runs): the digests, the reconciliation audit, and what the job registry lists.',
+    description: 'POST /v1/jobs/{job}/runs for a job that does not exist: 404 naming the jobs there are (each job has its own route on its own function).',
     entry: 'functions/jobs/handler.ts',
     triggers: [{ kind: 'http', method: 'POST', path: '/v1/jobs/{job}/runs', auth: 'operator' }],
-    // state: the reconciliation audit's indexes and run items; it also puts Audit Finding events on the bus.
-    tables: { errors: 'readWrite', state: 'readWrite' },
+    tables: {},
+    // A 5xx is a Provisioning Failed event.
     publishesEvents: true,
-    config: digestConfig,
-    // API Gateway answers 503 after 30 s.
-    timeoutSeconds: 29,
   },
   digestFunction('daily', "Every day at 06:00 UTC: one GitLab issue with yesterday's new and still-open errors.", 'cron(0 6 * * ? *)'),
   digestFunction('weekly', "Every Monday at 06:00 UTC: one GitLab issue with last week's new and still-open errors.", 'cron(0 6 ? * MON *)'),

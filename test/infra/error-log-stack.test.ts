@@ -87,7 +87,8 @@ describe('Error log in the stack', () => {
     const [slack, token, hook] = [secretId('SlackWebhookUrl'), secretId('GitlabToken'), secretId('GitlabWebhookSecret')];
     expect(secretsReadBy('error-log-writer')).toEqual([slack]);
     expect(secretsReadBy('daily-digest')).toEqual([token, slack].sort());
-    expect(secretsReadBy('jobs')).toEqual([token, slack].sort());
+    expect(secretsReadBy('weekly-digest')).toEqual([token, slack].sort());
+    expect(secretsReadBy('jobs')).toEqual([]);
     expect(secretsReadBy('gitlab-webhook')).toEqual([hook]);
     expect(secretsReadBy('error-log')).toEqual([]);
     expect(secretsReadBy('subscription-created')).toEqual([]);
