@@ -26,8 +26,11 @@ export interface InitOptions {
   progress: Progress;
 }
 
-/** What the stack's functions run with (infra/service-function.ts sets NODE_OPTIONS so). */
-export const LAMBDA_NODE_OPTIONS = ['--enable-source-maps'];
+/**
+ * What the stack's functions run with: no NODE_OPTIONS (infra/service-function.ts). Their stack
+ * traces are mapped at the first one (shared/stack-traces.ts), not with --enable-source-maps.
+ */
+export const LAMBDA_NODE_OPTIONS: string[] = [];
 
 /**
  * The bundling options of infra/service-function.ts (NodejsFunction `bundling`), as esbuild options.
@@ -177,6 +180,9 @@ async function analyze(entry: string): Promise<{ bytes: number; parts: BundlePar
   return { bytes: output.bytes, parts: composition(output.inputs) };
 }
 
+/** How many function imports there are between two imports of the bare bundle in a round. */
+const BARE_EVERY = 5;
+
 /** Rebuilt sizes within this share of the synthesized ones: the options are the stack's (sources may move during a run). */
 const SAME_OPTIONS_TOLERANCE = 0.02;
 
@@ -276,9 +282,12 @@ export async function measureInit(options: InitOptions): Promise<InitFigures> {
   // One untimed import each: the files are in the page cache before anything is timed.
   if (options.warmImports) for (const target of targets) await importTime(target.file);
   for (let round = 0; round < options.runs; round++) {
-    // A different order each round: a burst of load on the machine spreads over every bundle.
+    // A different order each round: a burst of load on the machine spreads over every bundle. The
+    // bare bundle, which every ratio divides by, is imported again after every BARE_EVERY functions:
+    // one slow sample of it would otherwise move every ratio.
     const order = targets.map((_, i) => targets[(i + round * 3) % targets.length]!);
-    for (const target of order) {
+    const withBare = order.flatMap((target, i) => (i % BARE_EVERY === BARE_EVERY - 1 && target.name !== '(bare)' ? [target, targets[0]!] : [target]));
+    for (const target of withBare) {
       progress.update(`round ${round + 1}/${options.runs}: ${target.name}`);
       times.get(target.name)!.push(await importTime(target.file));
     }
@@ -292,6 +301,7 @@ export async function measureInit(options: InitOptions): Promise<InitFigures> {
     functions: Object.fromEntries(fns.map((fn) => [fn.name, { bytes: statSync(fn.bundle).size, initMs: ms(fn.name), initCpuMs: cpuMs(fn.name) }])),
     composition: Object.fromEntries(fns.map((fn) => [fn.name, analyzed.get(fn.name)!.parts])),
     runs: options.runs,
+    bareImports: times.get('(bare)')!.length,
     nodeOptions: LAMBDA_NODE_OPTIONS,
     bundlingMatchesSynth,
     source,

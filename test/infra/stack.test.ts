@@ -162,7 +162,6 @@ describe('Class: ProvisioningStack', () => {
               EVENT_BUS_NAME: { Ref: idOf(stack, stack.bus) },
               POWERTOOLS_SERVICE_NAME: 'provisioning',
               POWERTOOLS_LOG_LEVEL: 'INFO',
-              NODE_OPTIONS: '--enable-source-maps',
             }),
           },
         });
