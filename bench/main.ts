@@ -167,8 +167,8 @@ async function main(): Promise<number> {
   }
   const runs = (phase: Phase) => only.has(phase);
   const plan = args.quick ? plans.quick : plans.full;
-  // A partial run does not overwrite the figures of a whole one.
-  const outFile = path.resolve(args.out ?? path.join(REPO_ROOT, 'bench', args.only ? 'results.local.json' : 'results.json'));
+  // A partial or quick run does not overwrite the figures of a whole one.
+  const outFile = path.resolve(args.out ?? path.join(REPO_ROOT, 'bench', args.only || args.quick ? 'results.local.json' : 'results.json'));
   const progress = new Progress();
   const started = Date.now();
   const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
