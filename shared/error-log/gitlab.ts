@@ -51,7 +51,7 @@ interface IssueLike {
 
 function toRef(issue: IssueLike): IssueRef {
   if (typeof issue.iid !== 'number' || typeof issue.web_url !== 'string') {
-    throw new Error('GitLab answered an issue without iid or web_url: check GITLAB_URL points at the GitLab API');
+    throw new Error('GitLab answered an issue without iid or web_url: check that GITLAB_URL is the GitLab instance root (e.g. https://gitlab.com)');
   }
   return { iid: issue.iid, url: issue.web_url };
 }
