@@ -227,6 +227,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (match.route.target.auth === 'operator' && caller.kind !== 'operator') {
         return errorResponse(res, 403, 'forbidden', 'This route is for operators: call it with the operator token.');
       }
+      // In AWS service routes are IAM-authorized: an operator's JWT is refused there, so it is here too.
+      if (match.route.target.auth === 'service' && caller.kind !== 'service') {
+        return errorResponse(res, 403, 'forbidden', 'This route is for services (IAM in AWS): call it with the service token; operators use the operator routes.');
+      }
       const raw = await readBody(req);
       if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'The request is larger than 10 MB.');
       const event = toApiGatewayEvent(req, url, raw, match, caller);

@@ -1,6 +1,7 @@
 /**
  * Every route of the manifest, every way in: no token 401, a wrong token 401, a service token on an
- * operator route 403, the GitLab webhook with a wrong X-Gitlab-Token 401. Nothing is written.
+ * operator route 403, the operator token on a service route 403, the GitLab webhook with a wrong
+ * X-Gitlab-Token 401. Nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
@@ -30,6 +31,7 @@ async function send(method: string, path: string, headers: Record<string, string
 const routes = httpRoutes();
 const bearerRoutes = routes.filter((r) => String(r.auth) !== 'webhook' && String(r.auth) !== 'public');
 const operatorRoutes = routes.filter((r) => r.auth === 'operator');
+const serviceRoutes = routes.filter((r) => r.auth === 'service');
 const webhookRoutes = routes.filter((r) => String(r.auth) === 'webhook');
 // The admin page's static files: loaded before a browser can send a bearer header; they carry no data.
 const publicRoutes = routes.filter((r) => String(r.auth) === 'public');
@@ -48,6 +50,12 @@ describe('Auth matrix', () => {
 
   it.each(operatorRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a service token is 403', async (_, route) => {
     const res = await send(route.method, route.path, { authorization: `Bearer ${runtime.tokens.service}` });
+    expect(res.status).toBe(403);
+    expect(res.body.error?.code).toBe('forbidden');
+  });
+
+  it.each(serviceRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: the operator token is 403, as IAM refuses a JWT in AWS', async (_, route) => {
+    const res = await send(route.method, route.path, { authorization: `Bearer ${runtime.tokens.operator}` });
     expect(res.status).toBe(403);
     expect(res.body.error?.code).toBe('forbidden');
   });
