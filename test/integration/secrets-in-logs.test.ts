@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('Secrets', () => {
   it('never prints a token, the Slack URL or the GitLab token in a full run', async () => {
     const port = await freePort();
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['local/main.ts', '--in-memory'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', '--in-memory'], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,

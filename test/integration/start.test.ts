@@ -11,7 +11,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, freePort } from '../../local/runtime.js';
 
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+/**
+ * What `npm start` runs: one Node process with tsx's loader. (The `tsx` CLI runs the script in a
+ * child and relays SIGTERM to it, then SIGKILLs it when it has not answered within 30 ms: on a busy
+ * machine that left DynamoDB Local's Java process behind.)
+ */
+const START = [process.execPath, '--import', 'tsx', 'local/main.ts'] as const;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'provisioning-start-'));
 const tokens = { PROVISIONING_SERVICE_TOKEN: 'start-test-service', PROVISIONING_OPERATOR_TOKEN: 'start-test-operator' };
 
@@ -22,7 +27,7 @@ interface Started {
 }
 
 function start(args: string[], env: Record<string, string>): Started {
-  const child = spawn(TSX, ['local/main.ts', ...args], {
+  const child = spawn(START[0], [...START.slice(1), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...tokens, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
