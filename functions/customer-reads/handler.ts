@@ -1,9 +1,9 @@
 /** Reads a customer (its billing account and membership) and a billing account with its members. */
 import * as z from '../../shared/zod.js';
 import { billingAccountPath, customerPath, membersQuery } from '../../shared/commands/billing-account-schemas.js';
-import { HttpError, notFound } from '../../shared/http/errors.js';
+import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
-import { InvalidMembersCursorError, getBillingAccount, getCustomer, listMembers } from '../../shared/store/customer-store.js';
+import { getBillingAccount, getCustomer, listMembers } from '../../shared/store/customer-store.js';
 
 const noQuery = z.strictObject({});
 
@@ -19,24 +19,17 @@ export const handler = httpHandler(async (event) => {
     case 'GET /v1/billing-accounts/{zuoraAccountId}': {
       const { zuoraAccountId } = parseWith(billingAccountPath, event.pathParameters ?? {}, 'path');
       const query = parseWith(membersQuery, event.queryStringParameters ?? {}, 'query');
-      try {
-        const [account, page] = await Promise.all([
-          getBillingAccount(zuoraAccountId),
-          listMembers(zuoraAccountId, { limit: query.limit ?? 100, cursor: query.cursor }),
-        ]);
-        if (!account) {
-          throw notFound(
-            `Billing account ${zuoraAccountId} was never persisted: it is kept only for customers with account_data_persistence on. ` +
-              'See GET /v1/customers/{customerId} for the account a customer bills to.',
-          );
-        }
-        return { body: { ...account, members: page.members, nextCursor: page.nextCursor } };
-      } catch (error) {
-        if (error instanceof InvalidMembersCursorError) {
-          throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
-        }
-        throw error;
+      const [account, page] = await Promise.all([
+        getBillingAccount(zuoraAccountId),
+        listMembers(zuoraAccountId, { limit: query.limit ?? 100, cursor: query.cursor }),
+      ]);
+      if (!account) {
+        throw notFound(
+          `Billing account ${zuoraAccountId} was never persisted: it is kept only for customers with account_data_persistence on. ` +
+            'See GET /v1/customers/{customerId} for the account a customer bills to.',
+        );
       }
+      return { body: { ...account, members: page.members, nextCursor: page.nextCursor } };
     }
     default:
       throw notFound(`No route ${event.routeKey}.`);

@@ -3,10 +3,10 @@ import * as z from '../../shared/zod.js';
 import { errorPatchBody, publicRecord } from '../../shared/error-log/record.js';
 import { errorStatuses } from '../../shared/error-log/status.js';
 import { patchError } from '../../shared/error-log/workflow.js';
-import { HttpError, notFound } from '../../shared/http/errors.js';
+import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
 import { pageLimit } from '../../shared/commands/schemas.js';
-import { ErrorStore, InvalidCursorError } from '../../shared/store/error-store.js';
+import { ErrorStore } from '../../shared/store/error-store.js';
 
 const store = new ErrorStore();
 
@@ -22,13 +22,8 @@ export const handler = httpHandler(
   async (event, { actor, log }) => {
     if (event.routeKey === 'GET /v1/errors') {
       const query = parseWith(listQuery, event.queryStringParameters ?? {}, 'query');
-      try {
-        const page = await store.list({ status: query.status, limit: query.limit ?? 25, cursor: query.cursor });
-        return { body: { items: page.items.map(publicRecord), nextCursor: page.nextCursor } };
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new HttpError(400, 'validation_failed', error.message, [{ field: 'cursor', message: error.message }]);
-        throw error;
-      }
+      const page = await store.list({ status: query.status, limit: query.limit ?? 25, cursor: query.cursor });
+      return { body: { items: page.items.map(publicRecord), nextCursor: page.nextCursor } };
     }
     const { id } = parseWith(idPath, event.pathParameters ?? {}, 'path');
     if (event.routeKey === 'GET /v1/errors/{id}') {

@@ -5,9 +5,9 @@
 import * as z from '../../shared/zod.js';
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
-import { HttpError, notFound } from '../../shared/http/errors.js';
+import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
-import { InvalidFlagCursorError, getFlag, listFlagHistory, listFlags } from '../../shared/store/flag-store.js';
+import { getFlag, listFlagHistory, listFlags } from '../../shared/store/flag-store.js';
 
 const noQuery = z.strictObject({});
 
@@ -43,17 +43,10 @@ export const handler = httpHandler(
       case 'GET /v1/flags/{name}/history': {
         const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
         const query = parseWith(historyQuery, event.queryStringParameters ?? {}, 'query');
-        try {
-          const page = await listFlagHistory(name, { limit: query.limit ?? 50, cursor: query.cursor });
-          // Flags are never deleted and creation is the first entry: no entry means no such flag.
-          if (page.items.length === 0 && !query.cursor) throw notFound(`Flag ${name} does not exist: it has no history.`);
-          return { body: { name, ...page } };
-        } catch (error) {
-          if (error instanceof InvalidFlagCursorError) {
-            throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
-          }
-          throw error;
-        }
+        const page = await listFlagHistory(name, { limit: query.limit ?? 50, cursor: query.cursor });
+        // Flags are never deleted and creation is the first entry: no entry means no such flag.
+        if (page.items.length === 0 && !query.cursor) throw notFound(`Flag ${name} does not exist: it has no history.`);
+        return { body: { name, ...page } };
       }
       default:
         throw notFound(`No route ${event.routeKey}.`);

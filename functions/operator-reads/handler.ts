@@ -6,10 +6,10 @@
  */
 import * as z from '../../shared/zod.js';
 import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
-import { HttpError, notFound } from '../../shared/http/errors.js';
+import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { namespaceViewQuery } from '../../shared/operator/schemas.js';
-import { InvalidCursorError, getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
+import { getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
 
 const noQuery = z.strictObject({});
 const HISTORY_PAGE = 20;
@@ -23,16 +23,9 @@ export const handler = httpHandler(
         // Consistent: an operator who just changed something sees it.
         const state = await getState(namespaceId, true);
         if (!state) throw notFound(`Namespace ${namespaceId} has no subscription state yet: no change was ever applied to it.`);
-        try {
-          const history = await listHistory(namespaceId, { limit: query.limit ?? HISTORY_PAGE, cursor: query.cursor });
-          log.info('namespace read', { namespaceId, entries: history.items.length });
-          return { body: { namespaceId, state, history } };
-        } catch (error) {
-          if (error instanceof InvalidCursorError) {
-            throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
-          }
-          throw error;
-        }
+        const history = await listHistory(namespaceId, { limit: query.limit ?? HISTORY_PAGE, cursor: query.cursor });
+        log.info('namespace read', { namespaceId, entries: history.items.length });
+        return { body: { namespaceId, state, history } };
       }
       case 'GET /v1/operator/subscriptions/{subscriptionId}': {
         const { subscriptionId } = parseWith(subscriptionPath, event.pathParameters ?? {}, 'path');

@@ -6,7 +6,6 @@ import { MAX_REPORT_DAYS, reassociationReportQuery } from '../../shared/commands
 import { addDays, countReassociations, daysInRange } from '../../shared/domain/reassociation.js';
 import { HttpError } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
-import { InvalidCursorError } from '../../shared/store/namespace-store.js';
 import { listReassociations, reassociationsToCount } from '../../shared/store/reassociation-store.js';
 
 /** Without `from`, the report covers this many days up to `to`. */
@@ -24,22 +23,13 @@ export const handler = httpHandler(
       ]);
     }
     const range = { from, to };
-    try {
-      const [page, counted] = await Promise.all([
-        listReassociations(range, { limit: query.limit ?? 50, cursor: query.cursor }),
-        reassociationsToCount(range),
-      ]);
-      const counts = countReassociations(counted, from, to);
-      log.info('reassociation report', { from, to, items: page.items.length, total: counts.total });
-      return { body: { from, to, items: page.items, nextCursor: page.nextCursor, counts } };
-    } catch (error) {
-      if (error instanceof InvalidCursorError) {
-        throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page with the same from and to.', [
-          { field: 'cursor', message: 'invalid' },
-        ]);
-      }
-      throw error;
-    }
+    const [page, counted] = await Promise.all([
+      listReassociations(range, { limit: query.limit ?? 50, cursor: query.cursor }),
+      reassociationsToCount(range),
+    ]);
+    const counts = countReassociations(counted, from, to);
+    log.info('reassociation report', { from, to, items: page.items.length, total: counts.total });
+    return { body: { from, to, items: page.items, nextCursor: page.nextCursor, counts } };
   },
   { requireOperator: true },
 );

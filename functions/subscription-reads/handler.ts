@@ -1,9 +1,9 @@
 import * as z from '../../shared/zod.js';
-import { HttpError, notFound } from '../../shared/http/errors.js';
+import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import type { HttpEvent } from '../../shared/http/handler.js';
 import { namespacePath, pageLimit, subscriptionPath } from '../../shared/commands/schemas.js';
-import { InvalidCursorError, getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
+import { getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
 
 const noQuery = z.strictObject({});
 
@@ -38,15 +38,8 @@ export const handler = httpHandler(async (event) => {
     case 'GET /v1/subscriptions/{subscriptionId}/history': {
       const query = parseWith(historyQuery, event.queryStringParameters ?? {}, 'query');
       const { subscriptionId, pointer } = await subscriptionState(event);
-      try {
-        const page = await listHistory(pointer.namespaceId, { limit: query.limit ?? 50, cursor: query.cursor, subscriptionId });
-        return { body: { subscriptionId, namespaceId: pointer.namespaceId, ...page } };
-      } catch (error) {
-        if (error instanceof InvalidCursorError) {
-          throw new HttpError(400, 'validation_failed', 'Invalid cursor: pass the nextCursor of the previous page.', [{ field: 'cursor', message: 'invalid' }]);
-        }
-        throw error;
-      }
+      const page = await listHistory(pointer.namespaceId, { limit: query.limit ?? 50, cursor: query.cursor, subscriptionId });
+      return { body: { subscriptionId, namespaceId: pointer.namespaceId, ...page } };
     }
     default:
       throw notFound(`No route ${event.routeKey}.`);

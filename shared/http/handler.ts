@@ -9,7 +9,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from '../zod.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { logger } from '../log.js';
-import { StoreUnavailableError } from '../store/errors.js';
+import { InvalidCursorError, StoreUnavailableError } from '../store/errors.js';
 import { reportServerFailure } from '../error-log/report-failure.js';
 import { HttpError, unavailable, validationFailed } from './errors.js';
 
@@ -153,7 +153,9 @@ function errorContract(onServerFailure?: ServerFailureHook): MiddlewareObj<HttpE
           ? error
           : error instanceof StoreUnavailableError
             ? unavailable(error)
-            : new HttpError(500, 'internal_error', 'unexpected error', undefined, { cause: error });
+            : error instanceof InvalidCursorError
+              ? new HttpError(400, 'validation_failed', error.message, [{ field: 'cursor', message: 'invalid' }])
+              : new HttpError(500, 'internal_error', 'unexpected error', undefined, { cause: error });
       if (http.statusCode >= 500) {
         log.error('request failed', { code: http.code, error: (http.cause ?? error) as Error });
         if (onServerFailure) {

@@ -15,6 +15,7 @@ import type { Customer, MembershipChange } from '../domain/billing-account.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
 import { ConcurrentUpdateError, StoreError, translate } from './errors.js';
+import { decodeKeyCursor, encodeKeyCursor } from './cursor.js';
 import { cancellationReasons, duplicateFrom, idempotencyPut } from './idempotency-store.js';
 import type { StoredIdempotencyRecord } from './idempotency-store.js';
 
@@ -180,32 +181,14 @@ export async function listMembers(zuoraAccountId: string, options: { limit: numb
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
         ExpressionAttributeValues: { ':pk': `BA#${zuoraAccountId}`, ':member': 'MEMBER#' },
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeMembersCursor(options.cursor, zuoraAccountId) : undefined,
+        ExclusiveStartKey: options.cursor ? decodeKeyCursor(options.cursor, (pk, sk) => pk === `BA#${zuoraAccountId}` && sk.startsWith('MEMBER#')) : undefined,
       }),
     ),
   );
   return {
     members: (out.Items ?? []).map((item) => ({ customerId: item.customerId as string, since: item.since as string, eventId: item.eventId as string })),
-    nextCursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify([out.LastEvaluatedKey.pk, out.LastEvaluatedKey.sk])).toString('base64url') : null,
+    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
   };
-}
-
-export class InvalidMembersCursorError extends StoreError {
-  override readonly name = 'InvalidMembersCursorError';
-  constructor() {
-    super('invalid cursor');
-  }
-}
-
-/** A cursor is opaque to callers; a forged one can only point inside the same billing account. */
-export function decodeMembersCursor(cursor: string, zuoraAccountId: string): Record<string, string> {
-  try {
-    const [pk, sk] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (pk === `BA#${zuoraAccountId}` && typeof sk === 'string' && sk.startsWith('MEMBER#')) return { pk, sk };
-  } catch {
-    /* fall through */
-  }
-  throw new InvalidMembersCursorError();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -20,7 +20,7 @@ import { errorStatuses } from '../error-log/status.js';
 import type { ErrorStatus } from '../error-log/status.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
-import { ConcurrentUpdateError, StoreError, translate } from './errors.js';
+import { ConcurrentUpdateError, InvalidCursorError, StoreError, translate } from './errors.js';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -45,6 +45,7 @@ const NAMES = {
   '#claimedAt': 'notificationClaimedAt',
   '#link': 'gitlabIssueLink',
   '#notes': 'notes',
+  '#state': 'state',
 } as const;
 
 /** Only the names an expression uses may be passed (DynamoDB rejects unused ones). */
@@ -59,9 +60,6 @@ export class ErrorRecordNotFoundError extends StoreError {
   override readonly name = 'ErrorRecordNotFoundError';
 }
 
-export class InvalidCursorError extends StoreError {
-  override readonly name = 'InvalidCursorError';
-}
 
 const nowIso = () => new Date().toISOString();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -287,13 +285,13 @@ export class ErrorStore {
     const allowed = states.map((_, i) => `:s${i}`);
     const update = 'SET #notification = :sending, #claimedAt = :now';
     const condition = `attribute_exists(pk) AND (#notification IN (${allowed.join(', ')}) OR (#notification = :sending AND #claimedAt < :stale))`;
-    const out = await this.updateRecordIf(id, update, condition, {
+    const out = await this.updateIf(recordKey(id), update, condition, {
       ':sending': 'sending',
       ':now': now,
       ':stale': new Date(Date.parse(now) - staleAfterMs).toISOString(),
       ...Object.fromEntries(states.map((s, i) => [`:s${i}`, s])),
     });
-    return out ? { record: fromItem(out), claimedAt: now } : undefined;
+    return 'written' in out ? { record: fromItem(out.written), claimedAt: now } : undefined;
   }
 
   /** Records how the claimed notification ended; a no-op if another sender took it over meanwhile. */
@@ -308,7 +306,7 @@ export class ErrorStore {
     const values: Record<string, unknown> = { ':state': outcome, ':sending': 'sending', ':claimedAt': claimedAt };
     if (outcome === 'sent') values[':now'] = now;
     if (outcome === 'failed') Object.assign(values, { ':true': true, ':error': (error ?? 'unknown').slice(0, 500) });
-    await this.updateRecordIf(id, update, condition, values);
+    await this.updateIf(recordKey(id), update, condition, values);
   }
 
   /** Newest first, by status (index `byStatus`) or all (index `byCreatedAt`). */
@@ -405,28 +403,10 @@ export class ErrorStore {
     }
     const update = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const condition = 'attribute_exists(pk) AND #revision = :revision';
-    try {
-      const out = await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return fromItem(out.Attributes!);
-    } catch (error) {
-      if (!isConditionalFailure(error)) throw error;
-      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-      if (!item || Object.keys(item).length === 0) throw new ErrorRecordNotFoundError(`No error record ${id}`, { cause: error });
-      throw new ConcurrentUpdateError(`Error record ${id} changed while it was being updated`, { cause: error });
-    }
+    const out = await this.updateIf(recordKey(id), update, condition, values);
+    if ('written' in out) return fromItem(out.written);
+    if (!out.refused) throw new ErrorRecordNotFoundError(`No error record ${id}`);
+    throw new ConcurrentUpdateError(`Error record ${id} changed while it was being updated`);
   }
 
   /**
@@ -437,7 +417,7 @@ export class ErrorStore {
     const entry: ChangeEntry = { at: now, actor, field: 'gitlabIssueLink', from: null, to: link };
     const update = 'SET #link = :link, updatedAt = :now, #changes = list_append(if_not_exists(#changes, :empty), :entries), #revision = #revision + :one';
     const condition = 'attribute_exists(pk) AND attribute_not_exists(#link)';
-    return (await this.updateRecordIf(id, update, condition, { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 })) !== undefined;
+    return 'written' in (await this.updateIf(recordKey(id), update, condition, { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 }));
   }
 
   /**
@@ -449,37 +429,19 @@ export class ErrorStore {
   async beginDigestRun(job: string, period: string, runId: string, leaseMs: number, now = nowIso()): Promise<BeginRun> {
     const update = 'SET job = :job, period = :period, runId = :runId, leaseUntil = :lease, startedAt = if_not_exists(startedAt, :now), #state = if_not_exists(#state, :started)';
     const condition = 'attribute_not_exists(pk) OR (#state <> :done AND leaseUntil < :now)';
-    try {
-      const out = await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: runKey(job, period),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':job': job,
-              ':period': period,
-              ':runId': runId,
-              ':lease': new Date(Date.parse(now) + leaseMs).toISOString(),
-              ':now': now,
-              ':started': 'started',
-              ':done': 'done',
-            },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { kind: 'acquired', run: toRun(out.Attributes!) };
-    } catch (error) {
-      if (!isConditionalFailure(error)) throw error;
-      const raw = (error as { Item?: Record<string, AttributeValue> }).Item;
-      const run = raw ? toRun(unmarshall(raw) as Item) : undefined;
-      if (!run) throw error;
-      return { kind: run.state === 'done' ? 'done' : 'busy', run };
-    }
+    const out = await this.updateIf(runKey(job, period), update, condition, {
+      ':job': job,
+      ':period': period,
+      ':runId': runId,
+      ':lease': new Date(Date.parse(now) + leaseMs).toISOString(),
+      ':now': now,
+      ':started': 'started',
+      ':done': 'done',
+    });
+    if ('written' in out) return { kind: 'acquired', run: toRun(out.written) };
+    const run = out.refused ? toRun(out.refused) : undefined;
+    if (!run) throw new ConcurrentUpdateError(`The ${job} run for ${period} could not be started: its item changed meanwhile. Run it again.`);
+    return { kind: run.state === 'done' ? 'done' : 'busy', run };
   }
 
   /** Records the issue a run opened, before anything else happens: a rerun never opens a second one. */
@@ -492,52 +454,40 @@ export class ErrorStore {
   }
 
   /**
-   * One conditional UpdateItem of a record: answers the record as written, or undefined when the
-   * condition did not hold (another writer got there first; the caller decides what that means).
+   * One conditional UpdateItem: the item as written, or — when the condition did not hold — the
+   * item as it was (`refused`; undefined when there is none). The caller decides what that means.
    */
-  private async updateRecordIf(id: string, update: string, condition: string, values: Record<string, unknown>): Promise<Item | undefined> {
+  private async updateIf(key: Record<string, string>, update: string, condition: string, values: Record<string, unknown>): Promise<{ written: Item } | { refused: Item | undefined }> {
     try {
       const out = await translate(() =>
         ddb().send(
           new UpdateCommand({
             TableName: this.table(),
-            Key: recordKey(id),
+            Key: key,
             UpdateExpression: update,
             ConditionExpression: condition,
             ExpressionAttributeNames: namesFor(update, condition),
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      return (out.Attributes as Item | undefined) ?? {};
+      return { written: (out.Attributes as Item | undefined) ?? {} };
     } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
+      if (!isConditionalFailure(error)) throw error;
+      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { refused: old && Object.keys(old).length > 0 ? (unmarshall(old) as Item) : undefined };
     }
   }
 
   private async updateRun(job: string, period: string, runId: string, update: string, values: Record<string, unknown>): Promise<void> {
-    try {
-      await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: runKey(job, period),
-            UpdateExpression: update,
-            ConditionExpression: 'runId = :runId',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ...values, ':runId': runId },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (isConditionalFailure(error)) {
-        throw new ConcurrentUpdateError(`The ${job} run for ${period} was taken over by another run (its lease expired): this run stops.`, { cause: error });
-      }
-      throw error;
+    const out = await this.updateIf(runKey(job, period), update, 'runId = :runId', { ...values, ':runId': runId });
+    if ('refused' in out) {
+      throw new ConcurrentUpdateError(`The ${job} run for ${period} was taken over by another run (its lease expired): this run stops.`);
     }
   }
+
 
   private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, max: number): Promise<ErrorRecord[]> {
     const items: ErrorRecord[] = [];

@@ -48,3 +48,14 @@ export async function translate<T>(call: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/**
+ * A page cursor this API did not give out for this listing (forged, truncated, or from another
+ * filter). The HTTP error contract answers it 400 with `message`, for every listing alike.
+ */
+export class InvalidCursorError extends StoreError {
+  override readonly name = 'InvalidCursorError';
+  constructor(message = 'Invalid cursor: pass the nextCursor of the previous page.') {
+    super(message);
+  }
+}

@@ -10,6 +10,7 @@ import type { Flag, FlagHistoryEntry } from '../domain/flags.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
 import { StoreError, translate } from './errors.js';
+import { decodeKeyCursor, encodeKeyCursor } from './cursor.js';
 import { cancellationReasons } from './idempotency-store.js';
 
 export const FLAGS_PARTITION = 'FLAGS';
@@ -129,30 +130,12 @@ export async function listFlagHistory(name: string, options: { limit: number; cu
         ExpressionAttributeValues: { ':pk': `FLAG#${name}`, ':h': 'H#' },
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeFlagCursor(options.cursor, name) : undefined,
+        ExclusiveStartKey: options.cursor ? decodeKeyCursor(options.cursor, (pk, sk) => pk === `FLAG#${name}` && sk.startsWith('H#')) : undefined,
       }),
     ),
   );
   return {
     items: (out.Items ?? []).map(toHistoryEntry),
-    nextCursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify([out.LastEvaluatedKey.pk, out.LastEvaluatedKey.sk])).toString('base64url') : null,
+    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
   };
-}
-
-export class InvalidFlagCursorError extends StoreError {
-  override readonly name = 'InvalidFlagCursorError';
-  constructor() {
-    super('invalid cursor');
-  }
-}
-
-/** A cursor is opaque to callers; a forged one can only point inside the same flag's history. */
-export function decodeFlagCursor(cursor: string, name: string): Record<string, string> {
-  try {
-    const [pk, sk] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (pk === `FLAG#${name}` && typeof sk === 'string' && sk.startsWith('H#')) return { pk, sk };
-  } catch {
-    /* fall through */
-  }
-  throw new InvalidFlagCursorError();
 }

@@ -16,6 +16,7 @@ import type { NamespaceState } from '../domain/types.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
 import { ConcurrentUpdateError, StoreError, translate } from './errors.js';
+import { decodeKeyCursor, encodeKeyCursor } from './cursor.js';
 import { cancellationReasons, duplicateFrom, idempotencyPut, unmarshallItem } from './idempotency-store.js';
 import type { StoredIdempotencyRecord } from './idempotency-store.js';
 
@@ -164,37 +165,19 @@ export async function listHistory(
         ...(options.subscriptionId ? { FilterExpression: 'subscriptionId = :sub' } : {}),
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, namespaceId) : undefined,
+        ExclusiveStartKey: options.cursor ? decodeHistoryCursor(options.cursor, namespaceId) : undefined,
       }),
     ),
   );
   return {
     items: (out.Items ?? []).map((item) => stripKeys<HistoryEntry>(item)),
-    nextCursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
   };
 }
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify([key.pk, key.sk])).toString('base64url');
-}
-
-/** A cursor is opaque to callers; a forged one can only point inside the same namespace. */
-export function decodeCursor(cursor: string, namespaceId: number): Record<string, string> | undefined {
-  try {
-    const [pk, sk] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (pk === `NS#${namespaceId}` && typeof sk === 'string' && sk.startsWith('HIST#')) return { pk, sk };
-  } catch {
-    /* fall through */
-  }
-  throw new InvalidCursorError();
-}
-
-export class InvalidCursorError extends StoreError {
-  override readonly name = 'InvalidCursorError';
-  constructor() {
-    super('invalid cursor');
-  }
-}
+/** A history cursor: only keys of the same namespace's history. */
+export const decodeHistoryCursor = (cursor: string, namespaceId: number) =>
+  decodeKeyCursor(cursor, (pk, sk) => pk === `NS#${namespaceId}` && sk.startsWith('HIST#'));
 
 export interface CommandWrite {
   /** The state as read (null when the namespace was never stored). */

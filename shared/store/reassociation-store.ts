@@ -25,9 +25,10 @@ import type { NamespaceState } from '../domain/types.js';
 import { tableName } from '../tables.js';
 import { ddb } from './client.js';
 import { ConcurrentUpdateError, StoreError, translate } from './errors.js';
+import { decodeKeyCursor, encodeKeyCursor } from './cursor.js';
 import { cancellationReasons, duplicateFrom, idempotencyPut } from './idempotency-store.js';
 import type { StoredIdempotencyRecord, TransactItem } from './idempotency-store.js';
-import { InvalidCursorError, getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from './namespace-store.js';
+import { getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from './namespace-store.js';
 import type { HistoryEntry, SubscriptionPointer } from './namespace-store.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
@@ -309,10 +310,10 @@ export async function listReassociations(
       items.push(...(out.Items ?? []).map((item) => withoutKeys<ReassociationRecord>(item)));
       start = out.LastEvaluatedKey as { pk: string; sk: string } | undefined;
       if (items.length >= options.limit) {
-        if (start) return { items, nextCursor: encodeCursor(start) };
+        if (start) return { items, nextCursor: encodeKeyCursor(start) };
         // This month is exhausted: older months may hold more.
         const last = items[items.length - 1]!;
-        return { items, nextCursor: index < months.length - 1 ? encodeCursor(reassociationKey(last.appliedAt, last.eventId)) : null };
+        return { items, nextCursor: index < months.length - 1 ? encodeKeyCursor(reassociationKey(last.appliedAt, last.eventId)) : null };
       }
     } while (start);
   }
@@ -357,30 +358,15 @@ function query(month: string, range: ReassociationRange, extra: Partial<QueryCom
   );
 }
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify([key.pk, key.sk])).toString('base64url');
-}
-
 /** A cursor is opaque to callers; a forged one can only point at a record key inside the same range. */
 export function decodeReassociationCursor(cursor: string, range: ReassociationRange): { pk: string; sk: string } {
-  try {
-    const [pk, sk] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const months = monthsNewestFirst(range.from, range.to);
-    if (
-      typeof pk === 'string' &&
-      typeof sk === 'string' &&
-      months.includes(pk.slice('REASSOC#'.length)) &&
-      pk.startsWith('REASSOC#') &&
-      sk.slice(0, 7) === pk.slice('REASSOC#'.length) &&
-      sk >= bounds(range)[':lo'] &&
-      sk <= bounds(range)[':hi']
-    ) {
-      return { pk, sk };
-    }
-  } catch {
-    /* fall through */
-  }
-  throw new InvalidCursorError();
+  const months = monthsNewestFirst(range.from, range.to);
+  const { ':lo': lo, ':hi': hi } = bounds(range);
+  return decodeKeyCursor(
+    cursor,
+    (pk, sk) => pk.startsWith('REASSOC#') && months.includes(pk.slice('REASSOC#'.length)) && sk.slice(0, 7) === pk.slice('REASSOC#'.length) && sk >= lo && sk <= hi,
+    'Invalid cursor: pass the nextCursor of the previous page with the same from and to.',
+  );
 }
 
 function withoutKeys<T>(item: Record<string, unknown>): T {
