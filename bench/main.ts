@@ -15,23 +15,16 @@ import { Progress } from './progress.js';
 import { buildResults, renderTable } from './results.js';
 import type { BenchFigures, MachineFigures } from './results.js';
 import { RuntimeChild, measureThroughput } from './throughput.js';
+import type { ThroughputOptions } from './throughput.js';
 import { measureAuditCost } from './audit-cost.js';
 
 const USAGE = 'usage: npm run bench [-- --quick] [--only calls,throughput,init,audit] [--out FILE] [--profile]';
 const PHASES = ['calls', 'throughput', 'init', 'audit'] as const;
 type Phase = (typeof PHASES)[number];
 
-interface Plan {
+/** A run's shape: the throughput phase's options as ThroughputOptions names them, and the rest. */
+interface Plan extends Pick<ThroughputOptions, 'concurrency' | 'namespacesPerWorker' | 'warmupMs' | 'serviceWarmupMs' | 'rounds' | 'roundMs' | 'readWriteSide'> {
   quick: boolean;
-  concurrency: number;
-  namespacesPerWorker: number;
-  /** Warm-up of the raw sides; the service warms up longer: it runs more code paths in DynamoDB Local's JVM (BatchGetItem, GetRecords) and in the runtime. */
-  warmupMs: number;
-  serviceWarmupMs: number;
-  rounds: number;
-  roundMs: number;
-  /** Also time BatchGetItem + TransactWriteItems straight to DynamoDB. */
-  readWriteSide: boolean;
   initRuns: number;
   /** One untimed import of each bundle before the timed ones (page cache). */
   warmImports: boolean;

@@ -2,6 +2,7 @@
  * The bench's figures as `bench/results.json` and as the table it prints: pure functions, so what
  * is written can be checked without running anything.
  */
+import type { ThroughputFigures } from './throughput.js';
 
 /** The events whose DynamoDB calls are counted: one applied command of each kind, and a replay. */
 export const EVENT_KINDS = [
@@ -94,16 +95,7 @@ export interface BenchFigures {
     /** Requests per DynamoDB operation, per measured event. */
     detail: Record<string, Record<string, number>>;
   } | null;
-  throughput: {
-    concurrency: number;
-    namespaces: number;
-    service: LoadFigures;
-    raw: LoadFigures;
-    /** BatchGetItem then TransactWriteItems, as the service's two calls, straight to DynamoDB. */
-    rawReadWrite: LoadFigures | null;
-    /** Approximate sizes of the three items of one transaction (JSON of the document). */
-    itemBytes: { state: number; history: number; idempotency: number };
-  } | null;
+  throughput: Omit<ThroughputFigures, 'rss'> | null;
   init: InitFigures | null;
   rss: { peakMb: number; endMb: number; pid: number } | null;
   /** Read capacity of one reconciliation audit over growing numbers of subscriptions, the same number due. */

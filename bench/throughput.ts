@@ -37,6 +37,7 @@ export interface ThroughputOptions {
   concurrency: number;
   /** Namespaces each worker owns: its reports to one namespace are sequential, so none is stale or contended. */
   namespacesPerWorker: number;
+  /** Warm-up of the raw sides; the service warms up longer: it runs more code paths in DynamoDB Local's JVM (BatchGetItem, GetRecords) and in the runtime. */
   warmupMs: number;
   serviceWarmupMs: number;
   /** Rounds of (service, raw) or (raw, service), alternating; each side runs roundMs per round. */
@@ -54,8 +55,9 @@ export interface ThroughputFigures {
   namespaces: number;
   service: LoadFigures;
   raw: LoadFigures;
-  /** Null when the run skipped that side (--quick). */
+  /** BatchGetItem then TransactWriteItems, as the service's two calls, straight to DynamoDB; null when the run skipped that side (--quick). */
   rawReadWrite: LoadFigures | null;
+  /** Approximate sizes of the three items of one transaction (JSON of the document). */
   itemBytes: { state: number; history: number; idempotency: number };
   rss: { peakMb: number; endMb: number; pid: number };
 }
