@@ -3,22 +3,14 @@
  * the reassociation store): the due attributes of the state written (PutItem replaces the item, so
  * an attribute no longer due is gone), and `changedOn` moving only with the association.
  */
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { executeCommand } from '../../../shared/commands/execute.js';
 import { emptyState } from '../../../shared/domain/rules.js';
 import type { NamespaceState } from '../../../shared/domain/types.js';
+import { STATE_TABLES, mockDocumentClient } from '../fixtures/dynamodb.js';
 
-const ddbMock = mockClient(DynamoDBDocumentClient);
-
-beforeAll(() => {
-  process.env.TABLE_STATE = 'state-table';
-  process.env.TABLE_IDEMPOTENCY = 'idem-table';
-  process.env.AWS_REGION = 'eu-west-1';
-});
-
-afterEach(() => ddbMock.reset());
+const ddbMock = mockDocumentClient(STATE_TABLES);
 
 const stored: NamespaceState & { pk: string; sk: string; changedOn: string; renewalDue: string; dueShard: number } = {
   ...emptyState(42),

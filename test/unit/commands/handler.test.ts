@@ -1,23 +1,14 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { commandHandler } from '../../../shared/commands/handler.js';
 import { requestHash } from '../../../shared/commands/execute.js';
 import { emptyState } from '../../../shared/domain/rules.js';
 import type { SeatUsageReported } from '../../../shared/domain/types.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
+import { STATE_TABLES, mockDocumentClient, transactionCanceled } from '../fixtures/dynamodb.js';
 
-const ddbMock = mockClient(DynamoDBDocumentClient);
+const ddbMock = mockDocumentClient(STATE_TABLES);
 const context = lambdaContext;
-
-beforeAll(() => {
-  process.env.TABLE_STATE = 'state-table';
-  process.env.TABLE_IDEMPOTENCY = 'idem-table';
-  process.env.AWS_REGION = 'eu-west-1';
-});
-
-afterEach(() => ddbMock.reset());
 
 const body = { eventId: 'evt-1', occurredAt: '2026-05-01T00:00:00Z', seatsInUse: 12, measuredAt: '2026-05-01T00:00:00Z' };
 const command: SeatUsageReported = { type: 'seatUsageReported', namespaceId: 42, ...body };
@@ -103,7 +94,7 @@ describe('Function: seat-usage-reported', () => {
       ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
       ddbMock
         .on(TransactWriteCommand)
-        .rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }] }))
+        .rejectsOnce(transactionCanceled({ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }))
         .resolves({});
       const res = await invoke(httpEvent(body));
       expect(res.statusCode).toBe(200);
@@ -115,15 +106,9 @@ describe('Function: seat-usage-reported', () => {
       const stored = { ...emptyState(42), seatsInUse: 12, version: 1 };
       ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
       ddbMock.on(TransactWriteCommand).rejects(
-        new TransactionCanceledException({
-          message: 'cancelled',
-          $metadata: {},
-          CancellationReasons: [
-            { Code: 'ConditionalCheckFailed' },
+        transactionCanceled({ Code: 'ConditionalCheckFailed' },
             { Code: 'None' },
-            { Code: 'ConditionalCheckFailed', Item: { eventId: { S: 'evt-1' }, requestHash: { S: requestHash(command) }, result: { M: { namespaceId: { N: '42' }, seatsInUse: { N: '12' }, version: { N: '1' } } } } },
-          ],
-        }),
+            { Code: 'ConditionalCheckFailed', Item: { eventId: { S: 'evt-1' }, requestHash: { S: requestHash(command) }, result: { M: { namespaceId: { N: '42' }, seatsInUse: { N: '12' }, version: { N: '1' } } } } }),
       );
       const res = await invoke(httpEvent(body));
       expect(res.statusCode).toBe(200);

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -6,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from '../../../shared/commands/idempotency.js';
 import { useFlagsTable } from '../../../shared/flags/provider.js';
 import { SERVICE_ARN, apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
+import { transactionCanceled } from '../fixtures/dynamodb.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 // A 5xx is reported to the error log over the bus: keep that in the process.
@@ -217,7 +217,7 @@ describe('Function: billing-account-set', () => {
       ddbMock.on(GetCommand).resolves({ Item: flagItem({ enabled: true }) });
       ddbMock
         .on(TransactWriteCommand)
-        .rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }))
+        .rejectsOnce(transactionCanceled({ Code: 'ConditionalCheckFailed' }, { Code: 'None' }))
         .resolves({});
       const res = (await invoke(httpEvent(body)))!;
       expect(res.statusCode).toBe(200);
@@ -230,14 +230,8 @@ describe('Function: billing-account-set', () => {
       reads();
       ddbMock.on(GetCommand).resolves({ Item: flagItem({}) });
       ddbMock.on(TransactWriteCommand).rejects(
-        new TransactionCanceledException({
-          message: 'cancelled',
-          $metadata: {},
-          CancellationReasons: [
-            { Code: 'ConditionalCheckFailed' },
-            { Code: 'ConditionalCheckFailed', Item: { eventId: { S: 'evt-1' }, requestHash: { S: requestHash(command) }, result: { M: { customerId: { S: 'cust-1' }, version: { N: '1' } } } } },
-          ],
-        }),
+        transactionCanceled({ Code: 'ConditionalCheckFailed' },
+            { Code: 'ConditionalCheckFailed', Item: { eventId: { S: 'evt-1' }, requestHash: { S: requestHash(command) }, result: { M: { customerId: { S: 'cust-1' }, version: { N: '1' } } } } }),
       );
       const res = (await invoke(httpEvent(body)))!;
       expect(res.statusCode).toBe(200);

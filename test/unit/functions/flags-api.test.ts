@@ -1,20 +1,12 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/flags-api/handler.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
+import { mockDocumentClient, transactionCanceled } from '../fixtures/dynamodb.js';
 
-const ddbMock = mockClient(DynamoDBDocumentClient);
+const ddbMock = mockDocumentClient({ TABLE_FLAGS: 'flags-table' });
 const context = lambdaContext;
 const FLAG = 'account_data_persistence';
-
-beforeAll(() => {
-  process.env.TABLE_FLAGS = 'flags-table';
-  process.env.AWS_REGION = 'eu-west-1';
-});
-
-afterEach(() => ddbMock.reset());
 
 type Caller = 'operator' | 'service';
 
@@ -99,7 +91,7 @@ describe('Function: flags-api', () => {
       ddbMock.on(GetCommand).resolvesOnce({ Item: stored() }).resolves({ Item: stored({ version: 3, enabled: true }) });
       ddbMock
         .on(TransactWriteCommand)
-        .rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }))
+        .rejectsOnce(transactionCanceled({ Code: 'ConditionalCheckFailed' }, { Code: 'None' }))
         .resolves({});
       const res = await invoke(httpEvent('PUT /v1/flags/{name}', { body: { percentageOfActors: 5 } }));
       expect(res.body).toMatchObject({ enabled: true, percentageOfActors: 5, version: 4 });

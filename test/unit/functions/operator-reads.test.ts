@@ -1,18 +1,11 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/operator-reads/handler.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
+import { STATE_TABLES, mockDocumentClient } from '../fixtures/dynamodb.js';
 
-const ddbMock = mockClient(DynamoDBDocumentClient);
+const ddbMock = mockDocumentClient({ TABLE_STATE: STATE_TABLES.TABLE_STATE });
 const context = lambdaContext;
-
-beforeAll(() => {
-  process.env.TABLE_STATE = 'state-table';
-  process.env.AWS_REGION = 'eu-west-1';
-});
-
-afterEach(() => ddbMock.reset());
 
 const httpEvent = (routeKey: string, pathParameters: Record<string, string>, options: { query?: Record<string, string>; caller?: 'operator' | 'service' } = {}) =>
   apiGatewayEvent(routeKey, { pathParameters, query: options.query, caller: options.caller ?? 'operator' });

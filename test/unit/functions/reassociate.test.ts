@@ -1,26 +1,16 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/reassociate/handler.js';
 import { MAX_ATTEMPTS } from '../../../shared/commands/idempotency.js';
 import { reassociationHash } from '../../../shared/commands/reassociate.js';
 import { emptyState, seatsOwed } from '../../../shared/domain/rules.js';
 import type { NamespaceState } from '../../../shared/domain/types.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
+import { STATE_TABLES, mockDocumentClient, transactionCanceled } from '../fixtures/dynamodb.js';
 
-const ddbMock = mockClient(DynamoDBDocumentClient);
+const ddbMock = mockDocumentClient(STATE_TABLES);
 const context = lambdaContext;
-
-beforeAll(() => {
-  process.env.TABLE_STATE = 'state-table';
-  process.env.TABLE_IDEMPOTENCY = 'idem-table';
-  process.env.AWS_REGION = 'eu-west-1';
-});
-
-afterEach(() => ddbMock.reset());
 
 const body = { eventId: 'ra-1', targetNamespaceId: 8, reason: 'reseller_provisioning', note: 'Reseller provisioned it on its own group' };
 const command = { eventId: 'ra-1', subscriptionId: 'sub-1', targetNamespaceId: 8, reason: 'reseller_provisioning' as const, note: body.note, replacePaid: false };
@@ -47,8 +37,6 @@ function givenSubscriptionOnSource() {
   ddbMock.on(GetCommand, { Key: { pk: 'NS#7', sk: 'STATE' } }).resolves({ Item: { pk: 'NS#7', sk: 'STATE', ...source } });
 }
 
-const cancelled = (reasons: Array<{ Code: string; Item?: Record<string, AttributeValue> }>) =>
-  new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons });
 
 describe('Function: reassociate', () => {
   it('reads with one BatchGetItem and one GetItem, and writes everything in one TransactWriteItems', async () => {
@@ -95,7 +83,7 @@ describe('Function: reassociate', () => {
       warnings: [{ code: 'trial_converted', message: 'stored by the winner' }],
     };
     ddbMock.on(TransactWriteCommand).rejects(
-      cancelled([
+      transactionCanceled(...[
         ...Array.from({ length: 6 }, () => ({ Code: 'None' })),
         {
           Code: 'ConditionalCheckFailed',
@@ -116,7 +104,7 @@ describe('Function: reassociate', () => {
 
   it(`retries a lost race from the read, ${MAX_ATTEMPTS} attempts, then answers 409 concurrent_update`, async () => {
     givenSubscriptionOnSource();
-    ddbMock.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, ...Array.from({ length: 6 }, () => ({ Code: 'None' }))]));
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(...[{ Code: 'ConditionalCheckFailed' }, ...Array.from({ length: 6 }, () => ({ Code: 'None' }))]));
     const res = await invoke(httpEvent(body));
     expect(res.statusCode).toBe(409);
     expect(JSON.parse(res.body).error.code).toBe('concurrent_update');
