@@ -2,7 +2,8 @@
 import * as z from '../zod.js';
 import { errorStatuses } from './status.js';
 import type { ErrorStatus } from './status.js';
-import type { OccurrenceSource } from './sources.js';
+import { OCCURRENCE_SOURCES } from './sources.js';
+import type { Occurrence } from './sources.js';
 
 export interface ChangeEntry {
   at: string;
@@ -17,18 +18,11 @@ export interface ChangeEntry {
 /** Where the "new error" Slack message stands. */
 export type NotificationState = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 
-export interface ErrorRecord {
+/** A record: what its occurrences share (the latest one's message, backtrace and payload), and its workflow. */
+export interface ErrorRecord extends Pick<Occurrence, 'fingerprint' | 'code' | 'subject' | 'message' | 'errorType' | 'source' | 'backtrace' | 'payload'> {
   id: string;
-  fingerprint: string;
-  code: string;
-  subject: string;
-  message: string;
-  errorType: string;
-  source: OccurrenceSource;
   status: ErrorStatus;
   gitlabIssueLink: string | null;
-  backtrace: string[];
-  payload: unknown;
   notes: string | null;
   occurrences: number;
   firstSeenAt: string;
@@ -85,7 +79,7 @@ export const errorRecordSchema = z.object({
   subject: z.string(),
   message: z.string(),
   errorType: z.string(),
-  source: z.enum(['async', 'http', 'audit']),
+  source: z.enum(OCCURRENCE_SOURCES),
   status: z.enum(errorStatuses),
   gitlabIssueLink: z.nullable(z.string()),
   backtrace: z.array(z.string()),

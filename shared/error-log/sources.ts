@@ -40,7 +40,10 @@ export const lambdaFailureRecord = z.object({
 
 export type LambdaFailureRecord = z.infer<typeof lambdaFailureRecord>;
 
-export type OccurrenceSource = 'async' | 'http' | 'audit';
+/** Where a failure came from: an async invocation's failure record, a 5xx, the audit. */
+export const OCCURRENCE_SOURCES = ['async', 'http', 'audit'] as const;
+
+export type OccurrenceSource = (typeof OCCURRENCE_SOURCES)[number];
 
 /** One failure, ready to be stored: the fingerprint decides which record it counts on. */
 export interface Occurrence {
