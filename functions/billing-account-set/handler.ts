@@ -4,7 +4,6 @@
  * zod schemas and call the same executeBillingAccountSet; the flag is evaluated through OpenFeature.
  */
 import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
-import * as z from '../../shared/zod.js';
 import { executeBillingAccountSet } from '../../shared/commands/billing-account.js';
 import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetBody, billingAccountSetDetail, customerPath } from '../../shared/commands/billing-account-schemas.js';
 import { useFlagsTable } from '../../shared/flags/provider.js';
@@ -13,10 +12,9 @@ import { httpHandler, isHttpEvent, parseBody, parseWith } from '../../shared/htt
 import type { HttpEvent } from '../../shared/http/handler.js';
 import { logger } from '../../shared/log.js';
 import { countCommand, countStale } from '../../shared/metrics.js';
+import { dryRunQuery } from '../../shared/http/query.js';
 
 useFlagsTable();
-
-const dryRunQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
 
 const onHttp = httpHandler(async (event, { actor, log }) => {
   const { customerId } = parseWith(customerPath, event.pathParameters ?? {}, 'path');

@@ -1,11 +1,9 @@
 /** Reads a customer (its billing account and membership) and a billing account with its members. */
-import * as z from '../../shared/zod.js';
 import { billingAccountPath, customerPath, membersQuery } from '../../shared/commands/billing-account-schemas.js';
 import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { getBillingAccount, getCustomer, listMembers } from '../../shared/store/customer-store.js';
-
-const noQuery = z.strictObject({});
+import { noQuery } from '../../shared/http/query.js';
 
 export const handler = httpHandler(async (event) => {
   switch (event.routeKey) {

@@ -2,14 +2,12 @@
  * The operators' flag routes: list, read, change (creating with every gate off when missing) and
  * the history of changes. Every change records the operator and is conditional on the flag's version.
  */
-import * as z from '../../shared/zod.js';
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
 import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
 import { getFlag, listFlagHistory, listFlags } from '../../shared/store/flag-store.js';
-
-const noQuery = z.strictObject({});
+import { noQuery } from '../../shared/http/query.js';
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {

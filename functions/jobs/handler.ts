@@ -7,14 +7,14 @@ import * as z from '../../shared/zod.js';
 import { HttpError } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { JOB_NAMES, jobRunPath } from '../../shared/jobs/names.js';
-import { jobRunQuery } from '../../shared/jobs/schemas.js';
+import { noQuery } from '../../shared/http/query.js';
 
 const path = z.strictObject({ job: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,63}$/, 'a job name such as daily-digest')) });
 
 export const handler = httpHandler(
   async (event) => {
     const { job } = parseWith(path, event.pathParameters ?? {}, 'path');
-    parseWith(jobRunQuery, event.queryStringParameters ?? {}, 'query');
+    parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
     if ((JOB_NAMES as readonly string[]).includes(job)) {
       // API Gateway (and the local router) route a known job to its own function: this is a stack fault.
       throw new Error(`POST /v1/jobs/{job}/runs received the job ${job}, whose route ${jobRunPath(job)} is its own function's: check the API's routes`);

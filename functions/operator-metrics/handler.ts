@@ -4,11 +4,9 @@
  * counters since `npm start`; in AWS this container counts only what it handled itself, so the
  * CloudWatch dashboard is the source there.
  */
-import * as z from '../../shared/zod.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { metricsSnapshot } from '../../shared/metrics.js';
-
-const noQuery = z.strictObject({});
+import { noQuery } from '../../shared/http/query.js';
 
 export const handler = httpHandler(
   async (event) => {

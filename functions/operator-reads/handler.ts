@@ -4,14 +4,13 @@
  * `GET /v1/operator/subscriptions/{subscriptionId}` answers which namespace holds a subscription.
  * The service's own read routes are IAM-authorized in AWS, which a browser cannot sign.
  */
-import * as z from '../../shared/zod.js';
 import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
 import { notFound } from '../../shared/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import { namespaceViewQuery } from '../../shared/operator/schemas.js';
 import { getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
+import { noQuery } from '../../shared/http/query.js';
 
-const noQuery = z.strictObject({});
 const HISTORY_PAGE = 20;
 
 export const handler = httpHandler(

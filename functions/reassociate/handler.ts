@@ -3,14 +3,15 @@
  * another namespace with a stated reason, or answers what would change (dryRun).
  */
 import { reassociate } from '../../shared/commands/reassociate.js';
-import { reassociationBody, reassociationPath, reassociationQuery } from '../../shared/commands/reassociation-schemas.js';
+import { reassociationBody, reassociationPath } from '../../shared/commands/reassociation-schemas.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
 import { countReassociation } from '../../shared/metrics.js';
+import { dryRunQuery } from '../../shared/http/query.js';
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {
     const { subscriptionId } = parseWith(reassociationPath, event.pathParameters ?? {}, 'path');
-    const query = parseWith(reassociationQuery, event.queryStringParameters ?? {}, 'query');
+    const query = parseWith(dryRunQuery, event.queryStringParameters ?? {}, 'query');
     const body = parseBody(event, reassociationBody);
     const dryRun = body.dryRun === true || query.dryRun === 'true';
     const { result, replayed } = await reassociate(

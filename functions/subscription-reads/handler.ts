@@ -4,8 +4,7 @@ import { httpHandler, parseWith } from '../../shared/http/handler.js';
 import type { HttpEvent } from '../../shared/http/handler.js';
 import { namespacePath, pageLimit, subscriptionPath } from '../../shared/commands/schemas.js';
 import { getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
-
-const noQuery = z.strictObject({});
+import { noQuery } from '../../shared/http/query.js';
 
 const historyQuery = z.strictObject({
   limit: pageLimit(100),

@@ -4,7 +4,6 @@
  * command's zod schemas and call the same executeCommand.
  */
 import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
-import * as z from '../zod.js';
 import type { CommandType } from '../domain/types.js';
 import { HttpError, validationFailed } from '../http/errors.js';
 import { httpHandler, isHttpEvent, parseBody, parseWith } from '../http/handler.js';
@@ -13,8 +12,7 @@ import { logger } from '../log.js';
 import { countCommand, countStale } from '../metrics.js';
 import { executeCommand } from './execute.js';
 import { commandSpecs } from './specs.js';
-
-const dryRunQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
+import { dryRunQuery } from '../http/query.js';
 
 /** Rejections that mean "already done or superseded": an event that meets one is not a failure. */
 const SETTLED_CODES = new Set(['stale_event']);

@@ -32,9 +32,6 @@ export const reassociationBody = z.strictObject({
 
 export const reassociationPath = z.strictObject({ subscriptionId });
 
-/** `?dryRun=true` is also accepted, as on every mutating service route. */
-export const reassociationQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
-
 export const reassociationWarning = z.object({ code: z.string(), message: z.string() });
 
 export const reassociationResult = z.object({

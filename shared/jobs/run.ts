@@ -7,13 +7,14 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { httpHandler, isHttpEvent, parseBody, parseWith } from '../http/handler.js';
 import type { Job } from './registry.js';
 import { runScheduled } from './scheduled.js';
-import { jobRunBody, jobRunQuery } from './schemas.js';
+import { jobRunBody } from './schemas.js';
+import { noQuery } from '../http/query.js';
 
 /** The handler of `job`'s function: an operator's run (HTTP) or its schedule's. */
 export function jobFunction(job: Job) {
   const onHttp = httpHandler(
     async (event, { actor, log }) => {
-      parseWith(jobRunQuery, event.queryStringParameters ?? {}, 'query');
+      parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const input = event.body === undefined || event.body === '' ? {} : parseBody(event, jobRunBody);
       const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
       const summary = await job.run({ asOf, trigger: 'manual', actor: actor.id, log: log.createChild({ persistentKeys: { job: job.name, asOf } }) });

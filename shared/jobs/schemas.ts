@@ -3,7 +3,4 @@ import * as z from '../zod.js';
 import { isoDate } from '../commands/schemas.js';
 
 /** The body (optional: none or `{}` runs the job for today). */
-/** It takes no query parameters: an unknown one is a 400, not ignored. */
-export const jobRunQuery = z.strictObject({});
-
 export const jobRunBody = z.strictObject({ asOf: z.optional(isoDate).check(z.describe('The day to run for (UTC); today when omitted')) });
