@@ -13,16 +13,10 @@ import { CustomerEventAppliedError, commitBillingAccountSet, readForBillingAccou
 import type { CustomerIdempotencyRecord } from '../store/customer-store.js';
 import { idempotencyExpiresAt } from '../store/idempotency-store.js';
 import { MAX_ATTEMPTS, assertSameRequest, backoff, concurrentUpdate, requestHash } from './idempotency.js';
+import type { CommandOptions } from './idempotency.js';
 
 /** The flag that gates keeping BillingAccount and BillingAccountMembership; its actor is the customer id. */
 export const ACCOUNT_DATA_PERSISTENCE = 'account_data_persistence';
-
-export interface BillingAccountSetOptions {
-  /** Who sent it: a service principal, an operator, or the EventBridge rule. */
-  actor: string;
-  dryRun?: boolean;
-  now?: () => Date;
-}
 
 export interface BillingAccountSetResult {
   customer: Customer;
@@ -54,7 +48,7 @@ export async function accountDataPersistence(customerId: string): Promise<boolea
  *   { actor: 'arn:aws:iam::123456789012:role/portal' },
  * );
  */
-export async function executeBillingAccountSet(command: BillingAccountSetCommand, options: BillingAccountSetOptions): Promise<BillingAccountSetResult> {
+export async function executeBillingAccountSet(command: BillingAccountSetCommand, options: CommandOptions): Promise<BillingAccountSetResult> {
   const hash = requestHash(command);
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? (() => new Date());

@@ -8,6 +8,7 @@ import type { LifecycleCommand, NamespaceState } from '../domain/types.js';
 import { HttpError, conflict, notFound } from '../http/errors.js';
 import { idempotencyExpiresAt } from '../store/idempotency-store.js';
 import { MAX_ATTEMPTS, assertSameRequest, backoff, concurrentUpdate, requestHash as hashOf } from './idempotency.js';
+import type { CommandOptions } from './idempotency.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
 import {
   DuplicateEventError,
@@ -18,14 +19,6 @@ import {
   readForCommand,
 } from '../store/namespace-store.js';
 import type { IdempotencyRecord, ReadSet } from '../store/namespace-store.js';
-
-export interface ExecuteOptions {
-  /** Who sent it: a service principal, an operator, or the EventBridge rule. */
-  actor: string;
-  /** Validate and compute the resulting state, write nothing. */
-  dryRun?: boolean;
-  now?: () => Date;
-}
 
 export interface ExecuteResult {
   state: NamespaceState;
@@ -83,7 +76,7 @@ async function read(command: LifecycleCommand): Promise<ReadSet & { namespaceId:
  *   { actor: 'arn:aws:iam::123456789012:role/portal' },
  * );
  */
-export async function executeCommand(command: LifecycleCommand, options: ExecuteOptions): Promise<ExecuteResult> {
+export async function executeCommand(command: LifecycleCommand, options: CommandOptions): Promise<ExecuteResult> {
   const hash = requestHash(command);
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? (() => new Date());

@@ -6,6 +6,15 @@
 import { createHash } from 'node:crypto';
 import { HttpError, conflict } from '../http/errors.js';
 
+/** How a mutating command is run: by whom, whether it writes, and the clock (tests fix it). */
+export interface CommandOptions {
+  /** Who sent it: a service principal, an operator (JWT `sub`: recorded in the history), or the EventBridge rule. */
+  actor: string;
+  /** Validate and compute the result, write nothing. */
+  dryRun?: boolean;
+  now?: () => Date;
+}
+
 /** Attempts of read → decide → write before a contended namespace answers 409 `concurrent_update`. */
 export const MAX_ATTEMPTS = 8;
 

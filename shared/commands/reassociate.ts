@@ -17,16 +17,9 @@ import {
 } from '../store/reassociation-store.js';
 import type { ReassociationHistoryEntry, ReassociationResult } from '../store/reassociation-store.js';
 import { MAX_ATTEMPTS, assertSameRequest, backoff, concurrentUpdate, requestHash } from './idempotency.js';
+import type { CommandOptions } from './idempotency.js';
 
 export const REASSOCIATION_COMMAND_TYPE = 'reassociated';
-
-export interface ReassociateOptions {
-  /** The operator's id (JWT `sub`): recorded on the reassociation and both history entries. */
-  actor: string;
-  /** Decide and answer, write nothing. */
-  dryRun?: boolean;
-  now?: () => Date;
-}
 
 export interface ReassociateOutcome {
   result: ReassociationResult;
@@ -55,7 +48,7 @@ function replay(record: StoredIdempotencyRecord<unknown>, hash: string): Reassoc
  * );
  * result.after.target; // the term on namespace 8, statistics unchanged
  */
-export async function reassociate(command: ReassociationCommand, options: ReassociateOptions): Promise<ReassociateOutcome> {
+export async function reassociate(command: ReassociationCommand, options: CommandOptions): Promise<ReassociateOutcome> {
   const hash = reassociationHash(command);
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? (() => new Date());
