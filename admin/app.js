@@ -3,11 +3,11 @@
 // this tab's sessionStorage, and calls the operator API with `Authorization: Bearer`. Everything
 // the API answers is put in the page as text (never as HTML); every API error is shown.
 
-/** The error workflow of shared/error-log/status.ts: the moves offered; the API still judges them. */
+/** The error workflow of shared/error-log/domain/status.ts: the moves offered; the API still judges them. */
 const NEXT_STATUSES = {"open":["resolved","needs_attention"],"needs_attention":["in_progress"],"in_progress":["resolved"],"resolved":[]};
-/** REASSOCIATION_REASONS of shared/domain/reassociation.ts. */
+/** REASSOCIATION_REASONS of shared/reassociation/domain.ts. */
 const REASONS = ["reseller_provisioning","trial_conversion","broken_association","other"];
-/** Jobs an operator may run now (shared/jobs/registry.ts; an unknown one is answered 404 with the known ones). */
+/** Jobs an operator may run now (shared/jobs/names.ts; an unknown one is answered 404 with the known ones). */
 const JOBS = ["reconciliation-audit","daily-digest","weekly-digest"];
 
 const TOKEN_KEY = 'provisioning.operatorToken';

@@ -15,14 +15,14 @@ import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, createTableInput } from '../local/dynamodb.js';
-import { tableSpecs } from '../shared/tables.js';
+import { tableSpecs } from '../shared/platform/tables.js';
 import { runAudit } from '../shared/audit/run.js';
 import { AuditStore, latestKey } from '../shared/audit/store.js';
-import { DUE_KINDS, addDays, dueAttributes } from '../shared/domain/audit.js';
-import type { DueKind } from '../shared/domain/audit.js';
-import { emptyState, seatsOwed } from '../shared/domain/rules.js';
-import type { NamespaceState } from '../shared/domain/types.js';
-import { logger } from '../shared/log.js';
+import { DUE_KINDS, addDays, dueAttributes } from '../shared/audit/domain.js';
+import type { DueKind } from '../shared/audit/domain.js';
+import { emptyState, seatsOwed } from '../shared/lifecycle/domain/rules.js';
+import type { NamespaceState } from '../shared/lifecycle/domain/types.js';
+import { logger } from '../shared/platform/log.js';
 
 export interface AuditCostOptions {
   dynamoEndpoint: string;

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startRuntime } from '../local/runtime.js';
-import { ddb } from '../shared/store/client.js';
+import { ddb } from '../shared/platform/dynamodb/client.js';
 import { countDynamoDbCalls } from './count-calls.js';
 import type { Progress } from './progress.js';
 import type { EventKind, SubscriptionAddressed } from './results.js';

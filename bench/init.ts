@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { functions as manifestFunctions } from '../shared/manifest.js';
+import { functions as manifestFunctions } from '../shared/service/manifest.js';
 import { REPO_ROOT } from '../local/runtime.js';
 import type { InitFigures } from './results.js';
 import { median } from './results.js';
@@ -28,7 +28,7 @@ export interface InitOptions {
 
 /**
  * What the stack's functions run with: no NODE_OPTIONS (infra/service-function.ts). Their stack
- * traces are mapped at the first one (shared/stack-traces.ts), not with --enable-source-maps.
+ * traces are mapped at the first one (shared/platform/stack-traces.ts), not with --enable-source-maps.
  */
 export const LAMBDA_NODE_OPTIONS: string[] = [];
 

@@ -5,7 +5,7 @@
  *   npx tsx bench/profile-summary.ts /tmp/provisioning-bench-profile-XXXX/CPU.*.cpuprofile [top]
  */
 import { readFileSync } from 'node:fs';
-import * as z from '../shared/zod.js';
+import * as z from '../shared/platform/zod.js';
 
 const profileSchema = z.object({
   nodes: z.array(

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import * as z from '../shared/zod.js';
+import * as z from '../shared/platform/zod.js';
 import { startRuntime } from '../local/runtime.js';
 
 if (!process.send) {

@@ -12,10 +12,10 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { requestHash } from '../shared/commands/execute.js';
-import { applyCommand, emptyState } from '../shared/domain/rules.js';
-import type { LifecycleCommand, NamespaceState } from '../shared/domain/types.js';
-import { IDEMPOTENCY_TTL_DAYS, historySk, nsKey, toState } from '../shared/store/namespace-store.js';
+import { requestHash } from '../shared/lifecycle/execute.js';
+import { applyCommand, emptyState } from '../shared/lifecycle/domain/rules.js';
+import type { LifecycleCommand, NamespaceState } from '../shared/lifecycle/domain/types.js';
+import { IDEMPOTENCY_TTL_DAYS, historySk, nsKey, toState } from '../shared/lifecycle/store.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureTables } from '../local/dynamodb.js';
 import { REPO_ROOT } from '../local/runtime.js';
 import { busyPercent, machineCpu, processCpuMs } from './cpu.js';
@@ -373,7 +373,7 @@ class ServiceSide {
 }
 
 /**
- * The same transaction the service sends for a seat-usage report (shared/store/namespace-store.ts
+ * The same transaction the service sends for a seat-usage report (shared/lifecycle/store.ts
  * commitCommand): the state item conditional on its version, the history entry and the idempotency
  * record conditional on not existing — items built by the same domain rule, of the same size.
  * `readThenWrite` first reads as readForCommand does (one consistent BatchGetItem of the
@@ -395,7 +395,7 @@ class RawSide {
     namespacesPerWorker: number,
     private readonly runId: string,
   ) {
-    // As shared/store/client.ts configures the handlers' client.
+    // As shared/platform/dynamodb/client.ts configures the handlers' client.
     this.client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 }),
       { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },

@@ -1,7 +1,7 @@
 /**
  * What operators watch in AWS: one CloudWatch dashboard and the alarms, sent to one SNS topic.
  * Everything is derived from what the stack built from the manifest (every function, table, rule
- * and dead-letter queue) and from the metric names of shared/metrics.ts, so a new function or table
+ * and dead-letter queue) and from the metric names of shared/platform/metrics.ts, so a new function or table
  * appears on the dashboard without an edit here.
  */
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
@@ -27,7 +27,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/metrics.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/platform/metrics.js';
 import type { ServiceFunction } from './service-function.js';
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -47,7 +47,7 @@ export interface ObservabilityProps {
   readonly deadLetterQueues: Readonly<Record<string, Queue | undefined>>;
 }
 
-/** A custom metric of shared/metrics.ts, addressed as Powertools emits it (`service` dimension included). */
+/** A custom metric of shared/platform/metrics.ts, addressed as Powertools emits it (`service` dimension included). */
 export function serviceMetric(name: string, options: { dimensions?: Record<string, string>; statistic?: string; period?: Duration; label?: string } = {}): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
@@ -197,7 +197,7 @@ export class Observability extends Construct {
     const rows: IWidget[][] = [
       [
         heading(
-          `# ${stackName}\nCustom metrics: namespace \`${METRICS_NAMESPACE}\` (shared/metrics.ts). Alarms go to the SNS topic in the stack output \`AlarmTopicArn\`. The admin page is at \`GET /admin\`.`,
+          `# ${stackName}\nCustom metrics: namespace \`${METRICS_NAMESPACE}\` (shared/platform/metrics.ts). Alarms go to the SNS topic in the stack output \`AlarmTopicArn\`. The admin page is at \`GET /admin\`.`,
         ),
       ],
       [

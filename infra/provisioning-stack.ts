@@ -39,16 +39,16 @@ import {
   type HttpTrigger,
   type ScheduleTrigger,
   type StreamTrigger,
-} from '../shared/manifest.js';
-import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/tables.js';
-import { config, type ConfigKey } from '../shared/config.js';
-import { PROVISIONING_FAILED } from '../shared/events/contracts.js';
-import { webhookAuthorizerFunction } from '../shared/manifest/error-log.js';
-import { SERVICE_SOURCE } from '../shared/manifest/types.js';
+} from '../shared/service/manifest.js';
+import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/platform/tables.js';
+import { config, type ConfigKey } from '../shared/platform/config.js';
+import { PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
+import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
+import { SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
-import { detailJsonSchema, eventCatalog, schemaName } from '../shared/events/catalog.js';
+import { detailJsonSchema, eventCatalog, schemaName } from '../shared/service/event-catalog.js';
 
 /** The repository root: manifest entries and the lockfile are relative to it, whatever the cwd. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,7 +96,7 @@ export interface ProvisioningStackProps extends StackProps {
   readonly settings: ProvisioningSettings;
   /** Defaults to the manifest; tests pass their own to exercise triggers the manifest lacks. */
   readonly functions?: readonly FunctionSpec[];
-  /** Defaults to `shared/tables.ts`. */
+  /** Defaults to `shared/platform/tables.ts`. */
   readonly tables?: readonly TableSpec[];
   readonly repoRoot?: string;
 }
@@ -224,7 +224,7 @@ export class ProvisioningStack extends Stack {
 
   private table(key: TableKey, fn: string): TableV2 {
     const table = this.tables[key];
-    if (!table) throw new Error(`Function "${fn}" uses table "${key}", which has no spec in shared/tables.ts`);
+    if (!table) throw new Error(`Function "${fn}" uses table "${key}", which has no spec in shared/platform/tables.ts`);
     return table;
   }
 

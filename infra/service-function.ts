@@ -5,7 +5,7 @@ import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionSpec } from '../shared/manifest.js';
+import type { FunctionSpec } from '../shared/service/manifest.js';
 
 export interface AsyncInvokeOptions {
   /** Where a failed asynchronous invocation goes after Lambda's own retries. */
@@ -79,7 +79,7 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'provisioning',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // No --enable-source-maps: it decodes the map at every cold start (about 5 ms of the import).
-        // shared/stack-traces.ts maps stack traces from the map beside the bundle at the first one.
+        // shared/platform/stack-traces.ts maps stack traces from the map beside the bundle at the first one.
       },
       bundling: {
         minify: true,

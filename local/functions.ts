@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { FunctionSpec } from '../shared/manifest.js';
-import { functions } from '../shared/manifest.js';
+import type { FunctionSpec } from '../shared/service/manifest.js';
+import { functions } from '../shared/service/manifest.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const DEFAULT_TIMEOUT_SECONDS = 10;

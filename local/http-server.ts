@@ -5,8 +5,8 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthKind } from '../shared/manifest.js';
-import { httpRoutes } from '../shared/manifest.js';
+import type { AuthKind } from '../shared/service/manifest.js';
+import { httpRoutes } from '../shared/service/manifest.js';
 import type { LocalFunction } from './functions.js';
 import { LOCAL_ACCOUNT } from './functions.js';
 import { Router } from './router.js';

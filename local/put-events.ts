@@ -11,7 +11,7 @@
  * entry without EventBusName means the `default` bus, as in AWS, so it fails unless the configured
  * bus is `default`: a forgotten EventBusName shows up here rather than as a lost event.
  */
-import * as z from '../shared/zod.js';
+import * as z from '../shared/platform/zod.js';
 
 export interface EventBridgeEvent {
   version: '0';

@@ -2,7 +2,7 @@
  * Matches requests to the manifest's HTTP routes as API Gateway HTTP APIs do: literal segments win
  * over `{param}` segments; path parameters are URL-decoded.
  */
-import type { HttpTrigger } from '../shared/manifest.js';
+import type { HttpTrigger } from '../shared/service/manifest.js';
 
 export interface Route<T> {
   method: string;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as z from '../shared/zod.js';
+import * as z from '../shared/platform/zod.js';
 
 export const USAGE = 'usage: npm run audit -- [--as-of YYYY-MM-DD] [--json]';
 

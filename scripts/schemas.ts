@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderEventSchemas } from '../shared/events/catalog.js';
+import { renderEventSchemas } from '../shared/service/event-catalog.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'events');
 const check = process.argv.includes('--check');

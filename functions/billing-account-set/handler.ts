@@ -4,15 +4,15 @@
  * zod schemas and call the same executeBillingAccountSet; the flag is evaluated through OpenFeature.
  */
 import type { APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
-import { executeBillingAccountSet } from '../../shared/commands/billing-account.js';
-import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetBody, billingAccountSetDetail, customerPath } from '../../shared/commands/billing-account-schemas.js';
+import { executeBillingAccountSet } from '../../shared/billing-accounts/set-billing-account.js';
+import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetBody, billingAccountSetDetail, customerPath } from '../../shared/billing-accounts/schemas.js';
 import { useFlagsTable } from '../../shared/flags/provider.js';
-import { HttpError, validationFailed } from '../../shared/http/errors.js';
-import { httpHandler, isHttpEvent, parseBody, parseWith } from '../../shared/http/handler.js';
-import type { HttpEvent } from '../../shared/http/handler.js';
-import { logger } from '../../shared/log.js';
-import { countCommand, countStale } from '../../shared/metrics.js';
-import { dryRunQuery } from '../../shared/http/query.js';
+import { HttpError, validationFailed } from '../../shared/platform/http/errors.js';
+import { httpHandler, isHttpEvent, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import type { HttpEvent } from '../../shared/platform/http/handler.js';
+import { logger } from '../../shared/platform/log.js';
+import { countCommand, countStale } from '../../shared/platform/metrics.js';
+import { dryRunQuery } from '../../shared/platform/http/query.js';
 
 useFlagsTable();
 

@@ -1,9 +1,9 @@
 /** Reads a customer (its billing account and membership) and a billing account with its members. */
-import { billingAccountPath, customerPath, membersQuery } from '../../shared/commands/billing-account-schemas.js';
-import { notFound } from '../../shared/http/errors.js';
-import { httpHandler, parseWith } from '../../shared/http/handler.js';
-import { getBillingAccount, getCustomer, listMembers } from '../../shared/store/customer-store.js';
-import { noQuery } from '../../shared/http/query.js';
+import { billingAccountPath, customerPath, membersQuery } from '../../shared/billing-accounts/schemas.js';
+import { notFound } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import { getBillingAccount, getCustomer, listMembers } from '../../shared/billing-accounts/store.js';
+import { noQuery } from '../../shared/platform/http/query.js';
 
 export const handler = httpHandler(async (event) => {
   switch (event.routeKey) {

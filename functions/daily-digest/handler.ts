@@ -1,5 +1,5 @@
-/** The daily digest (06:00 UTC), run by its schedule or by POST /v1/jobs/daily-digest/runs: see shared/jobs/digest.ts. */
-import { dailyDigest } from '../../shared/jobs/digest.js';
+/** The daily digest (06:00 UTC), run by its schedule or by POST /v1/jobs/daily-digest/runs: see shared/error-log/digest-job.ts. */
+import { dailyDigest } from '../../shared/error-log/digest-job.js';
 import { jobFunction } from '../../shared/jobs/run.js';
 
 export const handler = jobFunction(dailyDigest);

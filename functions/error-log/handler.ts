@@ -1,12 +1,12 @@
 /** The error log's operator routes: list (newest first), read, and PATCH along the workflow. */
-import * as z from '../../shared/zod.js';
-import { errorPatchBody, publicRecord } from '../../shared/error-log/record.js';
-import { errorStatuses } from '../../shared/error-log/status.js';
+import * as z from '../../shared/platform/zod.js';
+import { errorPatchBody, publicRecord } from '../../shared/error-log/domain/record.js';
+import { errorStatuses } from '../../shared/error-log/domain/status.js';
 import { patchError } from '../../shared/error-log/workflow.js';
-import { notFound } from '../../shared/http/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
-import { pageLimit } from '../../shared/commands/schemas.js';
-import { ErrorStore } from '../../shared/store/error-store.js';
+import { notFound } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { pageLimit } from '../../shared/lifecycle/schemas.js';
+import { ErrorStore } from '../../shared/error-log/store.js';
 
 const store = new ErrorStore();
 

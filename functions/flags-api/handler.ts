@@ -4,10 +4,10 @@
  */
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
-import { notFound } from '../../shared/http/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
-import { getFlag, listFlagHistory, listFlags } from '../../shared/store/flag-store.js';
-import { noQuery } from '../../shared/http/query.js';
+import { notFound } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { getFlag, listFlagHistory, listFlags } from '../../shared/flags/store.js';
+import { noQuery } from '../../shared/platform/http/query.js';
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {

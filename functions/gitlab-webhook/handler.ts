@@ -2,12 +2,12 @@
  * `POST /v1/webhooks/gitlab`: GitLab's issue webhook. Checks X-Gitlab-Token in constant time; a
  * closed issue resolves the errors linked to it.
  */
-import { readSecret } from '../../shared/config.js';
-import { issueHookPayload, meaningOf, webhookTokenMatches } from '../../shared/error-log/gitlab-webhook.js';
+import { readSecret } from '../../shared/platform/config.js';
+import { issueHookPayload, meaningOf, webhookTokenMatches } from '../../shared/error-log/domain/gitlab-webhook.js';
 import { resolveLinked } from '../../shared/error-log/workflow.js';
-import { HttpError } from '../../shared/http/errors.js';
-import { headerOf, httpHandler, parseBody } from '../../shared/http/handler.js';
-import { ErrorStore } from '../../shared/store/error-store.js';
+import { HttpError } from '../../shared/platform/http/errors.js';
+import { headerOf, httpHandler, parseBody } from '../../shared/platform/http/handler.js';
+import { ErrorStore } from '../../shared/error-log/store.js';
 
 const store = new ErrorStore();
 

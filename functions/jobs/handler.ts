@@ -3,11 +3,11 @@
  * function (shared/jobs/run.ts), which API Gateway prefers to this one; this function only names the
  * jobs there are, and loads none of them.
  */
-import * as z from '../../shared/zod.js';
-import { HttpError } from '../../shared/http/errors.js';
-import { httpHandler, parseWith } from '../../shared/http/handler.js';
+import * as z from '../../shared/platform/zod.js';
+import { HttpError } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { JOB_NAMES, jobRunPath } from '../../shared/jobs/names.js';
-import { noQuery } from '../../shared/http/query.js';
+import { noQuery } from '../../shared/platform/http/query.js';
 
 const path = z.strictObject({ job: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,63}$/, 'a job name such as daily-digest')) });
 

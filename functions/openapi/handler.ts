@@ -1,6 +1,6 @@
-import { httpHandler, parseWith } from '../../shared/http/handler.js';
-import { buildOpenApi } from '../../shared/openapi.js';
-import { noQuery } from '../../shared/http/query.js';
+import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import { buildOpenApi } from '../../shared/service/openapi.js';
+import { noQuery } from '../../shared/platform/http/query.js';
 
 let document: Record<string, unknown> | undefined;
 

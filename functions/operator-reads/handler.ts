@@ -4,12 +4,12 @@
  * `GET /v1/operator/subscriptions/{subscriptionId}` answers which namespace holds a subscription.
  * The service's own read routes are IAM-authorized in AWS, which a browser cannot sign.
  */
-import { namespacePath, subscriptionPath } from '../../shared/commands/schemas.js';
-import { notFound } from '../../shared/http/errors.js';
-import { httpHandler, parseWith } from '../../shared/http/handler.js';
+import { namespacePath, subscriptionPath } from '../../shared/lifecycle/schemas.js';
+import { notFound } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { namespaceViewQuery } from '../../shared/operator/schemas.js';
-import { getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
-import { noQuery } from '../../shared/http/query.js';
+import { getPointer, getState, listHistory } from '../../shared/lifecycle/store.js';
+import { noQuery } from '../../shared/platform/http/query.js';
 
 const HISTORY_PAGE = 20;
 

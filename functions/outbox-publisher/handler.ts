@@ -6,10 +6,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { publish } from '../../shared/events/bus.js';
-import type { OutgoingEvent } from '../../shared/events/bus.js';
-import { logger } from '../../shared/log.js';
-import type { NamespaceSubscriptionChanged } from '../../shared/events/contracts.js';
+import { publish } from '../../shared/platform/bus.js';
+import type { OutgoingEvent } from '../../shared/platform/bus.js';
+import { logger } from '../../shared/platform/log.js';
+import type { NamespaceSubscriptionChanged } from '../../shared/platform/failure-events.js';
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const outgoing: OutgoingEvent[] = [];

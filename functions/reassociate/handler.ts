@@ -2,11 +2,11 @@
  * POST /v1/subscriptions/{subscriptionId}/reassociations (operators): moves a subscription to
  * another namespace with a stated reason, or answers what would change (dryRun).
  */
-import { reassociate } from '../../shared/commands/reassociate.js';
-import { reassociationBody, reassociationPath } from '../../shared/commands/reassociation-schemas.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/http/handler.js';
-import { countReassociation } from '../../shared/metrics.js';
-import { dryRunQuery } from '../../shared/http/query.js';
+import { reassociate } from '../../shared/reassociation/reassociate.js';
+import { reassociationBody, reassociationPath } from '../../shared/reassociation/schemas.js';
+import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { countReassociation } from '../../shared/platform/metrics.js';
+import { dryRunQuery } from '../../shared/platform/http/query.js';
 
 export const handler = httpHandler(
   async (event, { actor, log }) => {

@@ -2,11 +2,11 @@
  * GET /v1/reassociations?from=&to=&limit=&cursor= (operators): the reassociations of a date range,
  * newest first, with counts by reason and by ISO week — the evidence for removing each use case.
  */
-import { MAX_REPORT_DAYS, reassociationReportQuery } from '../../shared/commands/reassociation-schemas.js';
-import { addDays, countReassociations, daysInRange } from '../../shared/domain/reassociation.js';
-import { HttpError } from '../../shared/http/errors.js';
-import { httpHandler, parseWith } from '../../shared/http/handler.js';
-import { listReassociations, reassociationsToCount } from '../../shared/store/reassociation-store.js';
+import { MAX_REPORT_DAYS, reassociationReportQuery } from '../../shared/reassociation/schemas.js';
+import { addDays, countReassociations, daysInRange } from '../../shared/reassociation/domain.js';
+import { HttpError } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import { listReassociations, reassociationsToCount } from '../../shared/reassociation/store.js';
 
 /** Without `from`, the report covers this many days up to `to`. */
 const DEFAULT_DAYS = 90;

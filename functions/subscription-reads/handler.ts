@@ -1,10 +1,10 @@
-import * as z from '../../shared/zod.js';
-import { notFound } from '../../shared/http/errors.js';
-import { httpHandler, parseWith } from '../../shared/http/handler.js';
-import type { HttpEvent } from '../../shared/http/handler.js';
-import { namespacePath, pageLimit, subscriptionPath } from '../../shared/commands/schemas.js';
-import { getPointer, getState, listHistory } from '../../shared/store/namespace-store.js';
-import { noQuery } from '../../shared/http/query.js';
+import * as z from '../../shared/platform/zod.js';
+import { notFound } from '../../shared/platform/http/errors.js';
+import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import type { HttpEvent } from '../../shared/platform/http/handler.js';
+import { namespacePath, pageLimit, subscriptionPath } from '../../shared/lifecycle/schemas.js';
+import { getPointer, getState, listHistory } from '../../shared/lifecycle/store.js';
+import { noQuery } from '../../shared/platform/http/query.js';
 
 const historyQuery = z.strictObject({
   limit: pageLimit(100),

@@ -1,3 +1,3 @@
-import { commandHandler } from '../../shared/commands/handler.js';
+import { commandHandler } from '../../shared/lifecycle/handler.js';
 
 export const handler = commandHandler('renewed');

@@ -2,8 +2,8 @@
  * The Lambda request authorizer of webhook routes (API Gateway HTTP API, payload 2.0, simple
  * responses): X-Gitlab-Token must be the GitLab webhook secret. The route's handler checks it again.
  */
-import { readSecret } from '../../shared/config.js';
-import { webhookTokenMatches } from '../../shared/error-log/gitlab-webhook.js';
+import { readSecret } from '../../shared/platform/config.js';
+import { webhookTokenMatches } from '../../shared/error-log/domain/gitlab-webhook.js';
 
 interface AuthorizerEvent {
   headers?: Record<string, string | undefined>;

@@ -1,5 +1,5 @@
 /**
- * The reconciliation audit as a job of the registry (shared/jobs/registry.ts): its schedule
+ * The reconciliation audit as a job of the registry (shared/jobs/job.ts): its schedule
  * (05:00 UTC, functions/reconciliation-audit/) and `POST /v1/jobs/reconciliation-audit/runs` run it
  * with the production adapters — the state and errors tables, the bus, the error log's workflow.
  *
@@ -8,12 +8,12 @@
  * schedule a partial run is a failure, so Lambda's retries of the asynchronous invocation resume it
  * (and, if they run out, the failure reaches the error log).
  */
-import * as z from '../zod.js';
-import { auditFinding, AUDIT_FINDING } from '../events/contracts.js';
-import type { AuditFinding } from '../events/contracts.js';
-import { publish } from '../events/bus.js';
-import { ErrorStore } from '../store/error-store.js';
-import type { Job, JobContext } from '../jobs/registry.js';
+import * as z from '../platform/zod.js';
+import { auditFinding, AUDIT_FINDING } from '../platform/failure-events.js';
+import type { AuditFinding } from '../platform/failure-events.js';
+import { publish } from '../platform/bus.js';
+import { ErrorStore } from '../error-log/store.js';
+import type { Job, JobContext } from '../jobs/job.js';
 import { auditMetrics } from './metrics.js';
 import { resolveWithNote } from './resolve.js';
 import { AUDIT_JOB, runAudit } from './run.js';

@@ -1,5 +1,5 @@
 /**
- * The reconciliation audit's metrics, next to the service's others (shared/metrics.ts: Powertools
+ * The reconciliation audit's metrics, next to the service's others (shared/platform/metrics.ts: Powertools
  * Metrics in the embedded metric format, namespace `Provisioning`, plus this process's counters):
  * - `AuditFindings` (dimension `code`): findings that hold at a completed run, per code (0 included,
  *   so a graph shows zero rather than a gap);
@@ -8,8 +8,8 @@
  * - `AuditLagHours`: hours since the last completed run, when a run starts (about 24 on a healthy day).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AuditCode } from '../domain/audit.js';
-import { METRIC, recordMetric } from '../metrics.js';
+import type { AuditCode } from './domain.js';
+import { METRIC, recordMetric } from '../platform/metrics.js';
 import type { AuditMetricsPort } from './run.js';
 
 export const auditMetrics: AuditMetricsPort = {

@@ -4,10 +4,10 @@
  * with the audit's note as its reason, and the note appended to the record's notes (an
  * engineer's notes are kept). Conditional on the record's revision; a lost race reads again.
  */
-import type { ChangeEntry } from '../error-log/record.js';
-import { pathToResolved } from '../error-log/status.js';
-import { ErrorRecordNotFoundError, ErrorStore } from '../store/error-store.js';
-import { ConcurrentUpdateError } from '../store/errors.js';
+import type { ChangeEntry } from '../error-log/domain/record.js';
+import { pathToResolved } from '../error-log/domain/status.js';
+import { ErrorRecordNotFoundError, ErrorStore } from '../error-log/store.js';
+import { ConcurrentUpdateError } from '../platform/dynamodb/errors.js';
 
 /** The operator name the audit's changes carry. */
 export const AUDIT_ACTOR = 'audit';

@@ -1,6 +1,6 @@
 /**
  * One run of the reconciliation audit for a date (`asOf`), in phases:
- *   renewal, reconciliation, expiry, trialEnd  the sparse due indexes up to `asOf` (shared/domain/audit.ts)
+ *   renewal, reconciliation, expiry, trialEnd  the sparse due indexes up to `asOf` (shared/audit/domain.ts)
  *   changed                                     states, pointers and customers changed since the last
  *                                               completed run (index byChangedOn): associations and drift
  *   resolve                                     the unresolved audit records not reported by this run,
@@ -29,15 +29,15 @@ import {
   needsMembershipLookup,
   parseSubject,
   resolutionNote,
-} from '../domain/audit.js';
-import type { AuditCode, DueKind, Finding, PointerView } from '../domain/audit.js';
-import type { Customer } from '../domain/billing-account.js';
-import type { NamespaceState } from '../domain/types.js';
-import { errorIdOf, fingerprintOf } from '../error-log/sources.js';
-import type { AuditFinding } from '../events/contracts.js';
-import { conflict } from '../http/errors.js';
-import { customerKey, membershipKey, toCustomer } from '../store/customer-store.js';
-import { nsKey, subKey, toState } from '../store/namespace-store.js';
+} from './domain.js';
+import type { AuditCode, DueKind, Finding, PointerView } from './domain.js';
+import type { Customer } from '../billing-accounts/domain.js';
+import type { NamespaceState } from '../lifecycle/domain/types.js';
+import { errorIdOf, fingerprintOf } from '../error-log/domain/sources.js';
+import type { AuditFinding } from '../platform/failure-events.js';
+import { conflict } from '../platform/http/errors.js';
+import { customerKey, membershipKey, toCustomer } from '../billing-accounts/store.js';
+import { nsKey, subKey, toState } from '../lifecycle/store.js';
 import { AUDIT_PHASES, RunTakenOverError, keyId } from './store.js';
 import type { AuditPhase, AuditRecordView, AuditRun, AuditStore, Item, Key, RunCounts } from './store.js';
 

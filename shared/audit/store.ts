@@ -11,13 +11,13 @@
  */
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DUE } from '../domain/audit.js';
-import type { AuditCode, DueKind } from '../domain/audit.js';
-import { unresolvedStatuses } from '../error-log/status.js';
-import type { ErrorStatus } from '../error-log/status.js';
-import { tableName } from '../tables.js';
-import { ddb } from '../store/client.js';
-import { ConcurrentUpdateError, StoreError, translate } from '../store/errors.js';
+import { DUE } from './domain.js';
+import type { AuditCode, DueKind } from './domain.js';
+import { unresolvedStatuses } from '../error-log/domain/status.js';
+import type { ErrorStatus } from '../error-log/domain/status.js';
+import { tableName } from '../platform/tables.js';
+import { ddb } from '../platform/dynamodb/client.js';
+import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
 
 export type Key = { pk: string; sk: string };
 export type Item = Record<string, unknown>;

@@ -12,7 +12,7 @@
  * unavailable answers (honouring `Retry-After`; see RETRIED), and errors that say what to check.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { readSecret, readSetting } from '../config.js';
+import { readSecret, readSetting } from '../platform/config.js';
 
 export interface IssueRef {
   iid: number;

@@ -1,10 +1,10 @@
-/** OpenAPI entries of the error log, jobs and webhook routes (spread into routeDocs of shared/openapi.ts). */
-import * as z from '../zod.js';
+/** OpenAPI entries of the error log, jobs and webhook routes (spread into routeDocs of shared/service/openapi.ts). */
+import * as z from '../platform/zod.js';
 import { JOB_NAMES, jobRunPath } from '../jobs/names.js';
 import type { JobName } from '../jobs/names.js';
 import { jobRunBody } from '../jobs/schemas.js';
-import { issueHookPayload } from './gitlab-webhook.js';
-import { errorPatchBody, errorRecordSchema } from './record.js';
+import { issueHookPayload } from './domain/gitlab-webhook.js';
+import { errorPatchBody, errorRecordSchema } from './domain/record.js';
 
 interface RouteDoc {
   summary: string;

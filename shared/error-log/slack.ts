@@ -4,8 +4,8 @@
  */
 import { IncomingWebhook } from '@slack/webhook';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
-import { readSecret } from '../config.js';
-import type { ErrorRecord } from './record.js';
+import { readSecret } from '../platform/config.js';
+import type { ErrorRecord } from './domain/record.js';
 
 /** Slack mrkdwn: `&`, `<` and `>` are control characters. */
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

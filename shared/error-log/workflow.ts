@@ -3,13 +3,13 @@
  * GitLab issue. Each reads the record, decides with the pure rules (status.ts, patch.ts) and writes
  * conditionally on the record's revision; a lost race re-reads and decides again.
  */
-import { conflict, notFound } from '../http/errors.js';
-import { ErrorRecordNotFoundError, ErrorStore } from '../store/error-store.js';
-import { ConcurrentUpdateError } from '../store/errors.js';
-import { planPatch } from './patch.js';
-import type { ChangeEntry, ErrorPatch, ErrorRecord } from './record.js';
-import { errorIdOf, fingerprintOf } from './sources.js';
-import { pathToResolved } from './status.js';
+import { conflict, notFound } from '../platform/http/errors.js';
+import { ErrorRecordNotFoundError, ErrorStore } from './store.js';
+import { ConcurrentUpdateError } from '../platform/dynamodb/errors.js';
+import { planPatch } from './domain/patch.js';
+import type { ChangeEntry, ErrorPatch, ErrorRecord } from './domain/record.js';
+import { errorIdOf, fingerprintOf } from './domain/sources.js';
+import { pathToResolved } from './domain/status.js';
 
 const MAX_ATTEMPTS = 5;
 

@@ -4,16 +4,16 @@
  * only leaves the record flagged `notificationFailed` for the next digest to retry.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { readSetting } from '../config.js';
-import { logger } from '../log.js';
-import { ErrorStore } from '../store/error-store.js';
-import type { OccurrenceOutcome } from '../store/error-store.js';
+import { readSetting } from '../platform/config.js';
+import { logger } from '../platform/log.js';
+import { ErrorStore } from './store.js';
+import type { OccurrenceOutcome } from './store.js';
 import { errorLogMetrics } from './metrics.js';
-import { noiseCodes } from './noise.js';
-import { redactText } from './redact.js';
+import { noiseCodes } from './domain/noise.js';
+import { redactText } from '../platform/redact.js';
 import { errorMessage } from './slack.js';
 import type { Notifier } from './slack.js';
-import { toOccurrence } from './sources.js';
+import { toOccurrence } from './domain/sources.js';
 
 export interface WriterDeps {
   store: ErrorStore;

@@ -4,11 +4,11 @@
  * (a change names whole gates, so applying it to the newer flag is what the operator asked for),
  * unless the operator pinned `expectedVersion`: then the newer flag is a 409 to review first.
  */
-import { applyFlagChange } from '../domain/flags.js';
-import type { Flag, FlagChange } from '../domain/flags.js';
-import { conflict } from '../http/errors.js';
-import { FlagVersionConflictError, commitFlagChange, getFlag } from '../store/flag-store.js';
-import { MAX_ATTEMPTS, backoff, concurrentUpdate } from '../commands/idempotency.js';
+import { applyFlagChange } from './domain.js';
+import type { Flag, FlagChange } from './domain.js';
+import { conflict } from '../platform/http/errors.js';
+import { FlagVersionConflictError, commitFlagChange, getFlag } from './store.js';
+import { MAX_ATTEMPTS, backoff, concurrentUpdate } from '../platform/exactly-once.js';
 
 export interface FlagChangeOutcome {
   flag: Flag;

@@ -1,6 +1,6 @@
 /**
  * The OpenFeature provider of the service's flags: gates read from the flags table, evaluated with
- * the pure rule of shared/domain/flags.ts, the OpenFeature `targetingKey` as the actor id. Call
+ * the pure rule of shared/flags/domain.ts, the OpenFeature `targetingKey` as the actor id. Call
  * sites only know OpenFeature, so another flag service can replace this provider without touching
  * them.
  *
@@ -10,10 +10,10 @@
  */
 import { FlagNotFoundError, GeneralError, OpenFeature, StandardResolutionReasons, TypeMismatchError } from '@openfeature/server-sdk';
 import type { EvaluationContext, JsonValue, Logger as OpenFeatureLogger, Provider, ResolutionDetails } from '@openfeature/server-sdk';
-import { anyGateOpen, evaluateFlag } from '../domain/flags.js';
-import type { Flag } from '../domain/flags.js';
-import { logger } from '../log.js';
-import { getFlag } from '../store/flag-store.js';
+import { anyGateOpen, evaluateFlag } from './domain.js';
+import type { Flag } from './domain.js';
+import { logger } from '../platform/log.js';
+import { getFlag } from './store.js';
 
 /** How long a process trusts what it read: the longest a flag change (or a rollback) takes to apply. */
 export const DEFAULT_CACHE_TTL_SECONDS = 30;

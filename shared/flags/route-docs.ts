@@ -1,6 +1,6 @@
-/** OpenAPI entries of the flag, customer and billing-account routes (spread into routeDocs of shared/openapi.ts). */
-import type * as z from '../zod.js';
-import { billingAccountSetBody, billingAccountView, customerView } from '../commands/billing-account-schemas.js';
+/** OpenAPI entries of the flag, customer and billing-account routes (spread into routeDocs of shared/service/openapi.ts). */
+import type * as z from '../platform/zod.js';
+import { billingAccountSetBody, billingAccountView, customerView } from '../billing-accounts/schemas.js';
 import { flagChangeBody, flagHistory, flagList, flagView } from './schemas.js';
 
 interface RouteDoc {

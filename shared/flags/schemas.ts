@@ -2,9 +2,9 @@
  * The operator contract of feature flags, all zod: the name in the path, the change an operator
  * sends, and what the routes answer. OpenAPI is generated from these.
  */
-import * as z from '../zod.js';
-import { FLAG_NAME_PATTERN, isValidPercentage } from '../domain/flags.js';
-import { pageLimit } from '../commands/schemas.js';
+import * as z from '../platform/zod.js';
+import { FLAG_NAME_PATTERN, isValidPercentage } from './domain.js';
+import { pageLimit } from '../lifecycle/schemas.js';
 
 export const flagName = z
   .string()

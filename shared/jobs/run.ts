@@ -4,11 +4,11 @@
  * and has only that job's permissions, memory and timeout.
  */
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { httpHandler, isHttpEvent, parseBody, parseWith } from '../http/handler.js';
-import type { Job } from './registry.js';
+import { httpHandler, isHttpEvent, parseBody, parseWith } from '../platform/http/handler.js';
+import type { Job } from './job.js';
 import { runScheduled } from './scheduled.js';
 import { jobRunBody } from './schemas.js';
-import { noQuery } from '../http/query.js';
+import { noQuery } from '../platform/http/query.js';
 
 /** The handler of `job`'s function: an operator's run (HTTP) or its schedule's. */
 export function jobFunction(job: Job) {

@@ -2,9 +2,9 @@
  * Running one job from its EventBridge schedule (a `Scheduled Event`). The schedule's function
  * imports only its own job, so a job's bundle carries no other job's dependencies.
  */
-import * as z from '../zod.js';
-import { logger } from '../log.js';
-import type { Job, JobContext } from './registry.js';
+import * as z from '../platform/zod.js';
+import { logger } from '../platform/log.js';
+import type { Job, JobContext } from './job.js';
 
 /** What an EventBridge schedule sends (source `aws.events`, detail-type `Scheduled Event`). */
 export const scheduledEvent = z.object({

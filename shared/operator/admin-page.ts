@@ -7,8 +7,8 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { adminAssets } from '../../admin/assets.generated.js';
-import { HttpError } from '../http/errors.js';
-import type { HttpEvent } from '../http/handler.js';
+import { HttpError } from '../platform/http/errors.js';
+import type { HttpEvent } from '../platform/http/handler.js';
 
 /** The page's Content-Security-Policy: only its own script and stylesheet, and calls to its own origin. */
 export const ADMIN_CSP = [

@@ -1,5 +1,5 @@
-/** OpenAPI entries of the admin page and the operator reads (spread into routeDocs of shared/openapi.ts). */
-import * as z from '../zod.js';
+/** OpenAPI entries of the admin page and the operator reads (spread into routeDocs of shared/service/openapi.ts). */
+import * as z from '../platform/zod.js';
 import { metricsSnapshotSchema, namespaceView, subscriptionLocation } from './schemas.js';
 
 interface RouteDoc {

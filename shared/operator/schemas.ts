@@ -2,8 +2,8 @@
  * The operator reads behind the admin page: their queries and answers, all zod (OpenAPI is
  * generated from these).
  */
-import * as z from '../zod.js';
-import { namespaceState, pageLimit } from '../commands/schemas.js';
+import * as z from '../platform/zod.js';
+import { namespaceState, pageLimit } from '../lifecycle/schemas.js';
 
 /** `?limit=&cursor=` of a namespace's history page. */
 export const namespaceViewQuery = z.strictObject({

@@ -1,6 +1,6 @@
 /**
  * The dashboard and the alarms (infra/observability.ts) in the synthesized stack: every manifest
- * function, table and rule on the dashboard, every metric of shared/metrics.ts graphed, the alarms
+ * function, table and rule on the dashboard, every metric of shared/platform/metrics.ts graphed, the alarms
  * with their thresholds and missing-data treatment, all sent to one encrypted, SSL-only SNS topic.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_WINDOW, SERVER_ERROR_RATE_PERCENT } from '../../infra/observability.js';
 import { createProvisioningApp, STACK_NAME } from '../../infra/provisioning-stack.js';
 import type { ProvisioningStack } from '../../infra/provisioning-stack.js';
-import { functions, BUS_NAME } from '../../shared/manifest.js';
-import { METRIC } from '../../shared/metrics.js';
-import { tableSpecs } from '../../shared/tables.js';
+import { functions, BUS_NAME } from '../../shared/service/manifest.js';
+import { METRIC } from '../../shared/platform/metrics.js';
+import { tableSpecs } from '../../shared/platform/tables.js';
 
 let outdir: string;
 let stack: ProvisioningStack;
@@ -134,7 +134,7 @@ describe('Dashboard', () => {
     expect(lines('API latency (ms)')).toEqual([`AWS/ApiGateway/Latency ${api}`, `AWS/ApiGateway/Latency ${api}`, `AWS/ApiGateway/IntegrationLatency ${api}`]);
   });
 
-  it('graphs every metric of shared/metrics.ts, split by its dimension', () => {
+  it('graphs every metric of shared/platform/metrics.ts, split by its dimension', () => {
     const all = widgets.flatMap((w) => (w.type === 'metric' ? lines(w.properties.title!) : [])).join('\n');
     for (const name of Object.values(METRIC)) expect(all, name).toContain(name);
     expect(lines('Events applied by type')).toEqual([`SEARCH('{Provisioning,service,type} MetricName="EventsApplied"', 'Sum', 300)`]);

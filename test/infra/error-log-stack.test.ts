@@ -12,7 +12,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvisioningApp } from '../../infra/provisioning-stack.js';
 import type { ProvisioningStack } from '../../infra/provisioning-stack.js';
-import { failurePattern } from '../../shared/manifest/error-log.js';
+import { failurePattern } from '../../shared/error-log/manifest.js';
 
 let outdir: string;
 let stack: ProvisioningStack;

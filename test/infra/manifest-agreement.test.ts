@@ -13,7 +13,7 @@ import type { LocalFunction } from '../../local/functions.js';
 import { buildRouter } from '../../local/http-server.js';
 import { REPO_ROOT } from '../../local/runtime.js';
 import { createProvisioningApp, STACK_NAME } from '../../infra/provisioning-stack.js';
-import { BUS_NAME, functions } from '../../shared/manifest.js';
+import { BUS_NAME, functions } from '../../shared/service/manifest.js';
 
 let template: Template;
 let local: Map<string, LocalFunction>;
@@ -64,7 +64,7 @@ describe('Manifest: the stack and the local runtime agree', () => {
 
 describe('Event schemas', () => {
   it('registers every event of the catalog in the schema registry', async () => {
-    const { eventCatalog } = await import('../../shared/events/catalog.js');
+    const { eventCatalog } = await import('../../shared/service/event-catalog.js');
     const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).map((r) => r.Properties);
     expect(schemas).toHaveLength(eventCatalog.length);
     for (const entry of eventCatalog) {

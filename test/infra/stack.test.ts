@@ -20,9 +20,9 @@ import {
   functions,
   httpRoutes,
   type StreamTrigger,
-} from '../../shared/manifest.js';
-import { type TableSpec, tableEnvVar, tables, tableSpecs } from '../../shared/tables.js';
-import { config } from '../../shared/config.js';
+} from '../../shared/service/manifest.js';
+import { type TableSpec, tableEnvVar, tables, tableSpecs } from '../../shared/platform/tables.js';
+import { config } from '../../shared/platform/config.js';
 
 /*
  * One synthesis for the whole file: the real stack from the manifest, plus a fixture stack in the

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { functions } from '../../shared/manifest.js';
+import { functions } from '../../shared/service/manifest.js';
 
 describe('cdk synth', () => {
   it('synthesizes offline with cdk-nag and bundles each manifest function', async () => {

@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb.js';
 import type { Runtime } from '../../local/runtime.js';
 import { REPO_ROOT } from '../../local/runtime.js';
-import { AUDIT_FINDING } from '../../shared/events/contracts.js';
-import { BUS_NAME, SERVICE_SOURCE } from '../../shared/manifest.js';
+import { AUDIT_FINDING } from '../../shared/platform/failure-events.js';
+import { BUS_NAME, SERVICE_SOURCE } from '../../shared/service/manifest.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
 import type { Client } from './helpers.js';
 

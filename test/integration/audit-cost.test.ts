@@ -4,8 +4,8 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { measureAuditCost, seedItems } from '../../bench/audit-cost.js';
-import { dueFindings } from '../../shared/domain/audit.js';
-import { toState } from '../../shared/store/namespace-store.js';
+import { dueFindings } from '../../shared/audit/domain.js';
+import { toState } from '../../shared/lifecycle/store.js';
 
 describe('Bench: measureAuditCost', () => {
   it('seeds exactly the due items it says, as the store writes them', () => {

@@ -13,12 +13,12 @@ import { resolveWithNote } from '../../shared/audit/resolve.js';
 import { runAudit } from '../../shared/audit/run.js';
 import type { AuditDeps, AuditSummary } from '../../shared/audit/run.js';
 import { AuditStore } from '../../shared/audit/store.js';
-import { DUE, DUE_KINDS, DUE_SHARDS } from '../../shared/domain/audit.js';
-import type { DueKind } from '../../shared/domain/audit.js';
-import type { AuditFinding } from '../../shared/events/contracts.js';
-import { logger } from '../../shared/log.js';
-import { ddb } from '../../shared/store/client.js';
-import { ErrorStore } from '../../shared/store/error-store.js';
+import { DUE, DUE_KINDS, DUE_SHARDS } from '../../shared/audit/domain.js';
+import type { DueKind } from '../../shared/audit/domain.js';
+import type { AuditFinding } from '../../shared/platform/failure-events.js';
+import { logger } from '../../shared/platform/log.js';
+import { ddb } from '../../shared/platform/dynamodb/client.js';
+import { ErrorStore } from '../../shared/error-log/store.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
 import type { Client } from './helpers.js';
 

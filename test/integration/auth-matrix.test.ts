@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { httpRoutes } from '../../shared/manifest.js';
+import { httpRoutes } from '../../shared/service/manifest.js';
 import { startTestRuntime } from './helpers.js';
 
 let runtime: Runtime;

@@ -7,7 +7,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { ddb } from '../../shared/store/client.js';
+import { ddb } from '../../shared/platform/dynamodb/client.js';
 import { startGitLabStandIn } from './error-log-fakes.js';
 import type { GitLabStandIn } from './error-log-fakes.js';
 import { client, startTestRuntime } from './helpers.js';

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { fingerprintOf } from '../../shared/error-log/sources.js';
-import type { Occurrence } from '../../shared/error-log/sources.js';
-import { ErrorStore } from '../../shared/store/error-store.js';
+import { fingerprintOf } from '../../shared/error-log/domain/sources.js';
+import type { Occurrence } from '../../shared/error-log/domain/sources.js';
+import { ErrorStore } from '../../shared/error-log/store.js';
 import { startTestRuntime } from './helpers.js';
 
 let runtime: Runtime;

@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClient } from '../../local/dynamodb.js';
 import type { Runtime } from '../../local/runtime.js';
-import { httpRoutes } from '../../shared/manifest.js';
-import type { HttpTrigger } from '../../shared/manifest.js';
+import { httpRoutes } from '../../shared/service/manifest.js';
+import type { HttpTrigger } from '../../shared/service/manifest.js';
 import { startTestRuntime } from './helpers.js';
 import { recordSection } from './reliability-report.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import type { MetricsSnapshot } from '../../shared/metrics.js';
+import type { MetricsSnapshot } from '../../shared/platform/metrics.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
 import type { Client } from './helpers.js';
 

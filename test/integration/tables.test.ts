@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput, ensureTables, localClient, startDynamoDbLocal } from '../../local/dynamodb.js';
 import type { DynamoDbLocal } from '../../local/dynamodb.js';
 import { freePort } from '../../local/runtime.js';
-import { tables } from '../../shared/tables.js';
+import { tables } from '../../shared/platform/tables.js';
 
 // Its own DynamoDB Local: building an index waits for the whole database, which the other test
 // files keep busy.

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN_DIR, ADMIN_SOURCES, GENERATED_FILE, renderAdminAssets } from '../../../admin/build.js';
 import { adminAssets } from '../../../admin/assets.generated.js';
 import { handler } from '../../../functions/admin-page/handler.js';
-import { REASSOCIATION_REASONS } from '../../../shared/domain/reassociation.js';
-import { errorStatuses, transition } from '../../../shared/error-log/status.js';
-import { jobNames } from '../../../shared/jobs/registry.js';
-import { httpRoutes } from '../../../shared/manifest.js';
-import type { HttpEvent } from '../../../shared/http/handler.js';
+import { REASSOCIATION_REASONS } from '../../../shared/reassociation/domain.js';
+import { errorStatuses, transition } from '../../../shared/error-log/domain/status.js';
+import { jobNames } from '../../../shared/jobs/job.js';
+import { httpRoutes } from '../../../shared/service/manifest.js';
+import type { HttpEvent } from '../../../shared/platform/http/handler.js';
 
 const source = (file: string) => readFileSync(path.join(ADMIN_DIR, file), 'utf8');
 const appJs = source('app.js');

@@ -8,8 +8,8 @@ import { AuditIncompleteError, MANUAL_BUDGET_MS, runReconciliationAudit } from '
 import type { AuditDeps } from '../../../shared/audit/run.js';
 import { CapacityCounter, emptyCounts } from '../../../shared/audit/store.js';
 import type { AuditRun, AuditStore } from '../../../shared/audit/store.js';
-import { findJob, jobNames } from '../../../shared/jobs/registry.js';
-import { logger } from '../../../shared/log.js';
+import { findJob, jobNames } from '../../../shared/jobs/job.js';
+import { logger } from '../../../shared/platform/log.js';
 
 function stubStore() {
   const checkpoints: Array<{ phase: string; cursor: string | null }> = [];

@@ -1,13 +1,13 @@
 /**
- * What the state writers store for the audit (shared/store/namespace-store.ts commitCommand and
+ * What the state writers store for the audit (shared/lifecycle/store.ts commitCommand and
  * the reassociation store): the due attributes of the state written (PutItem replaces the item, so
  * an attribute no longer due is gone), and `changedOn` moving only with the association.
  */
 import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { executeCommand } from '../../../shared/commands/execute.js';
-import { emptyState } from '../../../shared/domain/rules.js';
-import type { NamespaceState } from '../../../shared/domain/types.js';
+import { executeCommand } from '../../../shared/lifecycle/execute.js';
+import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
+import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
 import { STATE_TABLES, mockDocumentClient } from '../fixtures/dynamodb.js';
 
 const ddbMock = mockDocumentClient(STATE_TABLES);

@@ -9,7 +9,7 @@ describe('Function: composition', () => {
       'node_modules/zod/v4/classic/schemas.js': { bytesInOutput: 60_000 },
       'node_modules/zod/v4/core/core.js': { bytesInOutput: 35_000 },
       'node_modules/@aws-lambda-powertools/logger/lib/esm/Logger.js': { bytesInOutput: 17_000 },
-      'shared/domain/rules.ts': { bytesInOutput: 6_000 },
+      'shared/lifecycle/domain/rules.ts': { bytesInOutput: 6_000 },
       'functions/seat-usage-reported/handler.ts': { bytesInOutput: 31 },
       'node_modules/@middy/core/index.js': { bytesInOutput: 2_600 },
     };
@@ -28,7 +28,7 @@ describe('Function: composition', () => {
 
 describe('Function: firstError', () => {
   it('picks the line that says what failed, not the stack below it', () => {
-    const output = ['> cdk synth --quiet', '', 'Error: TABLE_STATE is not set', '    at tableName (shared/tables.ts:80:9)', '    at main (infra/app.ts:8:17)'].join('\n');
+    const output = ['> cdk synth --quiet', '', 'Error: TABLE_STATE is not set', '    at tableName (shared/platform/tables.ts:80:9)', '    at main (infra/app.ts:8:17)'].join('\n');
 
     expect(firstError(output)).toBe('Error: TABLE_STATE is not set');
   });

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSecret, readSetting } from '../../../shared/config.js';
+import { readSecret, readSetting } from '../../../shared/platform/config.js';
 
 const secrets = mockClient(SecretsManagerClient);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { digestMarker, digestPeriod, isoWeek, renderDigestIssue, selectDigest } from '../../../shared/error-log/digest.js';
-import type { DigestEntry } from '../../../shared/error-log/digest.js';
+import { digestMarker, digestPeriod, isoWeek, renderDigestIssue, selectDigest } from '../../../shared/error-log/domain/digest.js';
+import type { DigestEntry } from '../../../shared/error-log/domain/digest.js';
 
 describe('Function: digestPeriod', () => {
   it('covers the day before asOf for the daily digest', () => {

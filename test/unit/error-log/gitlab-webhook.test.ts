@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueHookPayload, meaningOf, webhookTokenMatches } from '../../../shared/error-log/gitlab-webhook.js';
+import { issueHookPayload, meaningOf, webhookTokenMatches } from '../../../shared/error-log/domain/gitlab-webhook.js';
 
 describe('Function: webhookTokenMatches', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planPatch } from '../../../shared/error-log/patch.js';
-import { errorPatchBody } from '../../../shared/error-log/record.js';
+import { planPatch } from '../../../shared/error-log/domain/patch.js';
+import { errorPatchBody } from '../../../shared/error-log/domain/record.js';
 
 const at = '2026-03-01T10:00:00.000Z';
 const current = { status: 'open' as const, notes: null, gitlabIssueLink: null };

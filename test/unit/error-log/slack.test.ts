@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorMessage, SlackNotifier } from '../../../shared/error-log/slack.js';
-import { DEFAULT_NOISE_CODES, noiseCodes } from '../../../shared/error-log/noise.js';
+import { DEFAULT_NOISE_CODES, noiseCodes } from '../../../shared/error-log/domain/noise.js';
 
 const record = { id: 'err_0123456789abcdef01234567', code: 'internal_error', message: 'a <b> & c', subject: 'POST /v1/subscriptions: TypeError', source: 'http' as const, occurrences: 1 };
 

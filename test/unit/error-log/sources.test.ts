@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { auditFinding, provisioningFailed } from '../../../shared/events/contracts.js';
-import { InvalidFailureEventError, errorIdOf, fingerprintOf, lambdaFailureRecord, toOccurrence } from '../../../shared/error-log/sources.js';
+import { auditFinding, provisioningFailed } from '../../../shared/platform/failure-events.js';
+import { InvalidFailureEventError, errorIdOf, fingerprintOf, lambdaFailureRecord, toOccurrence } from '../../../shared/error-log/domain/sources.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/events/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorStatuses, pathToResolved, transition } from '../../../shared/error-log/status.js';
-import type { ErrorStatus } from '../../../shared/error-log/status.js';
+import { errorStatuses, pathToResolved, transition } from '../../../shared/error-log/domain/status.js';
+import type { ErrorStatus } from '../../../shared/error-log/domain/status.js';
 
 /** The workflow, written out: the moves an operator may make. */
 const ALLOWED = new Set(['open→resolved', 'open→needs_attention', 'needs_attention→in_progress', 'in_progress→resolved']);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import type { ErrorRecord } from '../../../shared/error-log/record.js';
+import type { ErrorRecord } from '../../../shared/error-log/domain/record.js';
 import { recordFailure } from '../../../shared/error-log/writer.js';
 import type { WriterDeps } from '../../../shared/error-log/writer.js';
-import { logger } from '../../../shared/log.js';
-import type { ErrorStore } from '../../../shared/store/error-store.js';
+import { logger } from '../../../shared/platform/log.js';
+import type { ErrorStore } from '../../../shared/error-log/store.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/events/${name}.json`, import.meta.url), 'utf8')) as unknown;
 

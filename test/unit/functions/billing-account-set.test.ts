@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requestHash } from '../../../shared/commands/idempotency.js';
+import { requestHash } from '../../../shared/platform/exactly-once.js';
 import { useFlagsTable } from '../../../shared/flags/provider.js';
 import { SERVICE_ARN, apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 import { transactionCanceled } from '../fixtures/dynamodb.js';

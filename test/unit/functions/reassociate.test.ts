@@ -2,10 +2,10 @@ import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from 
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/reassociate/handler.js';
-import { MAX_ATTEMPTS } from '../../../shared/commands/idempotency.js';
-import { reassociationHash } from '../../../shared/commands/reassociate.js';
-import { emptyState, seatsOwed } from '../../../shared/domain/rules.js';
-import type { NamespaceState } from '../../../shared/domain/types.js';
+import { MAX_ATTEMPTS } from '../../../shared/platform/exactly-once.js';
+import { reassociationHash } from '../../../shared/reassociation/reassociate.js';
+import { emptyState, seatsOwed } from '../../../shared/lifecycle/domain/rules.js';
+import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 import { STATE_TABLES, mockDocumentClient, transactionCanceled } from '../fixtures/dynamodb.js';
 

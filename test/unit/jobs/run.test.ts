@@ -5,10 +5,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { handler as unknownJob } from '../../../functions/jobs/handler.js';
 import { JOB_NAMES, jobRunPath } from '../../../shared/jobs/names.js';
-import type { Job, JobContext } from '../../../shared/jobs/registry.js';
-import { jobNames } from '../../../shared/jobs/registry.js';
+import type { Job, JobContext } from '../../../shared/jobs/job.js';
+import { jobNames } from '../../../shared/jobs/job.js';
 import { jobFunction } from '../../../shared/jobs/run.js';
-import { functions } from '../../../shared/manifest.js';
+import { functions } from '../../../shared/service/manifest.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
 function fakeJob() {

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LocalFunction } from '../../../local/functions.js';
 import { LocalScheduler } from '../../../local/scheduler.js';
 import type { EventBridgeEvent } from '../../../local/put-events.js';
-import { toOccurrence } from '../../../shared/error-log/sources.js';
-import type { FunctionSpec } from '../../../shared/manifest.js';
+import { toOccurrence } from '../../../shared/error-log/domain/sources.js';
+import type { FunctionSpec } from '../../../shared/service/manifest.js';
 
 const spec = (name: string, cron: string): FunctionSpec => ({ name, description: name, entry: 'x', triggers: [{ kind: 'schedule', cron }], tables: {} });
 

@@ -1,0 +1,95 @@
+/** The error-log record as stored and as the API shows it. */
+import * as z from '../../platform/zod.js';
+import { errorStatuses } from './status.js';
+import type { ErrorStatus } from './status.js';
+import { OCCURRENCE_SOURCES } from './sources.js';
+import type { Occurrence } from './sources.js';
+
+export interface ChangeEntry {
+  at: string;
+  /** The operator's id (JWT `sub`), `job:<name>`, `gitlab-webhook` or `error-log-writer`. */
+  actor: string;
+  field: 'status' | 'notes' | 'gitlabIssueLink';
+  from: string | null;
+  to: string | null;
+  reason?: string;
+}
+
+/** Where the "new error" Slack message stands. */
+export type NotificationState = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+
+/** A record: what its occurrences share (the latest one's message, backtrace and payload), and its workflow. */
+export interface ErrorRecord extends Pick<Occurrence, 'fingerprint' | 'code' | 'subject' | 'message' | 'errorType' | 'source' | 'backtrace' | 'payload'> {
+  id: string;
+  status: ErrorStatus;
+  gitlabIssueLink: string | null;
+  notes: string | null;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  createdAt: string;
+  updatedAt: string;
+  notification: NotificationState;
+  /** The Slack message could not be sent; the next digest run retries it. */
+  notificationFailed: boolean;
+  changes: ChangeEntry[];
+  /** Bumped by every workflow change (status, notes, link), not by occurrences: the optimistic lock. */
+  revision: number;
+}
+
+const optionalText = (max: number) => z.string().check(z.trim(), z.maxLength(max));
+
+/** The body of `PATCH /v1/errors/{id}`. */
+export const errorPatchBody = z
+  .strictObject({
+    status: z.optional(z.enum(errorStatuses)),
+    notes: z.optional(z.nullable(optionalText(10_000))).check(z.describe('Free text; null clears it')),
+    gitlabIssueLink: z
+      .optional(z.nullable(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))))
+      .check(z.describe('The GitLab issue tracking this error; null unlinks it')),
+  })
+  .check(
+    z.refine((b) => b.status !== undefined || b.notes !== undefined || b.gitlabIssueLink !== undefined, {
+      message: 'Send at least one of status, notes, gitlabIssueLink',
+    }),
+  );
+
+export type ErrorPatch = z.infer<typeof errorPatchBody>;
+
+/** The record as the API answers it (internal bookkeeping left out). */
+export function publicRecord(record: ErrorRecord) {
+  const { revision: _revision, notification: _notification, ...rest } = record;
+  return rest;
+}
+
+export const changeEntrySchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  field: z.enum(['status', 'notes', 'gitlabIssueLink']),
+  from: z.nullable(z.string()),
+  to: z.nullable(z.string()),
+  reason: z.optional(z.string()),
+});
+
+/** The response schema (OpenAPI). */
+export const errorRecordSchema = z.object({
+  id: z.string(),
+  fingerprint: z.string(),
+  code: z.string(),
+  subject: z.string(),
+  message: z.string(),
+  errorType: z.string(),
+  source: z.enum(OCCURRENCE_SOURCES),
+  status: z.enum(errorStatuses),
+  gitlabIssueLink: z.nullable(z.string()),
+  backtrace: z.array(z.string()),
+  payload: z.unknown(),
+  notes: z.nullable(z.string()),
+  occurrences: z.int(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  notificationFailed: z.boolean(),
+  changes: z.array(changeEntrySchema),
+});

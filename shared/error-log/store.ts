@@ -1,0 +1,525 @@
+/**
+ * The DynamoDB adapter of the error log (`errors` table). Items:
+ * - `ERR#<id>` / `RECORD`: one record per fingerprint (the id derives from the fingerprint, so
+ *   concurrent writers of one failure meet on one item);
+ * - `OCC#<eventId>` / `OCCURRENCE`: a marker per counted event (TTL 7 days), written in the same
+ *   transaction as the count, so a redelivered event never counts twice;
+ * - `DIGEST#<job>#<period>` / `RUN`: one digest run per job and period (see shared/error-log/digest-job.ts).
+ * Every write is conditional or transactional; lists use the sparse indexes, never a Scan.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, CancellationReason } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import * as z from '../platform/zod.js';
+import type { ChangeEntry, ErrorRecord, NotificationState } from './domain/record.js';
+import type { Occurrence } from './domain/sources.js';
+import { errorIdOf } from './domain/sources.js';
+import { errorStatuses } from './domain/status.js';
+import type { ErrorStatus } from './domain/status.js';
+import { tableName } from '../platform/tables.js';
+import { ddb } from '../platform/dynamodb/client.js';
+import { ConcurrentUpdateError, InvalidCursorError, StoreError, translate } from '../platform/dynamodb/errors.js';
+
+type Item = Record<string, NativeAttributeValue>;
+
+const ENTITY = 'ERROR';
+const recordKey = (id: string) => ({ pk: `ERR#${id}`, sk: 'RECORD' });
+const markerKey = (occurrenceId: string) => ({ pk: `OCC#${occurrenceId}`, sk: 'OCCURRENCE' });
+const runKey = (job: string, period: string) => ({ pk: `DIGEST#${job}#${period}`, sk: 'RUN' });
+
+/** Markers outlive every redelivery: Lambda async retries (6 h), rule retries (2 h), replays from the DLQ within a week. */
+const MARKER_TTL_SECONDS = 7 * 24 * 3600;
+const MAX_WRITE_ATTEMPTS = 25;
+
+/** Attribute names used in expressions, all aliased (several are DynamoDB reserved words). */
+const NAMES = {
+  '#status': 'status',
+  '#message': 'message',
+  '#source': 'source',
+  '#payload': 'payload',
+  '#changes': 'changes',
+  '#revision': 'revision',
+  '#notification': 'notification',
+  '#claimedAt': 'notificationClaimedAt',
+  '#link': 'gitlabIssueLink',
+  '#notes': 'notes',
+  '#state': 'state',
+} as const;
+
+/** Only the names an expression uses may be passed (DynamoDB rejects unused ones). */
+function namesFor(...expressions: string[]): Record<string, string> {
+  const text = expressions.join(' ');
+  return Object.fromEntries(Object.entries(NAMES).filter(([alias]) => new RegExp(`${alias}\\b`).test(text)));
+}
+
+export type OccurrenceOutcome = 'created' | 'repeated' | 'reopened' | 'duplicate';
+
+export class ErrorRecordNotFoundError extends StoreError {
+  override readonly name = 'ErrorRecordNotFoundError';
+}
+
+
+const nowIso = () => new Date().toISOString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full jitter, capped: concurrent writers of one fingerprint spread out instead of colliding again. */
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+
+function fromItem(item: Item): ErrorRecord {
+  return {
+    id: String(item.id),
+    fingerprint: String(item.fingerprint),
+    code: String(item.code),
+    subject: String(item.subject),
+    message: String(item.message ?? ''),
+    errorType: String(item.errorType ?? ''),
+    source: item.source as ErrorRecord['source'],
+    status: item.status as ErrorStatus,
+    gitlabIssueLink: typeof item.gitlabIssueLink === 'string' ? item.gitlabIssueLink : null,
+    backtrace: Array.isArray(item.backtrace) ? (item.backtrace as string[]) : [],
+    payload: item.payload ?? null,
+    notes: typeof item.notes === 'string' ? item.notes : null,
+    occurrences: Number(item.occurrences ?? 0),
+    firstSeenAt: String(item.firstSeenAt),
+    lastSeenAt: String(item.lastSeenAt),
+    createdAt: String(item.createdAt),
+    updatedAt: String(item.updatedAt),
+    notification: (item.notification ?? 'pending') as NotificationState,
+    notificationFailed: item.notificationFailed === true,
+    changes: Array.isArray(item.changes) ? (item.changes as ChangeEntry[]) : [],
+    revision: Number(item.revision ?? 0),
+  };
+}
+
+/** The item a cancelled transaction reports (raw AttributeValues: lib-dynamodb leaves errors alone). */
+function reasonItem(reason: CancellationReason | undefined): Item | undefined {
+  const raw = reason?.Item as Record<string, AttributeValue> | undefined;
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  return unmarshall(raw) as Item;
+}
+
+const isConditionalFailure = (error: unknown): boolean => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/** Cursor: the index's LastEvaluatedKey, as opaque base64url JSON, checked on the way back in. */
+const cursorKey = z.strictObject({
+  pk: z.string().check(z.startsWith('ERR#'), z.maxLength(100)),
+  sk: z.literal('RECORD'),
+  createdAt: z.string().check(z.maxLength(40)),
+  status: z.optional(z.enum(errorStatuses)),
+  entity: z.optional(z.literal(ENTITY)),
+});
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : null;
+}
+
+export function decodeCursor(cursor: string, status: ErrorStatus | undefined): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('The cursor is not one this API gave out: pass nextCursor from the previous page unchanged.');
+  }
+  const key = cursorKey.safeParse(parsed);
+  if (!key.success || (status ? key.data.status !== status : key.data.entity !== ENTITY)) {
+    throw new InvalidCursorError('The cursor does not belong to this list: pass nextCursor with the same status filter it came with.');
+  }
+  return key.data as Record<string, string>;
+}
+
+export interface ErrorPage {
+  items: ErrorRecord[];
+  nextCursor: string | null;
+}
+
+export interface DigestRun {
+  job: string;
+  period: string;
+  state: 'started' | 'issue_created' | 'done';
+  runId: string;
+  leaseUntil: string;
+  issue: { url: string; iid: number } | null;
+  summary?: Record<string, unknown>;
+}
+
+export type BeginRun = { kind: 'acquired'; run: DigestRun } | { kind: 'done'; run: DigestRun } | { kind: 'busy'; run: DigestRun };
+
+const toRun = (item: Item): DigestRun => ({
+  job: String(item.job),
+  period: String(item.period),
+  state: item.state as DigestRun['state'],
+  runId: String(item.runId),
+  leaseUntil: String(item.leaseUntil),
+  issue: (item.issue as DigestRun['issue']) ?? null,
+  ...(item.summary ? { summary: item.summary as Record<string, unknown> } : {}),
+});
+
+export class ErrorStore {
+  constructor(private readonly table: () => string = () => tableName('errors')) {}
+
+  async get(id: string): Promise<ErrorRecord | undefined> {
+    const out = await translate(() => ddb().send(new GetCommand({ TableName: this.table(), Key: recordKey(id), ConsistentRead: true })));
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  /**
+   * Counts one occurrence on its fingerprint's record, exactly once per `occurrenceId`: creates the
+   * record, adds to it, or reopens it when it was resolved (the failure is back). One transaction of
+   * the occurrence marker and the record; a lost race (another writer, a conflicting transaction)
+   * retries with the current item, so concurrent writers never make two records or lose a count.
+   */
+  async recordOccurrence(occurrence: Occurrence, now = nowIso()): Promise<{ outcome: OccurrenceOutcome; id: string }> {
+    const id = errorIdOf(occurrence.fingerprint);
+    const marker = {
+      Put: {
+        TableName: this.table(),
+        Item: { ...markerKey(occurrence.occurrenceId), errorId: id, expiresAt: Math.floor(Date.parse(now) / 1000) + MARKER_TTL_SECONDS },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    const latest = {
+      ':at': occurrence.occurredAt,
+      ':now': now,
+      ':message': occurrence.message,
+      ':errorType': occurrence.errorType,
+      ':backtrace': occurrence.backtrace,
+      ':payload': occurrence.payload ?? null,
+      ':one': 1,
+    };
+    const setLatest = 'lastSeenAt = :at, updatedAt = :now, #message = :message, errorType = :errorType, backtrace = :backtrace, #payload = :payload';
+
+    let variant: 'create' | 'bump' | 'reopen' = 'bump';
+    let old: ErrorRecord | undefined;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      let write: Record<string, unknown>;
+      if (variant === 'create') {
+        const item: Item = {
+          ...recordKey(id),
+          entity: ENTITY,
+          id,
+          fingerprint: occurrence.fingerprint,
+          code: occurrence.code,
+          subject: occurrence.subject,
+          message: occurrence.message,
+          errorType: occurrence.errorType,
+          source: occurrence.source,
+          status: 'open',
+          backtrace: occurrence.backtrace,
+          payload: occurrence.payload ?? null,
+          occurrences: 1,
+          firstSeenAt: occurrence.occurredAt,
+          lastSeenAt: occurrence.occurredAt,
+          createdAt: now,
+          updatedAt: now,
+          notification: 'pending',
+          changes: [],
+          revision: 0,
+        };
+        write = { Put: { TableName: this.table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+      } else if (variant === 'bump') {
+        const update = `SET ${setLatest} ADD occurrences :one`;
+        const condition = 'attribute_exists(pk) AND #status <> :resolved';
+        write = {
+          Update: {
+            TableName: this.table(),
+            Key: recordKey(id),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesFor(update, condition),
+            ExpressionAttributeValues: { ...latest, ':resolved': 'resolved' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      } else {
+        const reopened: ChangeEntry[] = [{ at: now, actor: 'error-log-writer', field: 'status', from: 'resolved', to: 'open', reason: 'the failure occurred again' }];
+        if (old?.gitlabIssueLink) {
+          reopened.push({ at: now, actor: 'error-log-writer', field: 'gitlabIssueLink', from: old.gitlabIssueLink, to: null, reason: 'its issue was closed; the next digest links it again' });
+        }
+        const update =
+          `SET ${setLatest}, #status = :open, #notification = :pending, #changes = list_append(if_not_exists(#changes, :empty), :reopened), #revision = #revision + :one ` +
+          'REMOVE notificationFailed, #claimedAt, #link ADD occurrences :one';
+        const condition = '#status = :resolved AND #revision = :revision';
+        write = {
+          Update: {
+            TableName: this.table(),
+            Key: recordKey(id),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesFor(update, condition),
+            ExpressionAttributeValues: { ...latest, ':resolved': 'resolved', ':open': 'open', ':pending': 'pending', ':empty': [], ':reopened': reopened, ':revision': old?.revision ?? 0 },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      try {
+        await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: [marker, write] as never })));
+        return { outcome: variant === 'create' ? 'created' : variant === 'bump' ? 'repeated' : 'reopened', id };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [markerReason, recordReason] = error.CancellationReasons ?? [];
+        if (markerReason?.Code === 'ConditionalCheckFailed') return { outcome: 'duplicate', id };
+        if ((error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')) {
+          await backoff(attempt);
+          continue;
+        }
+        if (recordReason?.Code !== 'ConditionalCheckFailed') throw error;
+        const current = reasonItem(recordReason);
+        old = current ? fromItem(current) : undefined;
+        variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : 'bump';
+      }
+    }
+    throw new ConcurrentUpdateError(`Could not count an occurrence of ${id} after ${MAX_WRITE_ATTEMPTS} attempts: too many concurrent writers; the event will be retried.`);
+  }
+
+  /**
+   * Takes the Slack notification of a record: only one writer (or digest) sends it. Claimable when
+   * in one of `states`, or `sending` for longer than `staleAfterMs` (a sender that died).
+   */
+  async claimNotification(
+    id: string,
+    states: readonly ('pending' | 'failed')[],
+    staleAfterMs = 5 * 60_000,
+    now = nowIso(),
+  ): Promise<{ record: ErrorRecord; claimedAt: string } | undefined> {
+    const allowed = states.map((_, i) => `:s${i}`);
+    const update = 'SET #notification = :sending, #claimedAt = :now';
+    const condition = `attribute_exists(pk) AND (#notification IN (${allowed.join(', ')}) OR (#notification = :sending AND #claimedAt < :stale))`;
+    const out = await this.updateIf(recordKey(id), update, condition, {
+      ':sending': 'sending',
+      ':now': now,
+      ':stale': new Date(Date.parse(now) - staleAfterMs).toISOString(),
+      ...Object.fromEntries(states.map((s, i) => [`:s${i}`, s])),
+    });
+    return 'written' in out ? { record: fromItem(out.written), claimedAt: now } : undefined;
+  }
+
+  /** Records how the claimed notification ended; a no-op if another sender took it over meanwhile. */
+  async finishNotification(id: string, claimedAt: string, outcome: 'sent' | 'failed' | 'skipped', error?: string, now = nowIso()): Promise<void> {
+    const update =
+      outcome === 'sent'
+        ? 'SET #notification = :state, notifiedAt = :now REMOVE notificationFailed, #claimedAt, notificationError'
+        : outcome === 'failed'
+          ? 'SET #notification = :state, notificationFailed = :true, notificationError = :error REMOVE #claimedAt'
+          : 'SET #notification = :state REMOVE #claimedAt';
+    const condition = '#notification = :sending AND #claimedAt = :claimedAt';
+    const values: Record<string, unknown> = { ':state': outcome, ':sending': 'sending', ':claimedAt': claimedAt };
+    if (outcome === 'sent') values[':now'] = now;
+    if (outcome === 'failed') Object.assign(values, { ':true': true, ':error': (error ?? 'unknown').slice(0, 500) });
+    await this.updateIf(recordKey(id), update, condition, values);
+  }
+
+  /** Newest first, by status (index `byStatus`) or all (index `byCreatedAt`). */
+  async list(options: { status?: ErrorStatus; limit: number; cursor?: string }): Promise<ErrorPage> {
+    const start = options.cursor ? decodeCursor(options.cursor, options.status) : undefined;
+    const out = await translate(() =>
+      ddb().send(
+        new QueryCommand({
+          TableName: this.table(),
+          ...(options.status
+            ? { IndexName: 'byStatus', KeyConditionExpression: '#status = :key', ExpressionAttributeNames: { '#status': 'status' } }
+            : { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :key' }),
+          ExpressionAttributeValues: { ':key': options.status ?? ENTITY },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
+    );
+    // The index lags the table a little: a record that has just changed status is left out of a status list.
+    const items = (await this.hydrate(out.Items ?? [])).filter((r) => !options.status || r.status === options.status);
+    return { items, nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  /** Every record created in [from, to), following pages up to `max` records. */
+  async createdBetween(from: string, to: string, max = 5_000): Promise<ErrorRecord[]> {
+    return this.queryAll(
+      { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :e AND createdAt BETWEEN :from AND :to', ExpressionAttributeValues: { ':e': ENTITY, ':from': from, ':to': to } },
+      max,
+    ).then((items) => items.filter((r) => r.createdAt < to));
+  }
+
+  /** Every record in `status`, newest first, up to `max`. */
+  async withStatus(status: ErrorStatus, max = 5_000): Promise<ErrorRecord[]> {
+    return this.queryAll(
+      { IndexName: 'byStatus', KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': status }, ScanIndexForward: false },
+      max,
+    );
+  }
+
+  /** The ids of the records linked to a GitLab issue (index `byIssue`). */
+  async idsLinkedTo(link: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await translate(() =>
+        ddb().send(
+          new QueryCommand({
+            TableName: this.table(),
+            IndexName: 'byIssue',
+            KeyConditionExpression: '#link = :link',
+            ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
+            ExpressionAttributeValues: { ':link': link },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) ids.push(String(item.pk).slice('ERR#'.length));
+      start = out.LastEvaluatedKey;
+    } while (start && ids.length < 10_000);
+    return ids;
+  }
+
+  /**
+   * Applies workflow changes (status, notes, link) if the record is still at `revision`; appends
+   * their change-log entries. `null` removes a field.
+   * @throws ConcurrentUpdateError when the record changed since it was read; ErrorRecordNotFoundError.
+   */
+  async applyChanges(
+    id: string,
+    revision: number,
+    set: { status?: ErrorStatus; notes?: string | null; gitlabIssueLink?: string | null },
+    changes: readonly ChangeEntry[],
+    now = nowIso(),
+  ): Promise<ErrorRecord> {
+    const sets = ['updatedAt = :now', '#changes = list_append(if_not_exists(#changes, :empty), :entries)', '#revision = #revision + :one'];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = { ':now': now, ':empty': [], ':entries': changes, ':one': 1, ':revision': revision };
+    if (set.status !== undefined) {
+      sets.push('#status = :status');
+      values[':status'] = set.status;
+      if (set.status === 'resolved') {
+        sets.push('resolvedAt = :now');
+      }
+    }
+    for (const [field, alias] of [['notes', '#notes'], ['gitlabIssueLink', '#link']] as const) {
+      const value = set[field];
+      if (value === undefined) continue;
+      if (value === null) removes.push(alias);
+      else {
+        sets.push(`${alias} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    const update = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    const condition = 'attribute_exists(pk) AND #revision = :revision';
+    const out = await this.updateIf(recordKey(id), update, condition, values);
+    if ('written' in out) return fromItem(out.written);
+    if (!out.refused) throw new ErrorRecordNotFoundError(`No error record ${id}`);
+    throw new ConcurrentUpdateError(`Error record ${id} changed while it was being updated`);
+  }
+
+  /**
+   * Links a record to a digest issue unless it is linked already (an error stays with the first
+   * issue that tracked it). Answers whether it linked.
+   */
+  async linkIssue(id: string, link: string, actor: string, now = nowIso()): Promise<boolean> {
+    const entry: ChangeEntry = { at: now, actor, field: 'gitlabIssueLink', from: null, to: link };
+    const update = 'SET #link = :link, updatedAt = :now, #changes = list_append(if_not_exists(#changes, :empty), :entries), #revision = #revision + :one';
+    const condition = 'attribute_exists(pk) AND attribute_not_exists(#link)';
+    return 'written' in (await this.updateIf(recordKey(id), update, condition, { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 }));
+  }
+
+  /**
+   * Starts (or resumes) the digest run of `job` for `period`. Acquired when no run exists or the
+   * previous run's lease expired without finishing (it crashed): the item — and an issue it may
+   * have recorded — is kept, only the lease moves. `done`: the period has its digest. `busy`:
+   * another run holds the lease.
+   */
+  async beginDigestRun(job: string, period: string, runId: string, leaseMs: number, now = nowIso()): Promise<BeginRun> {
+    const update = 'SET job = :job, period = :period, runId = :runId, leaseUntil = :lease, startedAt = if_not_exists(startedAt, :now), #state = if_not_exists(#state, :started)';
+    const condition = 'attribute_not_exists(pk) OR (#state <> :done AND leaseUntil < :now)';
+    const out = await this.updateIf(runKey(job, period), update, condition, {
+      ':job': job,
+      ':period': period,
+      ':runId': runId,
+      ':lease': new Date(Date.parse(now) + leaseMs).toISOString(),
+      ':now': now,
+      ':started': 'started',
+      ':done': 'done',
+    });
+    if ('written' in out) return { kind: 'acquired', run: toRun(out.written) };
+    const run = out.refused ? toRun(out.refused) : undefined;
+    if (!run) throw new ConcurrentUpdateError(`The ${job} run for ${period} could not be started: its item changed meanwhile. Run it again.`);
+    return { kind: run.state === 'done' ? 'done' : 'busy', run };
+  }
+
+  /** Records the issue a run opened, before anything else happens: a rerun never opens a second one. */
+  async recordDigestIssue(job: string, period: string, runId: string, issue: { url: string; iid: number }): Promise<void> {
+    await this.updateRun(job, period, runId, 'SET #state = :state, issue = :issue', { ':state': 'issue_created', ':issue': issue });
+  }
+
+  async finishDigestRun(job: string, period: string, runId: string, summary: Record<string, unknown>, now = nowIso()): Promise<void> {
+    await this.updateRun(job, period, runId, 'SET #state = :state, summary = :summary, finishedAt = :now', { ':state': 'done', ':summary': summary, ':now': now });
+  }
+
+  /**
+   * One conditional UpdateItem: the item as written, or — when the condition did not hold — the
+   * item as it was (`refused`; undefined when there is none). The caller decides what that means.
+   */
+  private async updateIf(key: Record<string, string>, update: string, condition: string, values: Record<string, unknown>): Promise<{ written: Item } | { refused: Item | undefined }> {
+    try {
+      const out = await translate(() =>
+        ddb().send(
+          new UpdateCommand({
+            TableName: this.table(),
+            Key: key,
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesFor(update, condition),
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { written: (out.Attributes as Item | undefined) ?? {} };
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { refused: old && Object.keys(old).length > 0 ? (unmarshall(old) as Item) : undefined };
+    }
+  }
+
+  private async updateRun(job: string, period: string, runId: string, update: string, values: Record<string, unknown>): Promise<void> {
+    const out = await this.updateIf(runKey(job, period), update, 'runId = :runId', { ...values, ':runId': runId });
+    if ('refused' in out) {
+      throw new ConcurrentUpdateError(`The ${job} run for ${period} was taken over by another run (its lease expired): this run stops.`);
+    }
+  }
+
+
+  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, max: number): Promise<ErrorRecord[]> {
+    const items: ErrorRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await translate(() => ddb().send(new QueryCommand({ TableName: this.table(), ...input, ...(start ? { ExclusiveStartKey: start } : {}) })));
+      items.push(...(await this.hydrate(out.Items ?? [])));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < max);
+    return items.slice(0, max);
+  }
+
+  /**
+   * The records behind index keys (the list indexes project keys only), in the keys' order;
+   * a record deleted meanwhile is left out. BatchGetItem by 100, unprocessed keys retried.
+   */
+  private async hydrate(keys: readonly Item[]): Promise<ErrorRecord[]> {
+    const found = new Map<string, Item>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Item[] | undefined = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      for (let attempt = 0; pending?.length; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        if (attempt > 8) throw new StoreError('DynamoDB kept keys of a BatchGetItem unprocessed; retry the request');
+        const request: Item[] = pending;
+        const out = await translate(() => ddb().send(new BatchGetCommand({ RequestItems: { [this.table()]: { Keys: request, ConsistentRead: true } } })));
+        for (const item of out.Responses?.[this.table()] ?? []) found.set(String(item.pk), item);
+        pending = out.UnprocessedKeys?.[this.table()]?.Keys as Item[] | undefined;
+      }
+    }
+    return keys.flatMap((k) => {
+      const item = found.get(String(k.pk));
+      return item ? [fromItem(item)] : [];
+    });
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The DynamoDB adapter for namespace state: one read before a command (a consistent BatchGetItem of
+ * the state, the subscription pointer and the idempotency record), one TransactWriteItems to apply
+ * it. SDK errors are translated here into the store's own errors.
+ *
+ * Keys in the state table:
+ *   NS#<namespaceId> / STATE              the namespace's subscription state
+ *   NS#<namespaceId> / HIST#<version>     one history entry per applied change (the outbox's source)
+ *   SUB#<subscriptionId> / SUB            which namespace a subscription is associated with
+ * The idempotency table is keyed by eventId.
+ */
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { stateIndexAttributes } from '../audit/domain.js';
+import type { NamespaceState } from './domain/types.js';
+import { tableName } from '../platform/tables.js';
+import { ddb } from '../platform/dynamodb/client.js';
+import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
+import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
+import { cancellationReasons, duplicateFrom, idempotencyPut, unmarshallItem } from '../platform/dynamodb/idempotency.js';
+import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
+
+export const nsKey = (namespaceId: number) => ({ pk: `NS#${namespaceId}`, sk: 'STATE' });
+export const subKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: 'SUB' });
+export const historySk = (version: number) => `HIST#${String(version).padStart(12, '0')}`;
+
+export { IDEMPOTENCY_TTL_DAYS } from '../platform/dynamodb/idempotency.js';
+
+export type IdempotencyRecord = StoredIdempotencyRecord<NamespaceState>;
+
+export interface SubscriptionPointer {
+  subscriptionId: string;
+  namespaceId: number;
+  associatedAt: string;
+}
+
+export interface HistoryEntry {
+  namespaceId: number;
+  version: number;
+  eventId: string;
+  type: string;
+  actor: string;
+  subscriptionId: string | null;
+  before: NamespaceState | null;
+  after: NamespaceState;
+  occurredAt: string;
+  appliedAt: string;
+}
+
+export interface ReadSet {
+  state: NamespaceState | null;
+  pointer: SubscriptionPointer | null;
+  idempotency: IdempotencyRecord | null;
+}
+
+/** The event was applied by a concurrent request: here is what it stored. */
+export class DuplicateEventError extends StoreError {
+  override readonly name = 'DuplicateEventError';
+  constructor(readonly record: IdempotencyRecord) {
+    super(`event ${record.eventId} was applied concurrently`);
+  }
+}
+
+/** The subscription is associated with another namespace. */
+export class SubscriptionTakenError extends StoreError {
+  override readonly name = 'SubscriptionTakenError';
+  constructor(readonly pointer: SubscriptionPointer | null) {
+    super('subscription is associated with another namespace');
+  }
+}
+
+const STATE_FIELDS: ReadonlyArray<keyof NamespaceState> = [
+  'namespaceId', 'subscriptionId', 'planCode', 'paidPlanCode', 'seats', 'seatsInUse', 'maxSeatsUsed',
+  'maxSeatsUsedChangedAt', 'seatsOwed', 'trial', 'trialStartsOn', 'trialEndsOn', 'startDate', 'endDate',
+  'autoRenew', 'nextReconciliationDate', 'status', 'lastMeasuredAt', 'version', 'updatedAt',
+];
+
+/**
+ * The `changedOn` of each state as read, by the object toState made of it: a write that keeps the
+ * association carries it forward (the audit's index of association changes; see stateChangedOn).
+ */
+const changedOnAsRead = new WeakMap<NamespaceState, string>();
+
+/** The state as the API shows it: exactly the domain fields, in a stable order. */
+export function toState(item: Record<string, unknown>): NamespaceState {
+  const state = {} as Record<string, unknown>;
+  for (const field of STATE_FIELDS) state[field] = item[field] ?? null;
+  if (typeof item.changedOn === 'string') changedOnAsRead.set(state as unknown as NamespaceState, item.changedOn);
+  return state as unknown as NamespaceState;
+}
+
+/**
+ * What a state item stores besides the state: the audit's due attributes (PutItem replaces the
+ * item, so an obligation no longer due leaves its index) and `changedOn`.
+ */
+export const stateAuditAttributes = (before: NamespaceState | null, after: NamespaceState) =>
+  stateIndexAttributes(before, after, before ? changedOnAsRead.get(before) : undefined);
+
+const stripKeys = <T>(item: Record<string, unknown>): T => {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+};
+
+/** One consistent read of everything a command needs, in one BatchGetItem. */
+export async function readForCommand(keys: { eventId: string; namespaceId?: number; subscriptionId?: string }): Promise<ReadSet> {
+  const stateTable = tableName('state');
+  const idemTable = tableName('idempotency');
+  const stateKeys = [
+    ...(keys.namespaceId !== undefined ? [nsKey(keys.namespaceId)] : []),
+    ...(keys.subscriptionId !== undefined ? [subKey(keys.subscriptionId)] : []),
+  ];
+  let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: true }> = {
+    [idemTable]: { Keys: [{ eventId: keys.eventId }], ConsistentRead: true },
+    ...(stateKeys.length ? { [stateTable]: { Keys: stateKeys, ConsistentRead: true } } : {}),
+  };
+  const found: Record<string, unknown>[] = [];
+  const idem: Record<string, unknown>[] = [];
+  for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
+    if (attempt > 0) await sleep(Math.min(500, 20 * 2 ** attempt));
+    if (attempt > 8) throw new ConcurrentUpdateError('DynamoDB left keys unprocessed too many times');
+    const out = await translate(() => ddb().send(new BatchGetCommand({ RequestItems: request })));
+    found.push(...(out.Responses?.[stateTable] ?? []));
+    idem.push(...(out.Responses?.[idemTable] ?? []));
+    request = (out.UnprocessedKeys ?? {}) as typeof request;
+  }
+  const stateItem = found.find((i) => i.sk === 'STATE');
+  const pointerItem = found.find((i) => i.sk === 'SUB');
+  return {
+    state: stateItem ? toState(stateItem) : null,
+    pointer: pointerItem ? stripKeys<SubscriptionPointer>(pointerItem) : null,
+    idempotency: (idem[0] as IdempotencyRecord | undefined) ?? null,
+  };
+}
+
+export async function getState(namespaceId: number, consistent = true): Promise<NamespaceState | null> {
+  const out = await translate(() => ddb().send(new GetCommand({ TableName: tableName('state'), Key: nsKey(namespaceId), ConsistentRead: consistent })));
+  return out.Item ? toState(out.Item) : null;
+}
+
+export async function getPointer(subscriptionId: string): Promise<SubscriptionPointer | null> {
+  const out = await translate(() => ddb().send(new GetCommand({ TableName: tableName('state'), Key: subKey(subscriptionId), ConsistentRead: true })));
+  return out.Item ? stripKeys<SubscriptionPointer>(out.Item) : null;
+}
+
+export interface HistoryPage {
+  items: HistoryEntry[];
+  nextCursor: string | null;
+}
+
+/** A namespace's history, newest first, a page at a time (a Query on the namespace's partition). */
+export async function listHistory(
+  namespaceId: number,
+  options: { limit: number; cursor?: string; subscriptionId?: string },
+): Promise<HistoryPage> {
+  const out = await translate(() =>
+    ddb().send(
+      new QueryCommand({
+        TableName: tableName('state'),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
+        ExpressionAttributeValues: {
+          ':pk': `NS#${namespaceId}`,
+          ':hist': 'HIST#',
+          ...(options.subscriptionId ? { ':sub': options.subscriptionId } : {}),
+        },
+        ...(options.subscriptionId ? { FilterExpression: 'subscriptionId = :sub' } : {}),
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor ? decodeHistoryCursor(options.cursor, namespaceId) : undefined,
+      }),
+    ),
+  );
+  return {
+    items: (out.Items ?? []).map((item) => stripKeys<HistoryEntry>(item)),
+    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
+  };
+}
+
+/** A history cursor: only keys of the same namespace's history. */
+export const decodeHistoryCursor = (cursor: string, namespaceId: number) =>
+  decodeKeyCursor(cursor, (pk, sk) => pk === `NS#${namespaceId}` && sk.startsWith('HIST#'));
+
+export interface CommandWrite {
+  /** The state as read (null when the namespace was never stored). */
+  before: NamespaceState | null;
+  after: NamespaceState;
+  history: HistoryEntry;
+  idempotency: IdempotencyRecord;
+  /** Set when the command associates a subscription with the namespace (created). */
+  associate?: SubscriptionPointer;
+  /** For subscription-addressed commands: the state must still hold this subscription. */
+  requireSubscriptionId?: string;
+}
+
+/**
+ * Applies one change atomically: the state (conditional on its version), the history entry, the
+ * idempotency record (conditional on not existing) and, for a new association, the pointer.
+ */
+export async function commitCommand(write: CommandWrite): Promise<void> {
+  const stateTable = tableName('state');
+  const { after, before } = write;
+  const stateCondition = before
+    ? { ConditionExpression: versionMatches + (write.requireSubscriptionId ? ` AND ${subscriptionMatches}` : ''),
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': before.version, ...(write.requireSubscriptionId ? { ':sub': write.requireSubscriptionId } : {}) } }
+    : { ConditionExpression: itemDoesNotExist };
+  const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after, ...stateAuditAttributes(before, after) }, ...stateCondition } },
+    {
+      Put: {
+        TableName: stateTable,
+        Item: { pk: `NS#${after.namespaceId}`, sk: historySk(after.version), ...write.history },
+        ConditionExpression: itemDoesNotExist,
+      },
+    },
+    idempotencyPut(write.idempotency),
+  ];
+  if (write.associate) {
+    items.push({
+      Put: {
+        TableName: stateTable,
+        Item: { ...subKey(write.associate.subscriptionId), ...write.associate, changedOn: write.associate.associatedAt.slice(0, 10) },
+        ConditionExpression: `${itemDoesNotExist} OR namespaceId = :ns`,
+        ExpressionAttributeValues: { ':ns': write.associate.namespaceId },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+  }
+  try {
+    await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: items })));
+  } catch (error) {
+    throw cancellationToError(error);
+  }
+}
+
+// Named condition pieces: each reads as the rule it enforces.
+const itemDoesNotExist = 'attribute_not_exists(pk)';
+const versionMatches = '#version = :version';
+const subscriptionMatches = 'subscriptionId = :sub';
+
+/** Turns a cancelled transaction into the store error that says why. Index order as in commitCommand. */
+function cancellationToError(error: unknown): unknown {
+  const reasons = cancellationReasons(error);
+  if (!reasons) return error;
+  const [stateReason, , idemReason, pointerReason] = reasons;
+  const duplicate = duplicateFrom<NamespaceState>(idemReason);
+  if (duplicate) return new DuplicateEventError(duplicate);
+  if (pointerReason?.Code === 'ConditionalCheckFailed') {
+    return new SubscriptionTakenError(pointerReason.Item ? stripKeys<SubscriptionPointer>(unmarshallItem(pointerReason.Item)) : null);
+  }
+  if (stateReason?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ConditionalCheckFailed')) {
+    return new ConcurrentUpdateError('another change to this namespace won the race', { cause: error });
+  }
+  return error;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

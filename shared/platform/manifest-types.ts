@@ -1,0 +1,77 @@
+/** The types of manifest entries (see shared/service/manifest.ts). */
+import type { ConfigKey } from './config.js';
+import type { TableKey } from './tables.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call a route. `service`: other services (IAM auth in AWS, the service bearer token
+ * locally). `operator`: support engineers and operators (a JWT authorizer in AWS, the operator
+ * bearer token locally); an operator token is also accepted on service routes. `webhook`: a third
+ * party proving a shared secret in a header (GitLab's X-Gitlab-Token): a Lambda request authorizer
+ * in AWS; locally no bearer token, the handler checks the header (it does in AWS too). `public`:
+ * no credentials at all, for what a browser loads before it can send a bearer header (the admin
+ * page's static assets, which carry no data); no authorizer in AWS, no token check locally. The
+ * stack's tests list exactly which routes may be public.
+ */
+export type AuthKind = 'service' | 'operator' | 'webhook' | 'public';
+
+export interface HttpTrigger {
+  readonly kind: 'http';
+  readonly method: HttpMethod;
+  /** API Gateway route path, with `{name}` path parameters. */
+  readonly path: string;
+  readonly auth: AuthKind;
+}
+
+/** An EventBridge event pattern, as EventBridge takes it. */
+export type EventPattern = { readonly [field: string]: unknown };
+
+export interface EventTrigger {
+  readonly kind: 'event';
+  readonly pattern: EventPattern;
+}
+
+export interface ScheduleTrigger {
+  readonly kind: 'schedule';
+  /** EventBridge cron expression fields, UTC: `cron(minutes hours day-of-month month day-of-week year)`. */
+  readonly cron: string;
+}
+
+export interface StreamTrigger {
+  readonly kind: 'stream';
+  readonly table: TableKey;
+  readonly batchSize: number;
+}
+
+export type Trigger = HttpTrigger | EventTrigger | ScheduleTrigger | StreamTrigger;
+
+/** `read`: GetItem/BatchGetItem/Query only. `readWrite`: also writes, conditional or transactional. */
+export type TableAccess = 'read' | 'readWrite';
+
+export interface FunctionSpec {
+  /** Unique, kebab-case; names the Lambda and its log group. */
+  readonly name: string;
+  readonly description: string;
+  /** The handler module, from the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly triggers: readonly Trigger[];
+  readonly tables: Readonly<Partial<Record<TableKey, TableAccess>>>;
+  /** May put events on the `provisioning` bus. */
+  readonly publishesEvents?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly memoryMb?: number;
+  /**
+   * Where a failed asynchronous invocation goes: `bus` (default; the failure record reaches the
+   * error log) or `queue` (an SQS dead-letter queue: for the error-log writer itself, which must
+   * not feed its own failures back to itself).
+   */
+  readonly asyncFailures?: 'bus' | 'queue';
+  /** Settings and secrets the function reads (shared/platform/config.ts); the stack passes and grants exactly these. */
+  readonly config?: readonly ConfigKey[];
+}
+
+export const BUS_NAME = 'provisioning';
+export const COMMERCE_SOURCE = 'customers-portal';
+export const SERVICE_SOURCE = 'provisioning-service';
+

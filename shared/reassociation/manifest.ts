@@ -1,0 +1,19 @@
+/** Force reassociation (operators) and the report that measures why it is still needed. */
+import type { FunctionSpec } from '../platform/manifest-types.js';
+
+export const reassociationFunctions: readonly FunctionSpec[] = [
+  {
+    name: 'reassociate',
+    description: 'Force reassociation: moves a subscription and its term to another namespace in one transaction, with a reason.',
+    entry: 'functions/reassociate/handler.ts',
+    triggers: [{ kind: 'http', method: 'POST', path: '/v1/subscriptions/{subscriptionId}/reassociations', auth: 'operator' }],
+    tables: { state: 'readWrite', idempotency: 'readWrite' },
+  },
+  {
+    name: 'reassociation-report',
+    description: 'Lists reassociations of a date range, newest first, with counts by reason and by ISO week.',
+    entry: 'functions/reassociation-report/handler.ts',
+    triggers: [{ kind: 'http', method: 'GET', path: '/v1/reassociations', auth: 'operator' }],
+    tables: { state: 'read' },
+  },
+];

@@ -1,0 +1,95 @@
+/**
+ * The contract of force reassociation and its report: the operator's request, the answer, the
+ * report's query and page, all zod (OpenAPI is generated from these).
+ */
+import * as z from '../platform/zod.js';
+import { REASSOCIATION_REASONS, daysInRange } from './domain.js';
+import { eventId, isoDate, namespaceId, namespaceState, subscriptionId, pageLimit } from '../lifecycle/schemas.js';
+
+export const reassociationReason = z
+  .enum(REASSOCIATION_REASONS)
+  .check(z.describe('Why the link had to be repaired: the report counts each, so each use case can be removed'));
+
+export const reassociationBody = z.strictObject({
+  eventId,
+  targetNamespaceId: namespaceId.check(z.describe('The namespace that gains the subscription')),
+  reason: reassociationReason,
+  note: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(10, 'at least 10 characters: say why'),
+      z.maxLength(2000),
+      z.describe('Why, in your words (10+ characters)'),
+    ),
+  dryRun: z.optional(z.boolean()).check(z.describe('Answer what would change, write nothing')),
+  replacePaid: z
+    .optional(z.boolean())
+    .check(
+      z.describe('Replace an active paid subscription the target holds (it loses its namespace); otherwise 409 target_has_subscription'),
+    ),
+});
+
+export const reassociationPath = z.strictObject({ subscriptionId });
+
+export const reassociationWarning = z.object({ code: z.string(), message: z.string() });
+
+export const reassociationResult = z.object({
+  dryRun: z.boolean(),
+  before: z.object({ source: namespaceState, target: z.nullable(namespaceState) }),
+  after: z.object({ source: namespaceState, target: namespaceState }),
+  warnings: z.array(reassociationWarning),
+});
+
+/** The longest range the report covers in one request. */
+export const MAX_REPORT_DAYS = 366;
+
+export const reassociationReportQuery = z
+  .strictObject({
+    from: z.optional(isoDate).check(z.describe('First day (UTC) included; default: 90 days before `to`')),
+    to: z.optional(isoDate).check(z.describe('Last day (UTC) included; default: today')),
+    limit: pageLimit(100),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  })
+  .check(
+    z.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+    z.refine((q) => !q.from || !q.to || daysInRange(q.from, q.to) <= MAX_REPORT_DAYS, {
+      message: `the range may span at most ${MAX_REPORT_DAYS} days`,
+      path: ['from'],
+    }),
+  );
+
+const byReason = z.object(
+  Object.fromEntries(REASSOCIATION_REASONS.map((r) => [r, z.int()])) as Record<(typeof REASSOCIATION_REASONS)[number], z.ZodMiniInt>,
+);
+
+export const reassociationRecord = z.object({
+  eventId: z.string(),
+  subscriptionId: z.string(),
+  sourceNamespaceId: z.number(),
+  targetNamespaceId: z.number(),
+  reason: reassociationReason,
+  note: z.string(),
+  actor: z.string(),
+  appliedAt: z.string(),
+  replacePaid: z.boolean(),
+  targetWasInTrial: z.boolean(),
+  displacedSubscriptionId: z.nullable(z.string()),
+  displacedWasActivePaid: z.boolean(),
+  sourceVersion: z.number(),
+  targetVersion: z.number(),
+  warnings: z.array(z.string()),
+});
+
+export const reassociationReport = z.object({
+  from: isoDate,
+  to: isoDate,
+  items: z.array(reassociationRecord),
+  nextCursor: z.nullable(z.string()),
+  counts: z.object({
+    total: z.int(),
+    byReason,
+    byWeek: z.array(z.object({ week: z.string(), startsOn: isoDate, total: z.int(), byReason })),
+    trialConversion: z.object({ targetWasInTrial: z.int(), targetNotInTrial: z.int() }),
+  }),
+});

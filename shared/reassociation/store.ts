@@ -1,0 +1,375 @@
+/**
+ * The DynamoDB adapter of force reassociation: the read of everything the rule needs, the one
+ * TransactWriteItems that applies it, and the report's queries. SDK errors are translated here.
+ *
+ * Keys in the state table, besides namespace-store's (NS#<id>/STATE, NS#<id>/HIST#<version>,
+ * SUB#<id>/SUB):
+ *   REASSOC#<YYYY-MM> / <appliedAt>#<eventId>       one record per reassociation, a partition per
+ *                                                   month of appliedAt (UTC): the report queries the
+ *                                                   months of its range newest first — never a Scan
+ *   SUB#<id> / DETACHED#<appliedAt>#<eventId>       a subscription that lost its namespace to a
+ *                                                   reassociation (its SUB pointer is deleted)
+ * The stream publishes only HIST# inserts, so records and marks produce no events; the two history
+ * entries produce `Namespace Subscription Changed` for both namespaces.
+ */
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type {
+  CountedReassociation,
+  ReassociationReason,
+  ReassociationWarning,
+  ReassociationWarningCode,
+} from './domain.js';
+import { monthsNewestFirst } from './domain.js';
+import type { NamespaceState } from '../lifecycle/domain/types.js';
+import { tableName } from '../platform/tables.js';
+import { ddb } from '../platform/dynamodb/client.js';
+import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
+import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
+import { cancellationReasons, duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
+import type { StoredIdempotencyRecord, TransactItem } from '../platform/dynamodb/idempotency.js';
+import { getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from '../lifecycle/store.js';
+import type { HistoryEntry, SubscriptionPointer } from '../lifecycle/store.js';
+
+/** What the route answers, for a dry run and for the real call (and what a replay answers again). */
+export interface ReassociationResult {
+  dryRun: boolean;
+  before: { source: NamespaceState; target: NamespaceState | null };
+  after: { source: NamespaceState; target: NamespaceState };
+  warnings: ReassociationWarning[];
+}
+
+/** One applied reassociation: why, by whom, from where to where. */
+export interface ReassociationRecord {
+  eventId: string;
+  subscriptionId: string;
+  sourceNamespaceId: number;
+  targetNamespaceId: number;
+  reason: ReassociationReason;
+  note: string;
+  /** The operator's id (JWT `sub`). */
+  actor: string;
+  appliedAt: string;
+  replacePaid: boolean;
+  /** Whether the target was in a trial at the time (for `trial_conversion`: does the use case still occur?). */
+  targetWasInTrial: boolean;
+  /** The subscription the target held before, now detached; null when it held none. */
+  displacedSubscriptionId: string | null;
+  /** Whether that subscription was an active paid one (replaced with `replacePaid`). */
+  displacedWasActivePaid: boolean;
+  /** The versions the change produced on the source and the target (their history entries). */
+  sourceVersion: number;
+  targetVersion: number;
+  warnings: ReassociationWarningCode[];
+}
+
+/** A subscription that lost its namespace to a reassociation (its pointer was deleted). */
+export interface Detachment {
+  subscriptionId: string;
+  namespaceId: number;
+  detachedAt: string;
+  eventId: string;
+  actor: string;
+  replacedBySubscriptionId: string;
+}
+
+/** A history entry of a reassociation, as namespace-store writes history, plus what moved. */
+export type ReassociationHistoryEntry = HistoryEntry & {
+  reassociation: {
+    role: 'source' | 'target';
+    fromNamespaceId: number;
+    toNamespaceId: number;
+    reason: ReassociationReason;
+    displacedSubscriptionId: string | null;
+  };
+};
+
+export type ReassociationIdempotencyRecord = StoredIdempotencyRecord<ReassociationResult>;
+
+export interface ReassociationReadSet {
+  /** Any record stored under the eventId (possibly of another command: the hash tells). */
+  idempotency: StoredIdempotencyRecord<unknown> | null;
+  pointer: SubscriptionPointer | null;
+  /** The state of the namespace the pointer names. */
+  source: NamespaceState | null;
+  target: NamespaceState | null;
+  /** The pointer of the subscription the target holds, when it holds another one. */
+  displacedPointer: SubscriptionPointer | null;
+}
+
+export const reassociationKey = (appliedAt: string, eventId: string) => ({
+  pk: `REASSOC#${appliedAt.slice(0, 7)}`,
+  sk: `${appliedAt}#${eventId}`,
+});
+
+const detachmentKey = (subscriptionId: string, detachedAt: string, eventId: string) => ({
+  pk: `SUB#${subscriptionId}`,
+  sk: `DETACHED#${detachedAt}#${eventId}`,
+});
+
+/** The event was applied by a concurrent request: here is what it stored. */
+export class DuplicateReassociationError extends StoreError {
+  override readonly name = 'DuplicateReassociationError';
+  constructor(readonly record: StoredIdempotencyRecord<unknown>) {
+    super(`event ${record.eventId} was applied concurrently`);
+  }
+}
+
+/**
+ * Everything the rule needs, read consistently: one BatchGetItem (idempotency record, the
+ * subscription's pointer, the target's state), then the source's state and, when the target holds
+ * another subscription, that subscription's pointer.
+ */
+export async function readForReassociation(keys: {
+  eventId: string;
+  subscriptionId: string;
+  targetNamespaceId: number;
+}): Promise<ReassociationReadSet> {
+  const first = await readForCommand({ eventId: keys.eventId, namespaceId: keys.targetNamespaceId, subscriptionId: keys.subscriptionId });
+  const idempotency = first.idempotency as StoredIdempotencyRecord<unknown> | null;
+  const target = first.state;
+  if (idempotency || !first.pointer) {
+    return { idempotency, pointer: first.pointer, source: null, target, displacedPointer: null };
+  }
+  const sourceId = first.pointer.namespaceId;
+  const displacedId = target?.subscriptionId && target.subscriptionId !== keys.subscriptionId ? target.subscriptionId : null;
+  const [source, displacedPointer] = await Promise.all([
+    sourceId === keys.targetNamespaceId ? Promise.resolve(target) : getState(sourceId),
+    displacedId ? getPointer(displacedId) : Promise.resolve(null),
+  ]);
+  return { idempotency: null, pointer: first.pointer, source, target, displacedPointer };
+}
+
+/** The newest detachment of a subscription, if it lost its namespace to a reassociation. */
+export async function lastDetachment(subscriptionId: string): Promise<Detachment | null> {
+  const out = await translate(() =>
+    ddb().send(
+      new QueryCommand({
+        TableName: tableName('state'),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :detached)',
+        ExpressionAttributeValues: { ':pk': `SUB#${subscriptionId}`, ':detached': 'DETACHED#' },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    ),
+  );
+  const item = out.Items?.[0];
+  return item ? withoutKeys<Detachment>(item) : null;
+}
+
+export interface ReassociationWrite {
+  /** The states as read: each write is conditional on its version (null: the target was never stored). */
+  sourceBefore: NamespaceState;
+  targetBefore: NamespaceState | null;
+  sourceAfter: NamespaceState;
+  targetAfter: NamespaceState;
+  history: { source: ReassociationHistoryEntry; target: ReassociationHistoryEntry };
+  /** The subscription's pointer moves from the source to the target. */
+  pointer: SubscriptionPointer;
+  /** The subscription the target held, whose pointer (still naming the target) is deleted and marked. */
+  detach: Detachment | null;
+  record: ReassociationRecord;
+  idempotency: ReassociationIdempotencyRecord;
+}
+
+/**
+ * Applies a reassociation atomically: the source loses the subscription and the target gains it
+ * (both conditional on their version, the source also on still holding it), both history entries,
+ * the pointer (conditional on still naming the source), the displaced subscription's detachment,
+ * the reassociation record and the idempotency record. Never half done.
+ *
+ * @throws DuplicateReassociationError the eventId was applied by a concurrent request
+ * @throws ConcurrentUpdateError another change won the race: read again and decide again
+ */
+export async function commitReassociation(write: ReassociationWrite): Promise<void> {
+  const stateTable = tableName('state');
+  const { sourceBefore, targetBefore, sourceAfter, targetAfter } = write;
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: stateTable,
+        Item: { ...nsKey(sourceAfter.namespaceId), ...sourceAfter, ...stateAuditAttributes(sourceBefore, sourceAfter) },
+        ConditionExpression: `${versionMatches} AND ${holdsSubscription}`,
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': sourceBefore.version, ':sub': write.pointer.subscriptionId },
+      },
+    },
+    historyPut(write.history.source),
+    {
+      Put: {
+        TableName: stateTable,
+        Item: { ...nsKey(targetAfter.namespaceId), ...targetAfter, ...stateAuditAttributes(targetBefore, targetAfter) },
+        ...(targetBefore
+          ? {
+              ConditionExpression: versionMatches,
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':version': targetBefore.version },
+            }
+          : { ConditionExpression: itemDoesNotExist }),
+      },
+    },
+    historyPut(write.history.target),
+    {
+      Put: {
+        TableName: stateTable,
+        Item: { ...subKey(write.pointer.subscriptionId), ...write.pointer, changedOn: write.pointer.associatedAt.slice(0, 10) },
+        ConditionExpression: pointsAt,
+        ExpressionAttributeValues: { ':ns': sourceBefore.namespaceId },
+      },
+    },
+    {
+      Put: {
+        TableName: stateTable,
+        Item: { ...reassociationKey(write.record.appliedAt, write.record.eventId), ...write.record },
+        ConditionExpression: itemDoesNotExist,
+      },
+    },
+  ];
+  if (write.detach) {
+    items.push(
+      {
+        Delete: {
+          TableName: stateTable,
+          Key: subKey(write.detach.subscriptionId),
+          ConditionExpression: pointsAt,
+          ExpressionAttributeValues: { ':ns': write.detach.namespaceId },
+        },
+      },
+      {
+        Put: {
+          TableName: stateTable,
+          Item: { ...detachmentKey(write.detach.subscriptionId, write.detach.detachedAt, write.detach.eventId), ...write.detach },
+          ConditionExpression: itemDoesNotExist,
+        },
+      },
+    );
+  }
+  const idempotencyIndex = items.push(idempotencyPut(write.idempotency)) - 1;
+  try {
+    await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: items })));
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    const duplicate = duplicateFrom<unknown>(reasons[idempotencyIndex]);
+    if (duplicate) throw new DuplicateReassociationError(duplicate);
+    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+      throw new ConcurrentUpdateError('another change to the source, the target or a pointer won the race', { cause: error });
+    }
+    throw error;
+  }
+}
+
+// Named condition pieces: each reads as the rule it enforces.
+const itemDoesNotExist = 'attribute_not_exists(pk)';
+const versionMatches = '#version = :version';
+const holdsSubscription = 'subscriptionId = :sub';
+const pointsAt = 'namespaceId = :ns';
+
+function historyPut(entry: ReassociationHistoryEntry): TransactItem {
+  return {
+    Put: {
+      TableName: tableName('state'),
+      Item: { pk: `NS#${entry.namespaceId}`, sk: historySk(entry.version), ...entry },
+      ConditionExpression: itemDoesNotExist,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+export interface ReassociationRange {
+  /** UTC dates, both included. */
+  from: string;
+  to: string;
+}
+
+export interface ReassociationPage {
+  items: ReassociationRecord[];
+  nextCursor: string | null;
+}
+
+/** Sort-key bounds of a date range: `<appliedAt>#<eventId>` sorts by time. */
+const bounds = (range: ReassociationRange) => ({ ':lo': `${range.from}T`, ':hi': `${range.to}T~` });
+
+/**
+ * Reassociations applied within the range, newest first, a page at a time: a Query per month
+ * partition, from the newest month of the range to the oldest, until the page is full.
+ */
+export async function listReassociations(
+  range: ReassociationRange,
+  options: { limit: number; cursor?: string },
+): Promise<ReassociationPage> {
+  const months = monthsNewestFirst(range.from, range.to);
+  let start = options.cursor ? decodeReassociationCursor(options.cursor, range) : undefined;
+  const firstMonth = start ? months.indexOf(start.pk.slice('REASSOC#'.length)) : 0;
+  const items: ReassociationRecord[] = [];
+  for (let index = firstMonth; index < months.length; index++) {
+    do {
+      const out = await query(months[index]!, range, { Limit: options.limit - items.length, ExclusiveStartKey: start });
+      items.push(...(out.Items ?? []).map((item) => withoutKeys<ReassociationRecord>(item)));
+      start = out.LastEvaluatedKey as { pk: string; sk: string } | undefined;
+      if (items.length >= options.limit) {
+        if (start) return { items, nextCursor: encodeKeyCursor(start) };
+        // This month is exhausted: older months may hold more.
+        const last = items[items.length - 1]!;
+        return { items, nextCursor: index < months.length - 1 ? encodeKeyCursor(reassociationKey(last.appliedAt, last.eventId)) : null };
+      }
+    } while (start);
+  }
+  return { items, nextCursor: null };
+}
+
+/** What the counts need of every reassociation in the range (reason, time, trial flag only). */
+export async function reassociationsToCount(range: ReassociationRange): Promise<CountedReassociation[]> {
+  const counted: CountedReassociation[] = [];
+  for (const month of monthsNewestFirst(range.from, range.to)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await query(month, range, {
+        ExclusiveStartKey: start,
+        ProjectionExpression: '#reason, appliedAt, targetWasInTrial',
+        ExpressionAttributeNames: { '#reason': 'reason' },
+      });
+      for (const item of out.Items ?? []) {
+        counted.push({
+          reason: item.reason as ReassociationReason,
+          appliedAt: item.appliedAt as string,
+          targetWasInTrial: item.targetWasInTrial === true,
+        });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  return counted;
+}
+
+function query(month: string, range: ReassociationRange, extra: Partial<QueryCommandInput>) {
+  return translate(() =>
+    ddb().send(
+      new QueryCommand({
+        TableName: tableName('state'),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': `REASSOC#${month}`, ...bounds(range) },
+        ScanIndexForward: false,
+        ...extra,
+      }),
+    ),
+  );
+}
+
+/** A cursor is opaque to callers; a forged one can only point at a record key inside the same range. */
+export function decodeReassociationCursor(cursor: string, range: ReassociationRange): { pk: string; sk: string } {
+  const months = monthsNewestFirst(range.from, range.to);
+  const { ':lo': lo, ':hi': hi } = bounds(range);
+  return decodeKeyCursor(
+    cursor,
+    (pk, sk) => pk.startsWith('REASSOC#') && months.includes(pk.slice('REASSOC#'.length)) && sk.slice(0, 7) === pk.slice('REASSOC#'.length) && sk >= lo && sk <= hi,
+    'Invalid cursor: pass the nextCursor of the previous page with the same from and to.',
+  );
+}
+
+function withoutKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}

@@ -1,0 +1,42 @@
+/**
+ * Every event the service consumes or publishes, with its zod schema: the contract. `npm run schemas`
+ * writes them as JSON Schema to docs/events/, and the stack registers them in an EventBridge schema
+ * registry.
+ */
+import * as z from '../platform/zod.js';
+import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetDetail } from '../billing-accounts/schemas.js';
+import { commandSpecs } from '../lifecycle/specs.js';
+import { COMMERCE_SOURCE, SERVICE_SOURCE } from './manifest.js';
+import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, namespaceSubscriptionChanged, provisioningFailed } from '../platform/failure-events.js';
+
+export interface CatalogEntry {
+  source: string;
+  detailType: string;
+  direction: 'in' | 'out';
+  detail: z.ZodMiniType;
+}
+
+export const eventCatalog: readonly CatalogEntry[] = [
+  ...Object.values(commandSpecs).map((spec) => ({ source: COMMERCE_SOURCE, detailType: spec.detailType, direction: 'in' as const, detail: spec.detail })),
+  { source: COMMERCE_SOURCE, detailType: CUSTOMER_BILLING_ACCOUNT_SET, direction: 'in', detail: billingAccountSetDetail },
+  { source: SERVICE_SOURCE, detailType: 'Namespace Subscription Changed', direction: 'out', detail: namespaceSubscriptionChanged },
+  { source: SERVICE_SOURCE, detailType: PROVISIONING_FAILED, direction: 'out', detail: provisioningFailed },
+  { source: SERVICE_SOURCE, detailType: AUDIT_FINDING, direction: 'out', detail: auditFinding },
+];
+
+/** A file-name-safe name: `Subscription Created` → `subscription-created`. */
+export const schemaName = (entry: CatalogEntry) => `${entry.source}.${entry.detailType.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+
+/** The JSON Schema (draft 4, as the EventBridge schema registry takes it) of an event's detail. */
+export function detailJsonSchema(entry: CatalogEntry): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(entry.detail, { target: 'draft-4', io: 'input', unrepresentable: 'any' }),
+    title: entry.detailType,
+    description: `detail of "${entry.detailType}" (source ${entry.source}; ${entry.direction === 'in' ? 'consumed' : 'published'} by the Provisioning Service)`,
+  };
+}
+
+/** File name → file text of every schema under docs/events/. */
+export function renderEventSchemas(): Map<string, string> {
+  return new Map(eventCatalog.map((entry) => [`${schemaName(entry)}.json`, `${JSON.stringify(detailJsonSchema(entry), null, 2)}\n`]));
+}

@@ -1,0 +1,258 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DUE,
+  DUE_ATTRIBUTE_NAMES,
+  DUE_KINDS,
+  addDays,
+  associationFinding,
+  changedWindow,
+  datesFrom,
+  driftFinding,
+  dueAttributes,
+  dueFindings,
+  lagHours,
+  mayResolve,
+  parseSubject,
+  resolutionNote,
+  stateChangedOn,
+  stateIndexAttributes,
+} from '../../../shared/audit/domain.js';
+import type { HolderView } from '../../../shared/audit/domain.js';
+import type { Customer } from '../../../shared/billing-accounts/domain.js';
+import { applyCommand, emptyState } from '../../../shared/lifecycle/domain/rules.js';
+import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
+
+const ctx = { appliedAt: '2026-06-01T10:00:00.000Z' };
+
+/** An active, auto-renewing paid term on namespace 42 ending 2026-12-01. */
+const active = (over: Partial<NamespaceState> = {}): NamespaceState => ({
+  ...emptyState(42),
+  subscriptionId: 'S-1',
+  planCode: 'premium',
+  paidPlanCode: 'premium',
+  seats: 10,
+  seatsInUse: 8,
+  maxSeatsUsed: 8,
+  startDate: '2025-12-01',
+  endDate: '2026-12-01',
+  autoRenew: true,
+  nextReconciliationDate: '2026-06-01',
+  status: 'active',
+  version: 3,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+describe('Function: dueAttributes', () => {
+  it('puts an active auto-renewing term in the renewal index under its end date, in its shard', () => {
+    expect(dueAttributes(active())).toEqual({ dueShard: 42 % 4, renewalDue: '2026-12-01' });
+  });
+
+  it('puts a term that does not renew in the expiry index instead', () => {
+    expect(dueAttributes(active({ autoRenew: false }))).toEqual({ dueShard: 2, expiryDue: '2026-12-01' });
+  });
+
+  it('adds the reconciliation date only while seats are owed', () => {
+    expect(dueAttributes(active({ maxSeatsUsed: 14, seatsOwed: 4 }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01', reconciliationDue: '2026-06-01' });
+    expect(dueAttributes(active({ maxSeatsUsed: 14, seatsOwed: 4, nextReconciliationDate: null }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01' });
+  });
+
+  it('puts a running trial in the trial-end index, on a free namespace too', () => {
+    const trial: NamespaceState = { ...emptyState(7), trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-11-01', trialEndsOn: '2026-11-30' };
+    expect(dueAttributes(trial)).toEqual({
+      dueShard: 3,
+      trialEndDue: '2026-11-30',
+    });
+  });
+
+  it('leaves out a namespace with nothing pending: free, expired, or without a subscription', () => {
+    expect(dueAttributes(emptyState(42))).toEqual({});
+    expect(dueAttributes(active({ status: 'expired', planCode: 'free', paidPlanCode: null }))).toEqual({});
+    expect(dueAttributes(active({ subscriptionId: null, status: 'none' }))).toEqual({});
+  });
+
+  it('moves an item to the new end date when renewed, and out of every index when expired', () => {
+    const renewed = applyCommand(
+      active(),
+      { type: 'renewed', eventId: 'r-1', occurredAt: '2026-12-01T00:00:00Z', subscriptionId: 'S-1', startDate: '2026-12-01', endDate: '2027-12-01' },
+      ctx,
+    );
+    expect(renewed.ok && dueAttributes(renewed.state)).toEqual({ dueShard: 2, renewalDue: '2027-12-01' });
+    const expired = applyCommand(active({ autoRenew: false }), { type: 'expired', eventId: 'x-1', occurredAt: '2026-12-02T00:00:00Z', subscriptionId: 'S-1', expiredOn: '2026-12-01' }, ctx);
+    expect(expired.ok && dueAttributes(expired.state)).toEqual({});
+  });
+
+  it('names only attributes the writers know to clear', () => {
+    for (const kind of DUE_KINDS) expect(DUE_ATTRIBUTE_NAMES).toContain(DUE[kind].attribute);
+    expect(DUE_ATTRIBUTE_NAMES).toContain('dueShard');
+  });
+});
+
+describe('Function: dueFindings', () => {
+  it('reports a renewal the day after the term ended, not on the day', () => {
+    expect(dueFindings(active(), '2026-12-01')).toEqual([]);
+    const [finding] = dueFindings(active(), '2026-12-02');
+    expect(finding).toMatchObject({
+      code: 'renewal_not_processed',
+      subject: 'subscription:S-1',
+      payload: { namespaceId: 42, subscriptionId: 'S-1', dueOn: '2026-12-01', daysOverdue: 1 },
+    });
+    expect(finding!.message).toContain('POST /v1/subscriptions/S-1/renewals');
+  });
+
+  it('reports each kind with its own code and subject', () => {
+    const state = active({ autoRenew: false, maxSeatsUsed: 14, seatsOwed: 4, trial: true, trialStartsOn: '2026-05-01', trialEndsOn: '2026-05-31', planCode: 'ultimate_trial' });
+    const byCode = Object.fromEntries(dueFindings(state, '2026-12-05').map((f) => [f.code, f.subject]));
+    expect(byCode).toEqual({
+      expiry_not_processed: 'subscription:S-1',
+      reconciliation_not_processed: 'subscription:S-1',
+      trial_not_ended: 'namespace:42',
+    });
+    expect(dueFindings(state, '2026-12-05', ['trialEnd']).map((f) => f.code)).toEqual(['trial_not_ended']);
+  });
+
+  const arbitraryState = fc
+    .record({
+      namespaceId: fc.integer({ min: 1, max: 10_000 }),
+      subscriptionId: fc.option(fc.constantFrom('S-1', 'S-2'), { nil: null }),
+      status: fc.constantFrom('active', 'expired', 'none'),
+      autoRenew: fc.boolean(),
+      endDate: fc.option(fc.integer({ min: 0, max: 60 }).map((d) => addDays('2026-11-01', d)), { nil: null }),
+      seatsOwed: fc.integer({ min: 0, max: 3 }),
+      nextReconciliationDate: fc.option(fc.integer({ min: 0, max: 60 }).map((d) => addDays('2026-11-01', d)), { nil: null }),
+      trial: fc.boolean(),
+      trialEndsOn: fc.option(fc.integer({ min: 0, max: 60 }).map((d) => addDays('2026-11-01', d)), { nil: null }),
+    })
+    .map((over) => ({ ...emptyState(over.namespaceId), ...over }) as NamespaceState);
+
+  it('finds exactly the kinds whose index entry is before the date (index and findings never disagree)', () => {
+    fc.assert(
+      fc.property(arbitraryState, fc.integer({ min: 0, max: 70 }).map((d) => addDays('2026-11-01', d)), (state, asOf) => {
+        const attributes = dueAttributes(state) as Record<string, string | number | undefined>;
+        const inRange = DUE_KINDS.filter((kind) => {
+          const due = attributes[DUE[kind].attribute];
+          return typeof due === 'string' && due < asOf;
+        });
+        expect(dueFindings(state, asOf).map((f) => f.code)).toEqual(inRange.map((kind) => DUE[kind].code));
+        // A state with any due attribute carries the shard the index is partitioned by.
+        expect(attributes.dueShard !== undefined).toBe(Object.keys(attributes).length > 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('Function: associationFinding', () => {
+  const holder = (namespaceId: number, subscriptionId: string | null): HolderView => ({ namespaceId, subscriptionId, status: 'active' });
+  const states = (...list: Array<[number, HolderView | null]>) => new Map(list);
+
+  it('finds nothing when the pointer and the namespace point at each other', () => {
+    expect(associationFinding('S-1', { subscriptionId: 'S-1', namespaceId: 7 }, states([7, holder(7, 'S-1')]))).toBeNull();
+  });
+
+  it('finds a pointer naming a namespace that holds another subscription, or none, or no state', () => {
+    expect(associationFinding('S-1', { subscriptionId: 'S-1', namespaceId: 7 }, states([7, holder(7, 'S-2')]))).toMatchObject({
+      code: 'broken_association',
+      subject: 'subscription:S-1',
+      payload: { subscriptionId: 'S-1', pointerNamespaceId: 7, holderNamespaceIds: [], pointedHolds: 'S-2' },
+    });
+    expect(associationFinding('S-1', { subscriptionId: 'S-1', namespaceId: 7 }, states([7, holder(7, null)]))?.message).toContain('holds no subscription');
+    expect(associationFinding('S-1', { subscriptionId: 'S-1', namespaceId: 7 }, states([7, null]))?.message).toContain('has no subscription state');
+  });
+
+  it('finds a namespace holding a subscription whose pointer is missing or names another namespace', () => {
+    expect(associationFinding('S-1', null, states([7, holder(7, 'S-1')]))).toMatchObject({ payload: { pointerNamespaceId: null, holderNamespaceIds: [7] } });
+    expect(associationFinding('S-1', { subscriptionId: 'S-1', namespaceId: 8 }, states([7, holder(7, 'S-1')], [8, holder(8, 'S-1')]))).toMatchObject({
+      payload: { pointerNamespaceId: 8, holderNamespaceIds: [7, 8] },
+    });
+  });
+
+  it('finds nothing for a subscription nothing holds and nothing points at (detached)', () => {
+    expect(associationFinding('S-1', null, states([7, holder(7, 'S-2')]))).toBeNull();
+  });
+
+  it('throws when the state the pointer names was not read: the caller must read it', () => {
+    expect(() => associationFinding('S-1', { subscriptionId: 'S-1', namespaceId: 9 }, states([7, holder(7, 'S-1')]))).toThrow(/namespace 9/);
+  });
+});
+
+describe('Function: driftFinding', () => {
+  const customer = (over: Partial<Customer> = {}): Customer => ({
+    customerId: 'cust-1',
+    zuoraAccountId: 'Z-1',
+    membershipZuoraAccountId: 'Z-1',
+    accountDataPersisted: true,
+    changedOn: '2026-05-01',
+    lastOccurredAt: '2026-05-01T10:00:00Z',
+    lastEventId: 'e-1',
+    updatedAt: '2026-05-01T10:00:01.000Z',
+    version: 1,
+    ...over,
+  });
+
+  it('reports a membership kept under another account, and a missing membership', () => {
+    expect(driftFinding(customer({ membershipZuoraAccountId: 'Z-0' }), { membershipFound: true })).toMatchObject({
+      code: 'billing_account_drift',
+      subject: 'customer:cust-1',
+      payload: { customerId: 'cust-1', zuoraAccountId: 'Z-1', membershipZuoraAccountId: 'Z-0', drift: 'membership_elsewhere' },
+    });
+    expect(driftFinding(customer(), { membershipFound: false })).toMatchObject({ payload: { drift: 'membership_missing' } });
+  });
+
+  it('finds nothing when in step, or when no membership was ever kept', () => {
+    expect(driftFinding(customer(), { membershipFound: true })).toBeNull();
+    expect(driftFinding(customer({ membershipZuoraAccountId: null }), { membershipFound: false })).toBeNull();
+  });
+});
+
+describe('Function: stateChangedOn', () => {
+  it('moves to the write date when the association changes, and keeps the previous date otherwise', () => {
+    const before = active();
+    expect(stateChangedOn(null, { subscriptionId: 'S-1', updatedAt: '2026-06-01T10:00:00Z' }, undefined)).toBe('2026-06-01');
+    expect(stateChangedOn(before, { subscriptionId: 'S-2', updatedAt: '2026-06-01T10:00:00Z' }, '2026-01-01')).toBe('2026-06-01');
+    expect(stateChangedOn(before, { subscriptionId: 'S-1', updatedAt: '2026-06-01T10:00:00Z' }, '2026-01-01')).toBe('2026-01-01');
+    // Not known: counted as changed now (one more check, never one less).
+    expect(stateChangedOn(before, { subscriptionId: 'S-1', updatedAt: '2026-06-01T10:00:00Z' }, undefined)).toBe('2026-06-01');
+  });
+
+  it('gives a state write its due attributes and changedOn together', () => {
+    const result = applyCommand(active(), { type: 'seatUsageReported', eventId: 'u-1', occurredAt: ctx.appliedAt, namespaceId: 42, seatsInUse: 14, measuredAt: ctx.appliedAt }, ctx);
+    expect(result.ok && stateIndexAttributes(active(), result.state, '2025-12-01')).toEqual({
+      dueShard: 2,
+      renewalDue: '2026-12-01',
+      reconciliationDue: '2026-06-01',
+      changedOn: '2025-12-01',
+    });
+  });
+});
+
+describe('Dates, subjects and resolution', () => {
+  it('looks at changes from the watermark through today, or a lookback on the first run', () => {
+    expect(changedWindow('2026-11-29', '2026-12-01', 30)).toEqual({ from: '2026-11-29', through: '2026-12-01' });
+    expect(changedWindow(null, '2026-12-01', 30)).toEqual({ from: '2026-11-01', through: '2026-12-01' });
+    expect(changedWindow('2026-12-03', '2026-12-01', 30)).toEqual({ from: '2026-12-01', through: '2026-12-01' });
+    expect(datesFrom('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+  });
+
+  it('parses the subjects it writes, and nothing else', () => {
+    expect(parseSubject('subscription:A-S0001')).toEqual({ kind: 'subscription', subscriptionId: 'A-S0001' });
+    expect(parseSubject('namespace:42')).toEqual({ kind: 'namespace', namespaceId: 42 });
+    expect(parseSubject('customer:cust-1')).toEqual({ kind: 'customer', customerId: 'cust-1' });
+    for (const bad of ['namespace:0', 'namespace:x', 'subscription:', 'route:GET /x', 'nothing']) expect(parseSubject(bad)).toBeNull();
+  });
+
+  it('never lets a run for an earlier date resolve what a later date found', () => {
+    expect(mayResolve('renewal_not_processed', '2026-12-02', '2026-12-01')).toBe(false);
+    expect(mayResolve('renewal_not_processed', '2026-12-01', '2026-12-02')).toBe(true);
+    expect(mayResolve('broken_association', '2026-12-02', '2026-12-01')).toBe(true);
+  });
+
+  it('says when and why a finding was resolved', () => {
+    expect(resolutionNote('renewal_not_processed', 'subscription:S-1', '2026-12-02')).toMatch(/^Resolved by the reconciliation audit of 2026-12-02: subscription:S-1: .*renewed/);
+  });
+
+  it('measures the lag in hours', () => {
+    expect(lagHours('2026-12-01T05:00:00Z', new Date('2026-12-02T05:30:00Z'))).toBe(24.5);
+  });
+});
