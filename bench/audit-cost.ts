@@ -18,8 +18,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, createTableInput } from '../local/dyna
 import { tableSpecs } from '../shared/platform/tables.js';
 import { runAudit } from '../shared/audit/run.js';
 import { AuditStore, latestKey } from '../shared/audit/store.js';
-import { DUE_KINDS, addDays, dueAttributes } from '../shared/audit/domain.js';
-import type { DueKind } from '../shared/audit/domain.js';
+import { addDays } from '../shared/audit/domain.js';
+import { DUE_KINDS, dueAttributes } from '../shared/lifecycle/domain/due.js';
+import type { DueKind } from '../shared/lifecycle/domain/due.js';
 import { emptyState, seatsOwed } from '../shared/lifecycle/domain/rules.js';
 import type { NamespaceState } from '../shared/lifecycle/domain/types.js';
 import { logger } from '../shared/platform/log.js';

@@ -5,7 +5,7 @@ import { errorStatuses } from '../../shared/error-log/domain/status.js';
 import { patchError } from '../../shared/error-log/workflow.js';
 import { notFound } from '../../shared/platform/http/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
-import { pageLimit } from '../../shared/lifecycle/schemas.js';
+import { pageLimit } from '../../shared/platform/schemas.js';
 import { ErrorStore } from '../../shared/error-log/store.js';
 
 const store = new ErrorStore();

@@ -4,7 +4,7 @@
  * `GET /v1/operator/subscriptions/{subscriptionId}` answers which namespace holds a subscription.
  * The service's own read routes are IAM-authorized in AWS, which a browser cannot sign.
  */
-import { namespacePath, subscriptionPath } from '../../shared/lifecycle/schemas.js';
+import { namespacePath, subscriptionPath } from '../../shared/platform/schemas.js';
 import { notFound } from '../../shared/platform/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { namespaceViewQuery } from '../../shared/operator/schemas.js';

@@ -9,17 +9,17 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { publish } from '../../shared/platform/bus.js';
 import type { OutgoingEvent } from '../../shared/platform/bus.js';
 import { logger } from '../../shared/platform/log.js';
-import type { NamespaceSubscriptionChanged } from '../../shared/platform/failure-events.js';
+import { NAMESPACE_SUBSCRIPTION_CHANGED, isHistoryKey, namespaceChangedDetail } from '../../shared/lifecycle/outbox.js';
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const outgoing: OutgoingEvent[] = [];
   for (const record of event.Records) {
     const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || !image || !image.sk?.S?.startsWith('HIST#')) continue;
+    if (record.eventName !== 'INSERT' || !image || !isHistoryKey(image.sk?.S)) continue;
     const entry = unmarshall(image as Record<string, AttributeValue>);
     outgoing.push({
       id: record.dynamodb!.SequenceNumber!,
-      detailType: 'Namespace Subscription Changed',
+      detailType: NAMESPACE_SUBSCRIPTION_CHANGED,
       detail: namespaceChangedDetail(entry),
     });
   }
@@ -28,19 +28,3 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   else if (outgoing.length) logger.info('events published', { count: outgoing.length });
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };
-
-/** The detail of `Namespace Subscription Changed`, from a history entry as stored. */
-export function namespaceChangedDetail(entry: Record<string, unknown>): NamespaceSubscriptionChanged {
-  return {
-    namespaceId: entry.namespaceId as number,
-    version: entry.version as number,
-    eventId: entry.eventId as string,
-    type: entry.type as string,
-    actor: entry.actor as string,
-    subscriptionId: (entry.subscriptionId as string | null) ?? null,
-    before: (entry.before as Record<string, unknown> | null) ?? null,
-    after: entry.after as Record<string, unknown>,
-    occurredAt: entry.occurredAt as string,
-    appliedAt: entry.appliedAt as string,
-  };
-}

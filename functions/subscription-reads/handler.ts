@@ -2,7 +2,7 @@ import * as z from '../../shared/platform/zod.js';
 import { notFound } from '../../shared/platform/http/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import type { HttpEvent } from '../../shared/platform/http/handler.js';
-import { namespacePath, pageLimit, subscriptionPath } from '../../shared/lifecycle/schemas.js';
+import { namespacePath, pageLimit, subscriptionPath } from '../../shared/platform/schemas.js';
 import { getPointer, getState, listHistory } from '../../shared/lifecycle/store.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 

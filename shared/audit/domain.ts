@@ -6,11 +6,14 @@
  * Cost follows what is due: a namespace state carries a due attribute per kind (`renewalDue`,
  * `reconciliationDue`, `expiryDue`, `trialEndDue`) only while something of that kind is pending,
  * keyed by the date it falls due, so the audit reads sparse indexes up to its date instead of every
- * subscription. `dueAttributes` decides them and `dueFindings` decides what is overdue from the
- * same dates, so the index and the findings can never disagree. No I/O, no clock.
+ * subscription. `dueAttributes` (shared/lifecycle/domain/due.ts) decides them and `dueFindings`
+ * decides what is overdue from the same dates, so the index and the findings can never disagree.
+ * No I/O, no clock.
  */
 import { billingAccountDrift } from '../billing-accounts/domain.js';
 import type { Customer } from '../billing-accounts/domain.js';
+import { DUE_KINDS, dueDates } from '../lifecycle/domain/due.js';
+import type { DueKind, DueView } from '../lifecycle/domain/due.js';
 import type { IsoDate, NamespaceState } from '../lifecycle/domain/types.js';
 
 export const AUDIT_CODES = [
@@ -35,71 +38,13 @@ export interface Finding {
   payload: Record<string, unknown>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// What is due, and when
-
-export const DUE_KINDS = ['renewal', 'reconciliation', 'expiry', 'trialEnd'] as const;
-export type DueKind = (typeof DUE_KINDS)[number];
-
-/** Per kind: the item attribute (the index's sort key), the index, and the finding once overdue. */
-export const DUE: Readonly<Record<DueKind, { attribute: `${DueKind}Due`; index: string; code: AuditCode }>> = {
-  renewal: { attribute: 'renewalDue', index: 'byRenewalDue', code: 'renewal_not_processed' },
-  reconciliation: { attribute: 'reconciliationDue', index: 'byReconciliationDue', code: 'reconciliation_not_processed' },
-  expiry: { attribute: 'expiryDue', index: 'byExpiryDue', code: 'expiry_not_processed' },
-  trialEnd: { attribute: 'trialEndDue', index: 'byTrialEndDue', code: 'trial_not_ended' },
+/** The finding each kind of obligation raises once it is overdue. */
+export const DUE_CODE: Readonly<Record<DueKind, AuditCode>> = {
+  renewal: 'renewal_not_processed',
+  reconciliation: 'reconciliation_not_processed',
+  expiry: 'expiry_not_processed',
+  trialEnd: 'trial_not_ended',
 };
-
-/** The due indexes' partition key: a few shards, so no single index partition takes every write. */
-export const DUE_SHARD_ATTRIBUTE = 'dueShard';
-export const DUE_SHARDS = 4;
-export const dueShardOf = (namespaceId: number): number => namespaceId % DUE_SHARDS;
-
-/** Every attribute `dueAttributes` may set: a writer that updates in place must REMOVE the absent ones. */
-export const DUE_ATTRIBUTE_NAMES: readonly string[] = [DUE_SHARD_ATTRIBUTE, ...DUE_KINDS.map((kind) => DUE[kind].attribute)];
-
-export type DueAttributes = Partial<Record<`${DueKind}Due`, IsoDate>> & { dueShard?: number };
-
-type DueView = Pick<
-  NamespaceState,
-  'namespaceId' | 'subscriptionId' | 'status' | 'autoRenew' | 'endDate' | 'seatsOwed' | 'nextReconciliationDate' | 'trial' | 'trialEndsOn'
->;
-
-/**
- * The date each kind of obligation falls due on, for the kinds pending on this state. The finding
- * follows the day after: a date "has passed" when it is before the audit's date.
- * - renewal: an active, auto-renewing term ends on `endDate` (the renewal should come by then);
- * - expiry: an active term that does not renew ends on `endDate` (the expiry should come by then);
- * - reconciliation: seats are owed on an active term, settled on `nextReconciliationDate`;
- * - trialEnd: a trial runs until `trialEndsOn`.
- */
-export function dueDates(state: DueView): Partial<Record<DueKind, IsoDate>> {
-  const due: Partial<Record<DueKind, IsoDate>> = {};
-  const activeTerm = state.status === 'active' && state.subscriptionId !== null;
-  if (activeTerm && state.endDate) due[state.autoRenew ? 'renewal' : 'expiry'] = state.endDate;
-  if (activeTerm && state.seatsOwed > 0 && state.nextReconciliationDate) due.reconciliation = state.nextReconciliationDate;
-  if (state.trial && state.trialEndsOn) due.trialEnd = state.trialEndsOn;
-  return due;
-}
-
-/**
- * The index attributes a state item carries: one per kind pending (its due date) and the shard,
- * none when nothing is pending. The store writes exactly these on every state write, so an item
- * enters an index when something falls due on it and leaves it when that is done (renewed,
- * expired, reconciled, trial ended).
- *
- * @example
- * dueAttributes({ ...state, status: 'active', subscriptionId: 'S-1', autoRenew: true, endDate: '2026-12-01' });
- * // { dueShard: 2, renewalDue: '2026-12-01' }
- * dueAttributes(emptyState(42)); // {}
- */
-export function dueAttributes(state: DueView): DueAttributes {
-  const dates = dueDates(state);
-  const kinds = DUE_KINDS.filter((kind) => dates[kind] !== undefined);
-  if (kinds.length === 0) return {};
-  const attributes: DueAttributes = { dueShard: dueShardOf(state.namespaceId) };
-  for (const kind of kinds) attributes[DUE[kind].attribute] = dates[kind]!;
-  return attributes;
-}
 
 type FindingView = DueView & Pick<NamespaceState, 'planCode' | 'seats'>;
 
@@ -303,35 +248,6 @@ export function mayResolve(code: AuditCode, reportedAsOf: IsoDate | null, asOf: 
 
 // ---------------------------------------------------------------------------------------------
 // Changed since the last run
-
-/**
- * The `changedOn` a state item carries: the date of the last write that changed its association
- * (which subscription it holds). A write that keeps the association keeps `previous`, so the daily
- * seat-usage report of every namespace does not put every namespace in the audit's changed set,
- * nor every state write in one index partition a day. Unknown `previous` counts as changed today:
- * at worst one more item is checked, never one less.
- *
- * @example
- * stateChangedOn(before, after, '2026-03-01'); // '2026-03-01' when before.subscriptionId === after.subscriptionId
- */
-export function stateChangedOn(
-  before: Pick<NamespaceState, 'subscriptionId'> | null,
-  after: Pick<NamespaceState, 'subscriptionId' | 'updatedAt'>,
-  previous: IsoDate | undefined,
-  appliedOn: IsoDate = (after.updatedAt ?? '').slice(0, 10),
-): IsoDate {
-  const associationChanged = before === null || before.subscriptionId !== after.subscriptionId;
-  return !associationChanged && previous ? previous : appliedOn;
-}
-
-/** The attributes a state write sets besides the state: its due attributes and `changedOn`. */
-export function stateIndexAttributes(
-  before: Pick<NamespaceState, 'subscriptionId'> | null,
-  after: FindingView & Pick<NamespaceState, 'updatedAt'>,
-  previousChangedOn: IsoDate | undefined,
-): DueAttributes & { changedOn: IsoDate } {
-  return { ...dueAttributes(after), changedOn: stateChangedOn(before, after, previousChangedOn) };
-}
 
 /** Days the audit looks at for changes: from the last completed run's watermark (or `lookbackDays` back) through `today`. */
 export function changedWindow(watermark: IsoDate | null, today: IsoDate, lookbackDays: number): { from: IsoDate; through: IsoDate } {

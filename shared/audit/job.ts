@@ -12,10 +12,9 @@ import * as z from '../platform/zod.js';
 import { auditFinding, AUDIT_FINDING } from '../platform/failure-events.js';
 import type { AuditFinding } from '../platform/failure-events.js';
 import { publish } from '../platform/bus.js';
-import { ErrorStore } from '../error-log/store.js';
+import { ErrorStore, resolveAlongWorkflow } from '../error-log/index.js';
 import type { Job, JobContext } from '../jobs/job.js';
 import { auditMetrics } from './metrics.js';
-import { resolveWithNote } from './resolve.js';
 import { AUDIT_JOB, runAudit } from './run.js';
 import type { AuditDeps, AuditSummary } from './run.js';
 import { AuditStore } from './store.js';
@@ -58,13 +57,25 @@ export async function publishFindings(findings: readonly AuditFinding[], put: ty
   }
 }
 
+/** The operator name the audit's changes to error records carry. */
+export const AUDIT_ACTOR = 'audit';
+
+/**
+ * Resolves a record the audit reported whose finding no longer holds: along the workflow, with the
+ * audit's note as the reason of every move and appended to the record's notes. Only records the
+ * audit reported are the audit's to resolve.
+ */
+export const resolveReported =
+  (errors: ErrorStore) =>
+  (id: string, note: string): Promise<'resolved' | 'already_resolved' | 'skipped'> =>
+    resolveAlongWorkflow(errors, id, AUDIT_ACTOR, note, { stillApplies: (record) => record.source === 'audit', appendNote: true });
+
 /** The production adapters; a new store per run, so its capacity counter is the run's own. */
 export function defaultAuditDeps(log: JobContext['log']): AuditDeps {
-  const errors = new ErrorStore();
   return {
     store: new AuditStore(),
     publish: (findings) => publishFindings(findings),
-    resolve: (id, note) => resolveWithNote(errors, id, note),
+    resolve: resolveReported(new ErrorStore()),
     metrics: auditMetrics,
     now: () => new Date(),
     log,

@@ -13,11 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { JobName } from '../jobs/names.js';
 import {
   AUDIT_CODES,
-  DUE,
-  DUE_KINDS,
-  DUE_SHARDS,
+  DUE_CODE,
   associationFinding,
   changedWindow,
   datesFrom,
@@ -30,18 +29,20 @@ import {
   parseSubject,
   resolutionNote,
 } from './domain.js';
-import type { AuditCode, DueKind, Finding, PointerView } from './domain.js';
+import type { AuditCode, Finding, PointerView } from './domain.js';
+import { DUE_KINDS, DUE_SHARDS } from '../lifecycle/domain/due.js';
+import type { DueKind } from '../lifecycle/domain/due.js';
 import type { Customer } from '../billing-accounts/domain.js';
 import type { NamespaceState } from '../lifecycle/domain/types.js';
 import { errorIdOf, fingerprintOf } from '../error-log/domain/sources.js';
 import type { AuditFinding } from '../platform/failure-events.js';
 import { conflict } from '../platform/http/errors.js';
-import { customerKey, membershipKey, toCustomer } from '../billing-accounts/store.js';
-import { nsKey, subKey, toState } from '../lifecycle/store.js';
+import { customerKey, membershipKey, toCustomer } from '../billing-accounts/index.js';
+import { nsKey, subKey, toState } from '../lifecycle/index.js';
 import { AUDIT_PHASES, RunTakenOverError, keyId } from './store.js';
 import type { AuditPhase, AuditRecordView, AuditRun, AuditStore, Item, Key, RunCounts } from './store.js';
 
-export const AUDIT_JOB = 'reconciliation-audit';
+export const AUDIT_JOB = 'reconciliation-audit' satisfies JobName;
 /** Without a completed run to start from, the first run looks at changes of this many days back. */
 export const FIRST_RUN_LOOKBACK_DAYS = 30;
 /** Unresolved records re-checked per page of the resolve phase. */
@@ -125,7 +126,7 @@ export async function runAudit(options: AuditRunOptions, deps: AuditDeps): Promi
   }
 }
 
-const CODE_KIND: Readonly<Partial<Record<AuditCode, DueKind>>> = Object.fromEntries(DUE_KINDS.map((kind) => [DUE[kind].code, kind]));
+const CODE_KIND: Readonly<Partial<Record<AuditCode, DueKind>>> = Object.fromEntries(DUE_KINDS.map((kind) => [DUE_CODE[kind], kind]));
 
 /** The pieces of one invocation's work on a run: counts, confirmed findings, where it is. */
 class Pass {

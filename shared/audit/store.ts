@@ -11,8 +11,9 @@
  */
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DUE } from './domain.js';
-import type { AuditCode, DueKind } from './domain.js';
+import { DUE } from '../lifecycle/domain/due.js';
+import type { AuditCode } from './domain.js';
+import type { DueKind } from '../lifecycle/domain/due.js';
 import { unresolvedStatuses } from '../error-log/domain/status.js';
 import type { ErrorStatus } from '../error-log/domain/status.js';
 import { tableName } from '../platform/tables.js';

@@ -4,7 +4,7 @@
  * the answers. OpenAPI is generated from these.
  */
 import * as z from '../platform/zod.js';
-import { eventId, instant, pageLimit } from '../lifecycle/schemas.js';
+import { eventId, instant, pageLimit } from '../platform/schemas.js';
 
 /** Ids from the portal and from Zuora: letters, digits and . _ : - (never a key separator). */
 const externalId = (what: string) =>

@@ -31,6 +31,7 @@ import { notifyRecord } from './writer.js';
 import { conflict } from '../platform/http/errors.js';
 import { ErrorStore } from './store.js';
 import type { Job, JobContext } from '../jobs/job.js';
+import type { JobName } from '../jobs/names.js';
 
 /** Longer than any run can take (the digest functions time out after 2 minutes). */
 export const DIGEST_LEASE_MS = 10 * 60_000;
@@ -135,7 +136,7 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
   return { ...summary, notifications };
 }
 
-const digestJob = (name: string, kind: DigestKind, description: string): Job => ({
+const digestJob = (name: JobName, kind: DigestKind, description: string): Job => ({
   name,
   description,
   run: (context) => runDigest(name, kind, context),

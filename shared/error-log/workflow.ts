@@ -6,10 +6,9 @@
 import { conflict, notFound } from '../platform/http/errors.js';
 import { ErrorRecordNotFoundError, ErrorStore } from './store.js';
 import { ConcurrentUpdateError } from '../platform/dynamodb/errors.js';
-import { planPatch } from './domain/patch.js';
-import type { ChangeEntry, ErrorPatch, ErrorRecord } from './domain/record.js';
+import { planPatch, planResolution } from './domain/patch.js';
+import type { ErrorPatch, ErrorRecord } from './domain/record.js';
 import { errorIdOf, fingerprintOf } from './domain/sources.js';
-import { pathToResolved } from './domain/status.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -48,34 +47,36 @@ export interface ResolveSummary {
   skipped: string[];
 }
 
+export interface ResolveOptions {
+  /** Re-checked on each read (e.g. "still linked to this issue"); a record it refuses is skipped. */
+  stillApplies?: (record: ErrorRecord) => boolean;
+  /** Also append `reason` to the record's notes (the audit's resolutions say when and why). */
+  appendNote?: boolean;
+}
+
 /**
- * Resolves one record along the workflow: an `open` record moves to `resolved`; one
- * `needs_attention` goes through `in_progress` first, every move in the change log. `stillApplies`
- * is re-checked on each read (e.g. "still linked to this issue"). Idempotent.
+ * Resolves one record along the workflow (`open → resolved`; `needs_attention → in_progress →
+ * resolved`), every move in the change log with `reason`. Conditional on the record's revision; a
+ * lost race reads again. Idempotent: a resolved record is left as it is.
  */
 export async function resolveAlongWorkflow(
   store: ErrorStore,
   id: string,
   actor: string,
   reason: string,
-  stillApplies: (record: ErrorRecord) => boolean = () => true,
+  options: ResolveOptions = {},
 ): Promise<'resolved' | 'already_resolved' | 'skipped'> {
   for (let attempt = 1; ; attempt++) {
     const record = await store.get(id);
-    if (!record || !stillApplies(record)) return 'skipped';
-    const path = pathToResolved(record.status);
-    if (path.length === 0) return 'already_resolved';
+    if (!record || !(options.stillApplies?.(record) ?? true)) return 'skipped';
     const now = new Date().toISOString();
-    let from = record.status;
-    const changes: ChangeEntry[] = path.map((to) => {
-      const entry: ChangeEntry = { at: now, actor, field: 'status', from, to, reason };
-      from = to;
-      return entry;
-    });
+    const plan = planResolution(record, actor, reason, now, { appendNote: options.appendNote });
+    if (plan.kind === 'already_resolved') return 'already_resolved';
     try {
-      await store.applyChanges(id, record.revision, { status: 'resolved' }, changes, now);
+      await store.applyChanges(id, record.revision, plan.set, plan.changes, now);
       return 'resolved';
     } catch (error) {
+      if (error instanceof ErrorRecordNotFoundError) return 'skipped';
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
@@ -85,7 +86,7 @@ export async function resolveAlongWorkflow(
 export async function resolveLinked(store: ErrorStore, link: string, actor: string, reason: string): Promise<ResolveSummary> {
   const summary: ResolveSummary = { resolved: [], alreadyResolved: [], skipped: [] };
   for (const id of await store.idsLinkedTo(link)) {
-    const outcome = await resolveAlongWorkflow(store, id, actor, reason, (record) => record.gitlabIssueLink === link);
+    const outcome = await resolveAlongWorkflow(store, id, actor, reason, { stillApplies: (record) => record.gitlabIssueLink === link });
     summary[outcome === 'resolved' ? 'resolved' : outcome === 'already_resolved' ? 'alreadyResolved' : 'skipped'].push(id);
   }
   return summary;

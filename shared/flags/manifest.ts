@@ -1,5 +1,4 @@
-/** Feature flags (operator routes) and the customer billing accounts gated by `account_data_persistence`. */
-import { COMMERCE_SOURCE } from '../platform/manifest-types.js';
+/** Feature flags: the operators' routes (the flags are evaluated through OpenFeature by the functions that use them). */
 import type { FunctionSpec } from '../platform/manifest-types.js';
 
 export const flagFunctions: readonly FunctionSpec[] = [
@@ -14,25 +13,5 @@ export const flagFunctions: readonly FunctionSpec[] = [
       { kind: 'http', method: 'GET', path: '/v1/flags/{name}/history', auth: 'operator' },
     ],
     tables: { flags: 'readWrite' },
-  },
-  {
-    name: 'billing-account-set',
-    description: "Applies Customer Billing Account Set: records the customer's zuoraAccountId; with account_data_persistence on, keeps its billing account and membership in step.",
-    entry: 'functions/billing-account-set/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'PUT', path: '/v1/customers/{customerId}/billing-account', auth: 'service' },
-      { kind: 'event', pattern: { source: [COMMERCE_SOURCE], 'detail-type': ['Customer Billing Account Set'] } },
-    ],
-    tables: { state: 'readWrite', idempotency: 'readWrite', flags: 'read' },
-  },
-  {
-    name: 'customer-reads',
-    description: 'Reads a customer and a billing account with its members.',
-    entry: 'functions/customer-reads/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}', auth: 'service' },
-      { kind: 'http', method: 'GET', path: '/v1/billing-accounts/{zuoraAccountId}', auth: 'service' },
-    ],
-    tables: { state: 'read' },
   },
 ];

@@ -4,7 +4,7 @@
  */
 import * as z from '../platform/zod.js';
 import { FLAG_NAME_PATTERN, isValidPercentage } from './domain.js';
-import { pageLimit } from '../lifecycle/schemas.js';
+import { pageLimit } from '../platform/schemas.js';
 
 export const flagName = z
   .string()

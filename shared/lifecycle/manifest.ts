@@ -1,4 +1,4 @@
-/** The lifecycle commands, their reads, the OpenAPI document and the outbox. */
+/** The lifecycle commands, their reads and the outbox. */
 import { COMMERCE_SOURCE } from '../platform/manifest-types.js';
 import type { EventTrigger, FunctionSpec } from '../platform/manifest-types.js';
 
@@ -91,13 +91,7 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
     ],
     tables: { state: 'read' },
   },
-  {
-    name: 'openapi',
-    description: 'Serves the API as OpenAPI 3.1, generated from the zod schemas.',
-    entry: 'functions/openapi/handler.ts',
-    triggers: [{ kind: 'http', method: 'GET', path: '/openapi.json', auth: 'service' }],
-    tables: {},
-  },
+
   {
     name: 'outbox-publisher',
     description: "Publishes Namespace Subscription Changed from the state table's stream (the outbox).",

@@ -4,6 +4,7 @@
  */
 import * as z from '../platform/zod.js';
 import type { CommandType, LifecycleCommand } from './domain/types.js';
+import { namespaceId, namespacePath, subscriptionId, subscriptionPath } from '../platform/schemas.js';
 import * as s from './schemas.js';
 
 export interface CommandSpec<C extends LifecycleCommand = LifecycleCommand> {
@@ -37,18 +38,18 @@ export const commandSpecs = {
     type: 'renewed',
     detailType: 'Subscription Renewed',
     addressedBy: 'subscription',
-    path: s.subscriptionPath,
+    path: subscriptionPath,
     body: s.renewedBody,
-    detail: z.extend(s.renewedBody, { subscriptionId: s.subscriptionId }),
+    detail: z.extend(s.renewedBody, { subscriptionId: subscriptionId }),
     toCommand: (p, b) => ({ type: 'renewed', ...(b as z.output<typeof s.renewedBody>), subscriptionId: p.subscriptionId as string }),
   }),
   entitlementsUpdated: spec({
     type: 'entitlementsUpdated',
     detailType: 'Subscription Entitlements Updated',
     addressedBy: 'subscription',
-    path: s.subscriptionPath,
+    path: subscriptionPath,
     body: s.entitlementsBody,
-    detail: z.extend(s.entitlementsBody, { subscriptionId: s.subscriptionId }),
+    detail: z.extend(s.entitlementsBody, { subscriptionId: subscriptionId }),
     toCommand: (p, b) => ({
       type: 'entitlementsUpdated',
       ...(b as z.output<typeof s.entitlementsBody>),
@@ -59,36 +60,36 @@ export const commandSpecs = {
     type: 'expired',
     detailType: 'Subscription Expired',
     addressedBy: 'subscription',
-    path: s.subscriptionPath,
+    path: subscriptionPath,
     body: s.expiredBody,
-    detail: z.extend(s.expiredBody, { subscriptionId: s.subscriptionId }),
+    detail: z.extend(s.expiredBody, { subscriptionId: subscriptionId }),
     toCommand: (p, b) => ({ type: 'expired', ...(b as z.output<typeof s.expiredBody>), subscriptionId: p.subscriptionId as string }),
   }),
   trialStarted: spec({
     type: 'trialStarted',
     detailType: 'Trial Started',
     addressedBy: 'namespace',
-    path: s.namespacePath,
+    path: namespacePath,
     body: s.trialStartedBody,
-    detail: z.extend(s.trialStartedBody, { namespaceId: s.namespaceId }),
+    detail: z.extend(s.trialStartedBody, { namespaceId: namespaceId }),
     toCommand: (p, b) => ({ type: 'trialStarted', ...(b as z.output<typeof s.trialStartedBody>), namespaceId: p.namespaceId as number }),
   }),
   trialEnded: spec({
     type: 'trialEnded',
     detailType: 'Trial Ended',
     addressedBy: 'namespace',
-    path: s.namespacePath,
+    path: namespacePath,
     body: s.trialEndedBody,
-    detail: z.extend(s.trialEndedBody, { namespaceId: s.namespaceId }),
+    detail: z.extend(s.trialEndedBody, { namespaceId: namespaceId }),
     toCommand: (p, b) => ({ type: 'trialEnded', ...(b as z.output<typeof s.trialEndedBody>), namespaceId: p.namespaceId as number }),
   }),
   seatUsageReported: spec({
     type: 'seatUsageReported',
     detailType: 'Seat Usage Reported',
     addressedBy: 'namespace',
-    path: s.namespacePath,
+    path: namespacePath,
     body: s.seatUsageBody,
-    detail: z.extend(s.seatUsageBody, { namespaceId: s.namespaceId }),
+    detail: z.extend(s.seatUsageBody, { namespaceId: namespaceId }),
     toCommand: (p, b) => ({ type: 'seatUsageReported', ...(b as z.output<typeof s.seatUsageBody>), namespaceId: p.namespaceId as number }),
   }),
 } satisfies { [K in CommandType]: CommandSpec<Extract<LifecycleCommand, { type: K }>> };

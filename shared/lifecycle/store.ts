@@ -11,7 +11,7 @@
  */
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { stateIndexAttributes } from '../audit/domain.js';
+import { stateIndexAttributes } from './domain/due.js';
 import type { NamespaceState } from './domain/types.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';

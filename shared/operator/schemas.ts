@@ -3,7 +3,8 @@
  * generated from these).
  */
 import * as z from '../platform/zod.js';
-import { namespaceState, pageLimit } from '../lifecycle/schemas.js';
+import { namespaceState } from '../lifecycle/index.js';
+import { pageLimit } from '../platform/schemas.js';
 
 /** `?limit=&cursor=` of a namespace's history page. */
 export const namespaceViewQuery = z.strictObject({

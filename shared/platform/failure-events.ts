@@ -1,24 +1,9 @@
 /**
- * Events the service publishes. Their zod schemas are the contract (exported as JSON Schema in docs/).
+ * The failure events: how a failure anywhere reaches the error log, by one rule (shared/error-log/).
+ * Platform code publishes `Provisioning Failed` for every 5xx; the audit publishes `Audit Finding`;
+ * Lambda publishes its onFailure records. Their zod schemas are the contract (JSON Schema in docs/events/).
  */
 import * as z from './zod.js';
-
-const state = z.record(z.string(), z.unknown());
-
-export const namespaceSubscriptionChanged = z.object({
-  namespaceId: z.int().check(z.positive()),
-  version: z.int().check(z.positive()),
-  eventId: z.string(),
-  type: z.string(),
-  actor: z.string(),
-  subscriptionId: z.nullable(z.string()),
-  before: z.nullable(state),
-  after: state,
-  occurredAt: z.string(),
-  appliedAt: z.string(),
-});
-
-export type NamespaceSubscriptionChanged = z.infer<typeof namespaceSubscriptionChanged>;
 
 /** Detail-types of the failures the error log consumes (source `provisioning-service`). */
 export const PROVISIONING_FAILED = 'Provisioning Failed';

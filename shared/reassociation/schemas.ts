@@ -4,7 +4,8 @@
  */
 import * as z from '../platform/zod.js';
 import { REASSOCIATION_REASONS, daysInRange } from './domain.js';
-import { eventId, isoDate, namespaceId, namespaceState, subscriptionId, pageLimit } from '../lifecycle/schemas.js';
+import { namespaceState } from '../lifecycle/index.js';
+import { eventId, isoDate, namespaceId, pageLimit, subscriptionId } from '../platform/schemas.js';
 
 export const reassociationReason = z
   .enum(REASSOCIATION_REASONS)

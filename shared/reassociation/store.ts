@@ -28,8 +28,8 @@ import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamo
 import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
 import { cancellationReasons, duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord, TransactItem } from '../platform/dynamodb/idempotency.js';
-import { getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from '../lifecycle/store.js';
-import type { HistoryEntry, SubscriptionPointer } from '../lifecycle/store.js';
+import { getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from '../lifecycle/index.js';
+import type { HistoryEntry, SubscriptionPointer } from '../lifecycle/index.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
 export interface ReassociationResult {

@@ -7,7 +7,8 @@ import * as z from '../platform/zod.js';
 import { CUSTOMER_BILLING_ACCOUNT_SET, billingAccountSetDetail } from '../billing-accounts/schemas.js';
 import { commandSpecs } from '../lifecycle/specs.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from './manifest.js';
-import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, namespaceSubscriptionChanged, provisioningFailed } from '../platform/failure-events.js';
+import { NAMESPACE_SUBSCRIPTION_CHANGED, namespaceSubscriptionChanged } from '../lifecycle/events.js';
+import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, provisioningFailed } from '../platform/failure-events.js';
 
 export interface CatalogEntry {
   source: string;
@@ -19,7 +20,7 @@ export interface CatalogEntry {
 export const eventCatalog: readonly CatalogEntry[] = [
   ...Object.values(commandSpecs).map((spec) => ({ source: COMMERCE_SOURCE, detailType: spec.detailType, direction: 'in' as const, detail: spec.detail })),
   { source: COMMERCE_SOURCE, detailType: CUSTOMER_BILLING_ACCOUNT_SET, direction: 'in', detail: billingAccountSetDetail },
-  { source: SERVICE_SOURCE, detailType: 'Namespace Subscription Changed', direction: 'out', detail: namespaceSubscriptionChanged },
+  { source: SERVICE_SOURCE, detailType: NAMESPACE_SUBSCRIPTION_CHANGED, direction: 'out', detail: namespaceSubscriptionChanged },
   { source: SERVICE_SOURCE, detailType: PROVISIONING_FAILED, direction: 'out', detail: provisioningFailed },
   { source: SERVICE_SOURCE, detailType: AUDIT_FINDING, direction: 'out', detail: auditFinding },
 ];

@@ -4,9 +4,11 @@
  */
 import * as z from '../platform/zod.js';
 import { commandSpecs } from '../lifecycle/specs.js';
-import { errorBody, namespaceState } from '../lifecycle/schemas.js';
+import { namespaceState } from '../lifecycle/schemas.js';
+import { errorBody } from '../platform/schemas.js';
 import { httpRoutes } from './manifest.js';
 import { errorLogRouteDocs } from '../error-log/route-docs.js';
+import { billingAccountRouteDocs } from '../billing-accounts/route-docs.js';
 import { flagRouteDocs } from '../flags/route-docs.js';
 import { operatorRouteDocs } from '../operator/route-docs.js';
 import { reassociationBody, reassociationReport, reassociationResult } from '../reassociation/schemas.js';
@@ -38,6 +40,7 @@ const command = (type: keyof typeof commandSpecs): RouteDoc => ({
 /** Every HTTP route of the manifest must be documented here; a test checks it. */
 export const routeDocs: Record<string, RouteDoc> = {
   ...flagRouteDocs,
+  ...billingAccountRouteDocs,
   ...errorLogRouteDocs,
   ...operatorRouteDocs,
   'POST /v1/subscriptions': command('created'),

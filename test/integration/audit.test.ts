@@ -8,13 +8,12 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { publishFindings } from '../../shared/audit/job.js';
-import { resolveWithNote } from '../../shared/audit/resolve.js';
+import { publishFindings, resolveReported } from '../../shared/audit/job.js';
 import { runAudit } from '../../shared/audit/run.js';
 import type { AuditDeps, AuditSummary } from '../../shared/audit/run.js';
 import { AuditStore } from '../../shared/audit/store.js';
-import { DUE, DUE_KINDS, DUE_SHARDS } from '../../shared/audit/domain.js';
-import type { DueKind } from '../../shared/audit/domain.js';
+import { DUE, DUE_KINDS, DUE_SHARDS } from '../../shared/lifecycle/domain/due.js';
+import type { DueKind } from '../../shared/lifecycle/domain/due.js';
 import type { AuditFinding } from '../../shared/platform/failure-events.js';
 import { logger } from '../../shared/platform/log.js';
 import { ddb } from '../../shared/platform/dynamodb/client.js';
@@ -280,7 +279,7 @@ describe('Reconciliation audit runs', () => {
   const deps = (publish: AuditDeps['publish'] = async (f) => void published.push(...f)): AuditDeps => ({
     store: new AuditStore(),
     publish,
-    resolve: (id, note) => resolveWithNote(new ErrorStore(), id, note),
+    resolve: resolveReported(new ErrorStore()),
     metrics: { lagHours: () => undefined, completed: () => undefined, findings: () => undefined },
     now: () => new Date(),
     log: logger,

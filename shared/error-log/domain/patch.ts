@@ -1,6 +1,6 @@
 /** What a PATCH of an error record changes, decided without I/O. */
 import type { ChangeEntry, ErrorPatch, ErrorRecord } from './record.js';
-import { transition } from './status.js';
+import { pathToResolved, transition } from './status.js';
 import type { ErrorStatus } from './status.js';
 
 export type PatchPlan =
@@ -44,4 +44,47 @@ export function planPatch(
     changes.push({ at, actor, field: 'gitlabIssueLink', from: current.gitlabIssueLink, to: patch.gitlabIssueLink });
   }
   return changes.length === 0 ? { kind: 'noop' } : { kind: 'apply', set, changes };
+}
+
+/** As much as PATCH /v1/errors/{id} accepts in `notes`. */
+export const MAX_NOTES_CHARS = 10_000;
+
+/**
+ * `note` after the notes a record has, newest last; the oldest text goes first when too long.
+ *
+ * @example
+ * appendNote('Zuora sync down', 'Resolved by the reconciliation audit of 2026-12-02: …');
+ * // 'Zuora sync down\n\nResolved by the reconciliation audit of 2026-12-02: …'
+ */
+export function appendNote(notes: string | null, note: string, max = MAX_NOTES_CHARS): string {
+  const joined = notes ? `${notes}\n\n${note}` : note;
+  return joined.length > max ? `…${joined.slice(joined.length - max + 1)}` : joined;
+}
+
+export type ResolutionPlan = { kind: 'already_resolved' } | { kind: 'apply'; set: { status: 'resolved'; notes?: string }; changes: ChangeEntry[] };
+
+/**
+ * Plans a resolution along the workflow: an `open` record moves to `resolved`; one
+ * `needs_attention` goes through `in_progress` first, every move in the change log with `reason`.
+ * With `appendNote` the reason is also appended to the record's notes (an engineer's notes are kept).
+ */
+export function planResolution(
+  current: Pick<ErrorRecord, 'status' | 'notes'>,
+  actor: string,
+  reason: string,
+  at: string,
+  options: { appendNote?: boolean } = {},
+): ResolutionPlan {
+  const path = pathToResolved(current.status);
+  if (path.length === 0) return { kind: 'already_resolved' };
+  let from = current.status;
+  const changes: ChangeEntry[] = path.map((to) => {
+    const entry: ChangeEntry = { at, actor, field: 'status', from, to, reason };
+    from = to;
+    return entry;
+  });
+  if (!options.appendNote) return { kind: 'apply', set: { status: 'resolved' }, changes };
+  const notes = appendNote(current.notes, reason);
+  changes.push({ at, actor, field: 'notes', from: excerpt(current.notes), to: excerpt(notes) });
+  return { kind: 'apply', set: { status: 'resolved', notes }, changes };
 }

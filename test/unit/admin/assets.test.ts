@@ -6,7 +6,7 @@ import { adminAssets } from '../../../admin/assets.generated.js';
 import { handler } from '../../../functions/admin-page/handler.js';
 import { REASSOCIATION_REASONS } from '../../../shared/reassociation/domain.js';
 import { errorStatuses, transition } from '../../../shared/error-log/domain/status.js';
-import { jobNames } from '../../../shared/jobs/job.js';
+import { JOB_NAMES } from '../../../shared/jobs/names.js';
 import { httpRoutes } from '../../../shared/service/manifest.js';
 import type { HttpEvent } from '../../../shared/platform/http/handler.js';
 
@@ -70,7 +70,7 @@ describe('Admin page assets', () => {
       }
     }
     expect(constantOf('REASONS')).toEqual([...REASSOCIATION_REASONS]);
-    expect([...(constantOf('JOBS') as string[])].sort()).toEqual(jobNames());
+    expect([...(constantOf('JOBS') as string[])].sort()).toEqual([...JOB_NAMES].sort());
   });
 });
 

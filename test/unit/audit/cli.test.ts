@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuditCliError, operatorToken, parseAuditArgs, progressLine, renderSummary, runUntilComplete } from '../../../scripts/audit-cli.js';
 import type { AuditSummaryView } from '../../../scripts/audit-cli.js';
-import { appendNote } from '../../../shared/audit/resolve.js';
 
 const summary = (over: Partial<AuditSummaryView> = {}): AuditSummaryView => ({
   asOf: '2026-12-01',
@@ -113,12 +112,3 @@ describe('Output', () => {
   });
 });
 
-describe('Function: appendNote', () => {
-  it("keeps an engineer's notes and appends the audit's, dropping the oldest text when too long", () => {
-    expect(appendNote(null, 'resolved')).toBe('resolved');
-    expect(appendNote('looking at it', 'resolved')).toBe('looking at it\n\nresolved');
-    const long = appendNote('x'.repeat(50), 'resolved', 20);
-    expect(long).toHaveLength(20);
-    expect(long.endsWith('\n\nresolved')).toBe(true);
-  });
-});

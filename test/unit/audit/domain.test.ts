@@ -1,26 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DUE,
-  DUE_ATTRIBUTE_NAMES,
-  DUE_KINDS,
+  DUE_CODE,
   addDays,
   associationFinding,
   changedWindow,
   datesFrom,
   driftFinding,
-  dueAttributes,
   dueFindings,
   lagHours,
   mayResolve,
   parseSubject,
   resolutionNote,
-  stateChangedOn,
-  stateIndexAttributes,
 } from '../../../shared/audit/domain.js';
+import { DUE, DUE_KINDS, dueAttributes } from '../../../shared/lifecycle/domain/due.js';
 import type { HolderView } from '../../../shared/audit/domain.js';
 import type { Customer } from '../../../shared/billing-accounts/domain.js';
-import { applyCommand, emptyState } from '../../../shared/lifecycle/domain/rules.js';
+import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
 import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
 
 const ctx = { appliedAt: '2026-06-01T10:00:00.000Z' };
@@ -42,51 +38,6 @@ const active = (over: Partial<NamespaceState> = {}): NamespaceState => ({
   version: 3,
   updatedAt: '2026-01-01T00:00:00.000Z',
   ...over,
-});
-
-describe('Function: dueAttributes', () => {
-  it('puts an active auto-renewing term in the renewal index under its end date, in its shard', () => {
-    expect(dueAttributes(active())).toEqual({ dueShard: 42 % 4, renewalDue: '2026-12-01' });
-  });
-
-  it('puts a term that does not renew in the expiry index instead', () => {
-    expect(dueAttributes(active({ autoRenew: false }))).toEqual({ dueShard: 2, expiryDue: '2026-12-01' });
-  });
-
-  it('adds the reconciliation date only while seats are owed', () => {
-    expect(dueAttributes(active({ maxSeatsUsed: 14, seatsOwed: 4 }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01', reconciliationDue: '2026-06-01' });
-    expect(dueAttributes(active({ maxSeatsUsed: 14, seatsOwed: 4, nextReconciliationDate: null }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01' });
-  });
-
-  it('puts a running trial in the trial-end index, on a free namespace too', () => {
-    const trial: NamespaceState = { ...emptyState(7), trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-11-01', trialEndsOn: '2026-11-30' };
-    expect(dueAttributes(trial)).toEqual({
-      dueShard: 3,
-      trialEndDue: '2026-11-30',
-    });
-  });
-
-  it('leaves out a namespace with nothing pending: free, expired, or without a subscription', () => {
-    expect(dueAttributes(emptyState(42))).toEqual({});
-    expect(dueAttributes(active({ status: 'expired', planCode: 'free', paidPlanCode: null }))).toEqual({});
-    expect(dueAttributes(active({ subscriptionId: null, status: 'none' }))).toEqual({});
-  });
-
-  it('moves an item to the new end date when renewed, and out of every index when expired', () => {
-    const renewed = applyCommand(
-      active(),
-      { type: 'renewed', eventId: 'r-1', occurredAt: '2026-12-01T00:00:00Z', subscriptionId: 'S-1', startDate: '2026-12-01', endDate: '2027-12-01' },
-      ctx,
-    );
-    expect(renewed.ok && dueAttributes(renewed.state)).toEqual({ dueShard: 2, renewalDue: '2027-12-01' });
-    const expired = applyCommand(active({ autoRenew: false }), { type: 'expired', eventId: 'x-1', occurredAt: '2026-12-02T00:00:00Z', subscriptionId: 'S-1', expiredOn: '2026-12-01' }, ctx);
-    expect(expired.ok && dueAttributes(expired.state)).toEqual({});
-  });
-
-  it('names only attributes the writers know to clear', () => {
-    for (const kind of DUE_KINDS) expect(DUE_ATTRIBUTE_NAMES).toContain(DUE[kind].attribute);
-    expect(DUE_ATTRIBUTE_NAMES).toContain('dueShard');
-  });
 });
 
 describe('Function: dueFindings', () => {
@@ -134,7 +85,7 @@ describe('Function: dueFindings', () => {
           const due = attributes[DUE[kind].attribute];
           return typeof due === 'string' && due < asOf;
         });
-        expect(dueFindings(state, asOf).map((f) => f.code)).toEqual(inRange.map((kind) => DUE[kind].code));
+        expect(dueFindings(state, asOf).map((f) => f.code)).toEqual(inRange.map((kind) => DUE_CODE[kind]));
         // A state with any due attribute carries the shard the index is partitioned by.
         expect(attributes.dueShard !== undefined).toBe(Object.keys(attributes).length > 0);
       }),
@@ -203,27 +154,6 @@ describe('Function: driftFinding', () => {
   it('finds nothing when in step, or when no membership was ever kept', () => {
     expect(driftFinding(customer(), { membershipFound: true })).toBeNull();
     expect(driftFinding(customer({ membershipZuoraAccountId: null }), { membershipFound: false })).toBeNull();
-  });
-});
-
-describe('Function: stateChangedOn', () => {
-  it('moves to the write date when the association changes, and keeps the previous date otherwise', () => {
-    const before = active();
-    expect(stateChangedOn(null, { subscriptionId: 'S-1', updatedAt: '2026-06-01T10:00:00Z' }, undefined)).toBe('2026-06-01');
-    expect(stateChangedOn(before, { subscriptionId: 'S-2', updatedAt: '2026-06-01T10:00:00Z' }, '2026-01-01')).toBe('2026-06-01');
-    expect(stateChangedOn(before, { subscriptionId: 'S-1', updatedAt: '2026-06-01T10:00:00Z' }, '2026-01-01')).toBe('2026-01-01');
-    // Not known: counted as changed now (one more check, never one less).
-    expect(stateChangedOn(before, { subscriptionId: 'S-1', updatedAt: '2026-06-01T10:00:00Z' }, undefined)).toBe('2026-06-01');
-  });
-
-  it('gives a state write its due attributes and changedOn together', () => {
-    const result = applyCommand(active(), { type: 'seatUsageReported', eventId: 'u-1', occurredAt: ctx.appliedAt, namespaceId: 42, seatsInUse: 14, measuredAt: ctx.appliedAt }, ctx);
-    expect(result.ok && stateIndexAttributes(active(), result.state, '2025-12-01')).toEqual({
-      dueShard: 2,
-      renewalDue: '2026-12-01',
-      reconciliationDue: '2026-06-01',
-      changedOn: '2025-12-01',
-    });
   });
 });
 

@@ -4,11 +4,11 @@
  * stand-in with nothing due.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { AuditIncompleteError, MANUAL_BUDGET_MS, runReconciliationAudit } from '../../../shared/audit/job.js';
+import { AuditIncompleteError, MANUAL_BUDGET_MS, reconciliationAudit, runReconciliationAudit } from '../../../shared/audit/job.js';
+import { JOB_NAMES } from '../../../shared/jobs/names.js';
 import type { AuditDeps } from '../../../shared/audit/run.js';
 import { CapacityCounter, emptyCounts } from '../../../shared/audit/store.js';
 import type { AuditRun, AuditStore } from '../../../shared/audit/store.js';
-import { findJob, jobNames } from '../../../shared/jobs/job.js';
 import { logger } from '../../../shared/platform/log.js';
 
 function stubStore() {
@@ -41,9 +41,10 @@ const deps = (store: unknown, now: () => Date): AuditDeps => ({
 });
 
 describe('Job: reconciliation-audit', () => {
-  it('is in the registry the route and the schedule share', () => {
-    expect(jobNames()).toContain('reconciliation-audit');
-    expect(findJob('reconciliation-audit')?.description).toMatch(/renewals, reconciliations, expiries, trial ends/);
+  it('is the job named reconciliation-audit, which its route and its schedule run', () => {
+    expect(reconciliationAudit.name).toBe('reconciliation-audit');
+    expect(JOB_NAMES).toContain(reconciliationAudit.name);
+    expect(reconciliationAudit.description).toMatch(/renewals, reconciliations, expiries, trial ends/);
   });
 
   it('completes a run with nothing due and counts it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planPatch } from '../../../shared/error-log/domain/patch.js';
+import { appendNote, planPatch } from '../../../shared/error-log/domain/patch.js';
 import { errorPatchBody } from '../../../shared/error-log/domain/record.js';
 
 const at = '2026-03-01T10:00:00.000Z';
@@ -54,5 +54,15 @@ describe('Schema: errorPatchBody', () => {
     [{ gitlabIssueLink: 'https://gitlab.example.com/g/p/-/issues/1' }, true],
   ])('%j valid: %s', (body, valid) => {
     expect(errorPatchBody.safeParse(body).success).toBe(valid);
+  });
+});
+
+describe('Function: appendNote', () => {
+  it("keeps an engineer's notes and appends the audit's, dropping the oldest text when too long", () => {
+    expect(appendNote(null, 'resolved')).toBe('resolved');
+    expect(appendNote('looking at it', 'resolved')).toBe('looking at it\n\nresolved');
+    const long = appendNote('x'.repeat(50), 'resolved', 20);
+    expect(long).toHaveLength(20);
+    expect(long.endsWith('\n\nresolved')).toBe(true);
   });
 });

@@ -6,7 +6,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { handler as unknownJob } from '../../../functions/jobs/handler.js';
 import { JOB_NAMES, jobRunPath } from '../../../shared/jobs/names.js';
 import type { Job, JobContext } from '../../../shared/jobs/job.js';
-import { jobNames } from '../../../shared/jobs/job.js';
+import { reconciliationAudit } from '../../../shared/audit/job.js';
+import { dailyDigest, weeklyDigest } from '../../../shared/error-log/digest-job.js';
 import { jobFunction } from '../../../shared/jobs/run.js';
 import { functions } from '../../../shared/service/manifest.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
@@ -71,8 +72,8 @@ describe('Function: the unknown-job route', () => {
 });
 
 describe('The jobs there are', () => {
-  it('are the registry, and each is a function with its schedule and its own operator route', () => {
-    expect([...JOB_NAMES].sort()).toEqual(jobNames());
+  it('are the jobs the features define, and each is a function with its schedule and its own operator route', () => {
+    expect([reconciliationAudit, dailyDigest, weeklyDigest].map((job) => job.name).sort()).toEqual([...JOB_NAMES].sort());
     for (const name of JOB_NAMES) {
       const fn = functions.find((f) => f.name === name);
       expect(fn?.triggers.map((t) => t.kind).sort(), name).toEqual(['http', 'schedule']);

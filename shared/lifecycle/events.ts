@@ -1,0 +1,25 @@
+/**
+ * What the lifecycle publishes: `Namespace Subscription Changed` (source `provisioning-service`), one
+ * per applied change, from the history entry the change wrote (the state table's stream is the
+ * outbox: functions/outbox-publisher). The zod schema is the contract (JSON Schema in docs/events/).
+ */
+import * as z from '../platform/zod.js';
+
+export { NAMESPACE_SUBSCRIPTION_CHANGED } from './outbox.js';
+
+const state = z.record(z.string(), z.unknown());
+
+export const namespaceSubscriptionChanged = z.object({
+  namespaceId: z.int().check(z.positive()),
+  version: z.int().check(z.positive()),
+  eventId: z.string(),
+  type: z.string(),
+  actor: z.string(),
+  subscriptionId: z.nullable(z.string()),
+  before: z.nullable(state),
+  after: state,
+  occurredAt: z.string(),
+  appliedAt: z.string(),
+});
+
+export type NamespaceSubscriptionChanged = z.infer<typeof namespaceSubscriptionChanged>;

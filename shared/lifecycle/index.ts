@@ -1,0 +1,9 @@
+/**
+ * What the lifecycle offers other features besides its domain (./domain/) and its events
+ * (./events.ts): the namespace state's schema, and the store functions that read and write the
+ * state items (reassociation moves a term between two states; the audit reads states by key).
+ * Nothing else of this folder is imported from outside it.
+ */
+export { namespaceState } from './schemas.js';
+export { getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey, toState } from './store.js';
+export type { HistoryEntry, SubscriptionPointer } from './store.js';
