@@ -1,19 +1,39 @@
 /**
  * Store errors: the adapter translates SDK exceptions into these at the boundary, so nothing above
- * it sees an SDK exception.
+ * it sees an SDK exception. They are application errors (shared/platform/errors.ts): each says
+ * what kind of failure it is, and the HTTP edge answers it from that.
  */
-export class StoreError extends Error {
+import { ApplicationError } from '../errors.js';
+import type { ApplicationErrorOptions, ErrorKind } from '../errors.js';
+
+/** A store failure that is a fault of the service (an invalid request to DynamoDB, an unexpected SDK error). */
+export class StoreError extends ApplicationError {
   override readonly name: string = 'StoreError';
+  readonly kind: ErrorKind = 'internal';
+
+  constructor(message: string, options: ApplicationErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'store_error', message, options);
+  }
 }
 
 /** DynamoDB could not be reached or throttled us: nothing was written; the caller may retry. */
 export class StoreUnavailableError extends StoreError {
   override readonly name = 'StoreUnavailableError';
+  override readonly kind = 'unavailable';
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { ...options, code: 'unavailable', retryAfterSeconds: 2 });
+  }
 }
 
 /** A conditional write lost a race with another writer; re-read and try again. */
 export class ConcurrentUpdateError extends StoreError {
   override readonly name = 'ConcurrentUpdateError';
+  override readonly kind = 'conflict';
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { ...options, code: 'concurrent_update' });
+  }
 }
 
 const UNAVAILABLE_NAMES = new Set([
@@ -55,7 +75,9 @@ export async function translate<T>(call: () => Promise<T>): Promise<T> {
  */
 export class InvalidCursorError extends StoreError {
   override readonly name = 'InvalidCursorError';
+  override readonly kind = 'invalid_input';
+
   constructor(message = 'Invalid cursor: pass the nextCursor of the previous page.') {
-    super(message);
+    super(message, { code: 'validation_failed', details: [{ field: 'cursor', message: 'invalid' }] });
   }
 }
