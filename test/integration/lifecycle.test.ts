@@ -229,6 +229,6 @@ describe('Lifecycle over EventBridge PutEvents', () => {
     expect(runtime.bus.counters.failed).toBe(before + 1);
     const record = runtime.bus.recent.find((e) => e['detail-type'] === 'Lambda Function Invocation Result - Failure' && (e.detail as any).requestPayload.id === 'bad-1');
     expect(record?.source).toBe('lambda');
-    expect(record?.detail).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, responsePayload: { errorType: 'HttpError' } });
+    expect(record?.detail).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, responsePayload: { errorType: 'UnknownSubscriptionError' } });
   });
 });
