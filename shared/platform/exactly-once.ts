@@ -185,6 +185,9 @@ export async function runExactlyOnce<R, S, A, W>(
     assertSameRequest(stored, command.hash);
     return { result: command.replay(stored.result), replayed: true, dryRun };
   };
+  // Only a race lost by this call's commit (or a read the rule found inconsistent) is retried: a
+  // ConcurrentUpdateError out of `read` is a store's failure, not a race, and ends the command.
+  let lostRace: unknown;
   return retryLostRaces(
     async (attempt) => {
       const read = await command.read();
@@ -193,7 +196,7 @@ export async function runExactlyOnce<R, S, A, W>(
       const decision = await command.decide(read, attempt);
       if (decision.kind === 'read_again') {
         if (attempt.last) throw new Error('decide asked to read again on the last attempt: it must decide with what it has');
-        throw new ConcurrentUpdateError('what was read changed while it was read');
+        throw (lostRace = new ConcurrentUpdateError('what was read changed while it was read'));
       }
       if (dryRun) return { result: decision.answer, replayed: false, dryRun };
       try {
@@ -201,10 +204,15 @@ export async function runExactlyOnce<R, S, A, W>(
       } catch (error) {
         const duplicate = command.duplicateIn(error);
         if (duplicate) return replay(duplicate);
+        if (error instanceof ConcurrentUpdateError) lostRace = error;
         throw error;
       }
       return { result: decision.answer, replayed: false, dryRun };
     },
-    { ...options, exhausted: (lastError) => new ConcurrentUpdateExhaustedError(command.what, { cause: lastError }) },
+    {
+      ...options,
+      isLostRace: (error) => error === lostRace,
+      exhausted: (lastError) => new ConcurrentUpdateExhaustedError(command.what, { cause: lastError }),
+    },
   );
 }

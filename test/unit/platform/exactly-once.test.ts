@@ -155,6 +155,15 @@ describe('Function: runExactlyOnce', () => {
     expect(commit).toHaveBeenCalledTimes(1);
   });
 
+  it('does not retry a ConcurrentUpdateError out of the read: no race was lost', async () => {
+    const failure = new ConcurrentUpdateError('DynamoDB left keys unprocessed too many times');
+    const read = vi.fn(async (): Promise<Read> => {
+      throw failure;
+    });
+    await expect(runExactlyOnce(adding({ read }).command, { backoff: noWait })).rejects.toBe(failure);
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+
   it('reads again when the rule asks, and tells the rule which attempt is the last', async () => {
     const attempts: Attempt[] = [];
     const decide = (r: Read, attempt: Attempt): Decision<number, Write> => {
