@@ -1,6 +1,6 @@
 /** Reads a customer (its billing account and membership) and a billing account with its members. */
 import { billingAccountPath, customerPath, membersQuery } from '../../shared/billing-accounts/schemas.js';
-import { notFound } from '../../shared/platform/http/errors.js';
+import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { getBillingAccount, getCustomer, listMembers } from '../../shared/billing-accounts/store.js';
 import { noQuery } from '../../shared/platform/http/query.js';
@@ -11,7 +11,7 @@ export const handler = httpHandler(async (event) => {
       const { customerId } = parseWith(customerPath, event.pathParameters ?? {}, 'path');
       parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const customer = await getCustomer(customerId);
-      if (!customer) throw notFound(`Customer ${customerId} is unknown: no billing account was ever set for it.`);
+      if (!customer) throw new NotFoundError(`Customer ${customerId} is unknown: no billing account was ever set for it.`);
       return { body: customer };
     }
     case 'GET /v1/billing-accounts/{zuoraAccountId}': {
@@ -22,7 +22,7 @@ export const handler = httpHandler(async (event) => {
         listMembers(zuoraAccountId, { limit: query.limit ?? 100, cursor: query.cursor }),
       ]);
       if (!account) {
-        throw notFound(
+        throw new NotFoundError(
           `Billing account ${zuoraAccountId} was never persisted: it is kept only for customers with account_data_persistence on. ` +
             'See GET /v1/customers/{customerId} for the account a customer bills to.',
         );
@@ -30,6 +30,6 @@ export const handler = httpHandler(async (event) => {
       return { body: { ...account, members: page.members, nextCursor: page.nextCursor } };
     }
     default:
-      throw notFound(`No route ${event.routeKey}.`);
+      throw new NotFoundError(`No route ${event.routeKey}.`);
   }
 });

@@ -3,7 +3,7 @@ import * as z from '../../shared/platform/zod.js';
 import { errorPatchBody, publicRecord } from '../../shared/error-log/domain/record.js';
 import { errorStatuses } from '../../shared/error-log/domain/status.js';
 import { patchError } from '../../shared/error-log/workflow.js';
-import { notFound } from '../../shared/platform/http/errors.js';
+import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
 import { pageLimit } from '../../shared/platform/schemas.js';
 import { ErrorStore } from '../../shared/error-log/store.js';
@@ -28,7 +28,7 @@ export const handler = httpHandler(
     const { id } = parseWith(idPath, event.pathParameters ?? {}, 'path');
     if (event.routeKey === 'GET /v1/errors/{id}') {
       const record = await store.get(id);
-      if (!record) throw notFound(`No error record ${id}: list them with GET /v1/errors.`);
+      if (!record) throw new NotFoundError(`No error record ${id}: list them with GET /v1/errors.`);
       return { body: publicRecord(record) };
     }
     const patch = parseBody(event, errorPatchBody);

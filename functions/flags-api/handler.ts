@@ -4,7 +4,7 @@
  */
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
-import { notFound } from '../../shared/platform/http/errors.js';
+import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
 import { getFlag, listFlagHistory, listFlags } from '../../shared/flags/store.js';
 import { noQuery } from '../../shared/platform/http/query.js';
@@ -19,7 +19,7 @@ export const handler = httpHandler(
         const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
         const flag = await getFlag(name);
-        if (!flag) throw notFound(`Flag ${name} does not exist: create it with PUT /v1/flags/${name}.`);
+        if (!flag) throw new NotFoundError(`Flag ${name} does not exist: create it with PUT /v1/flags/${name}.`);
         return { body: flag };
       }
       case 'PUT /v1/flags/{name}': {
@@ -43,11 +43,11 @@ export const handler = httpHandler(
         const query = parseWith(historyQuery, event.queryStringParameters ?? {}, 'query');
         const page = await listFlagHistory(name, { limit: query.limit ?? 50, cursor: query.cursor });
         // Flags are never deleted and creation is the first entry: no entry means no such flag.
-        if (page.items.length === 0 && !query.cursor) throw notFound(`Flag ${name} does not exist: it has no history.`);
+        if (page.items.length === 0 && !query.cursor) throw new NotFoundError(`Flag ${name} does not exist: it has no history.`);
         return { body: { name, ...page } };
       }
       default:
-        throw notFound(`No route ${event.routeKey}.`);
+        throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
   { requireOperator: true },

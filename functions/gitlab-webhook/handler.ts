@@ -5,7 +5,7 @@
 import { readSecret } from '../../shared/platform/config.js';
 import { issueHookPayload, meaningOf, webhookTokenMatches } from '../../shared/error-log/domain/gitlab-webhook.js';
 import { resolveLinked } from '../../shared/error-log/workflow.js';
-import { HttpError } from '../../shared/platform/http/errors.js';
+import { UnauthorizedError } from '../../shared/platform/http/errors.js';
 import { headerOf, httpHandler, parseBody } from '../../shared/platform/http/handler.js';
 import { ErrorStore } from '../../shared/error-log/store.js';
 
@@ -17,10 +17,10 @@ export const handler = httpHandler(
     if (!secret) {
       // Nothing can be verified, so nothing is accepted.
       log.error('GITLAB_WEBHOOK_SECRET is not set: every GitLab delivery is refused');
-      throw new HttpError(401, 'unauthorized', 'The GitLab webhook is not configured on this service (GITLAB_WEBHOOK_SECRET): deliveries are refused.');
+      throw new UnauthorizedError('The GitLab webhook is not configured on this service (GITLAB_WEBHOOK_SECRET): deliveries are refused.');
     }
     if (!webhookTokenMatches(headerOf(event, 'x-gitlab-token'), secret)) {
-      throw new HttpError(401, 'unauthorized', 'Missing or wrong X-Gitlab-Token: set the webhook\'s secret token to the one the service was given.');
+      throw new UnauthorizedError('Missing or wrong X-Gitlab-Token: set the webhook\'s secret token to the one the service was given.');
     }
     const meaning = meaningOf(parseBody(event, issueHookPayload));
     if (meaning.kind === 'ignored') {

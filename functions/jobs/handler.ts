@@ -4,7 +4,7 @@
  * jobs there are, and loads none of them.
  */
 import * as z from '../../shared/platform/zod.js';
-import { HttpError } from '../../shared/platform/http/errors.js';
+import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { JOB_NAMES, jobRunPath } from '../../shared/jobs/names.js';
 import { noQuery } from '../../shared/platform/http/query.js';
@@ -19,7 +19,7 @@ export const handler = httpHandler(
       // API Gateway (and the local router) route a known job to its own function: this is a stack fault.
       throw new Error(`POST /v1/jobs/{job}/runs received the job ${job}, whose route ${jobRunPath(job)} is its own function's: check the API's routes`);
     }
-    throw new HttpError(404, 'not_found', `No job named "${job}": run one of ${[...JOB_NAMES].sort().join(', ')}.`);
+    throw new NotFoundError(`No job named "${job}": run one of ${[...JOB_NAMES].sort().join(', ')}.`);
   },
   { requireOperator: true },
 );

@@ -5,7 +5,7 @@
  * The service's own read routes are IAM-authorized in AWS, which a browser cannot sign.
  */
 import { namespacePath, subscriptionPath } from '../../shared/platform/schemas.js';
-import { notFound } from '../../shared/platform/http/errors.js';
+import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { namespaceViewQuery } from '../../shared/operator/schemas.js';
 import { getPointer, getState, listHistory } from '../../shared/lifecycle/store.js';
@@ -21,7 +21,7 @@ export const handler = httpHandler(
         const query = parseWith(namespaceViewQuery, event.queryStringParameters ?? {}, 'query');
         // Consistent: an operator who just changed something sees it.
         const state = await getState(namespaceId, true);
-        if (!state) throw notFound(`Namespace ${namespaceId} has no subscription state yet: no change was ever applied to it.`);
+        if (!state) throw new NotFoundError(`Namespace ${namespaceId} has no subscription state yet: no change was ever applied to it.`);
         const history = await listHistory(namespaceId, { limit: query.limit ?? HISTORY_PAGE, cursor: query.cursor });
         log.info('namespace read', { namespaceId, entries: history.items.length });
         return { body: { namespaceId, state, history } };
@@ -30,11 +30,11 @@ export const handler = httpHandler(
         const { subscriptionId } = parseWith(subscriptionPath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
         const pointer = await getPointer(subscriptionId);
-        if (!pointer) throw notFound(`Subscription ${subscriptionId} is not associated with any namespace: check the id, or look the namespace up by its id.`);
+        if (!pointer) throw new NotFoundError(`Subscription ${subscriptionId} is not associated with any namespace: check the id, or look the namespace up by its id.`);
         return { body: { subscriptionId, namespaceId: pointer.namespaceId, associatedAt: pointer.associatedAt } };
       }
       default:
-        throw notFound(`No route ${event.routeKey}.`);
+        throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
   { requireOperator: true },

@@ -4,7 +4,7 @@
  */
 import { MAX_REPORT_DAYS, reassociationReportQuery } from '../../shared/reassociation/schemas.js';
 import { addDays, countReassociations, daysInRange } from '../../shared/reassociation/domain.js';
-import { HttpError } from '../../shared/platform/http/errors.js';
+import { InvalidInputError } from '../../shared/platform/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import { listReassociations, reassociationsToCount } from '../../shared/reassociation/store.js';
 
@@ -18,7 +18,7 @@ export const handler = httpHandler(
     const from = query.from ?? addDays(to, -(DEFAULT_DAYS - 1));
     // The schema checks from and to when both are given; with a default, check again.
     if (from > to || daysInRange(from, to) > MAX_REPORT_DAYS) {
-      throw new HttpError(400, 'validation_failed', 'Invalid query: check from.', [
+      throw new InvalidInputError('Invalid query: check from.', [
         { field: 'from', message: `from must not be after to, and the range may span at most ${MAX_REPORT_DAYS} days` },
       ]);
     }

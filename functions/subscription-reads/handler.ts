@@ -1,5 +1,5 @@
 import * as z from '../../shared/platform/zod.js';
-import { notFound } from '../../shared/platform/http/errors.js';
+import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
 import type { HttpEvent } from '../../shared/platform/http/handler.js';
 import { namespacePath, pageLimit, subscriptionPath } from '../../shared/platform/schemas.js';
@@ -14,7 +14,7 @@ const historyQuery = z.strictObject({
 async function subscriptionState(event: HttpEvent) {
   const { subscriptionId } = parseWith(subscriptionPath, event.pathParameters ?? {}, 'path');
   const pointer = await getPointer(subscriptionId);
-  if (!pointer) throw notFound(`Subscription ${subscriptionId} is unknown.`);
+  if (!pointer) throw new NotFoundError(`Subscription ${subscriptionId} is unknown.`);
   return { subscriptionId, pointer };
 }
 
@@ -24,14 +24,14 @@ export const handler = httpHandler(async (event) => {
       const { namespaceId } = parseWith(namespacePath, event.pathParameters ?? {}, 'path');
       parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const state = await getState(namespaceId, false);
-      if (!state) throw notFound(`Namespace ${namespaceId} has no subscription state yet.`);
+      if (!state) throw new NotFoundError(`Namespace ${namespaceId} has no subscription state yet.`);
       return { body: state };
     }
     case 'GET /v1/subscriptions/{subscriptionId}': {
       parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const { subscriptionId, pointer } = await subscriptionState(event);
       const state = await getState(pointer.namespaceId, false);
-      if (!state) throw notFound(`Subscription ${subscriptionId} has no state.`);
+      if (!state) throw new NotFoundError(`Subscription ${subscriptionId} has no state.`);
       return { body: { subscriptionId, namespaceId: pointer.namespaceId, associatedAt: pointer.associatedAt, state } };
     }
     case 'GET /v1/subscriptions/{subscriptionId}/history': {
@@ -41,6 +41,6 @@ export const handler = httpHandler(async (event) => {
       return { body: { subscriptionId, namespaceId: pointer.namespaceId, ...page } };
     }
     default:
-      throw notFound(`No route ${event.routeKey}.`);
+      throw new NotFoundError(`No route ${event.routeKey}.`);
   }
 });

@@ -36,7 +36,7 @@ import type { Customer } from '../billing-accounts/domain.js';
 import type { NamespaceState } from '../lifecycle/domain/types.js';
 import { errorIdOf, fingerprintOf } from '../error-log/domain/sources.js';
 import type { AuditFinding } from '../platform/failure-events.js';
-import { conflict } from '../platform/http/errors.js';
+import { AuditInProgressError } from './errors.js';
 import { customerKey, membershipKey, toCustomer } from '../billing-accounts/index.js';
 import { nsKey, subKey, toState } from '../lifecycle/index.js';
 import { AUDIT_PHASES, RunTakenOverError, keyId } from './store.js';
@@ -89,7 +89,7 @@ export type AuditSummary = Record<string, unknown> & { status: AuditStatus };
  * resolved, items examined. A completed date answers `already_completed` to its schedule, and is
  * audited again as a new pass when an operator asks (findings are idempotent: no duplicate records).
  *
- * @throws HttpError 409 `audit_in_progress` while another invocation holds the run
+ * @throws AuditInProgressError (409 `audit_in_progress`) while another invocation holds the run
  */
 export async function runAudit(options: AuditRunOptions, deps: AuditDeps): Promise<AuditSummary> {
   const startedAt = deps.now();
@@ -108,8 +108,9 @@ export async function runAudit(options: AuditRunOptions, deps: AuditDeps): Promi
   });
   if (begun.kind === 'done') return { ...summaryOf(begun.run, begun.run.counts), ...(begun.run.summary ?? {}), status: 'already_completed' };
   if (begun.kind === 'busy') {
-    throw conflict(
-      'audit_in_progress',
+    throw new AuditInProgressError(
+      options.asOf,
+      begun.run.runId,
       `The audit of ${options.asOf} is under way (run ${begun.run.runId}, held until ${begun.run.leaseUntil}): wait for it to finish, or retry after that time to resume it.`,
       { runId: begun.run.runId, leaseUntil: begun.run.leaseUntil, phase: begun.run.phase },
     );
@@ -121,7 +122,9 @@ export async function runAudit(options: AuditRunOptions, deps: AuditDeps): Promi
   } catch (error) {
     deps.log.error('audit run failed; the next run resumes from its checkpoint', { asOf: options.asOf, runId: begun.run.runId, phase: pass.phase, error: error as Error });
     await deps.store.releaseLease(begun.run, deps.now().toISOString());
-    if (error instanceof RunTakenOverError) throw conflict('audit_in_progress', error.message, { runId: begun.run.runId });
+    if (error instanceof RunTakenOverError) {
+      throw new AuditInProgressError(options.asOf, begun.run.runId, error.message, { runId: begun.run.runId }, { cause: error });
+    }
     throw error;
   }
 }

@@ -28,7 +28,7 @@ import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
-import { conflict } from '../platform/http/errors.js';
+import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
 import type { Job, JobContext } from '../jobs/job.js';
 import type { JobName } from '../jobs/names.js';
@@ -92,9 +92,7 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
   const begun = await deps.store.beginDigestRun(job, period.key, runId, DIGEST_LEASE_MS);
   if (begun.kind === 'done') return { ...(begun.run.summary ?? base), status: 'already_done', notifications };
   if (begun.kind === 'busy') {
-    throw conflict('digest_in_progress', `The ${job} run for ${period.key} is under way (lease until ${begun.run.leaseUntil}); retry after that time.`, {
-      leaseUntil: begun.run.leaseUntil,
-    });
+    throw new DigestInProgressError(job, period.key, begun.run.leaseUntil);
   }
 
   const groups = selectDigest(records, period);

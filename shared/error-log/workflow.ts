@@ -3,9 +3,9 @@
  * GitLab issue. Each reads the record, decides with the pure rules (status.ts, patch.ts) and writes
  * conditionally on the record's revision; a lost race re-reads and decides again.
  */
-import { conflict, notFound } from '../platform/http/errors.js';
 import { ErrorRecordNotFoundError, ErrorStore } from './store.js';
-import { ConcurrentUpdateError } from '../platform/dynamodb/errors.js';
+import { retryLostRaces } from '../platform/exactly-once.js';
+import { ErrorRecordContendedError, InvalidTransitionError, UnknownErrorRecordError } from './errors.js';
 import { planPatch, planResolution } from './domain/patch.js';
 import type { ErrorPatch, ErrorRecord } from './domain/record.js';
 import { errorIdOf, fingerprintOf } from './domain/sources.js';
@@ -15,29 +15,29 @@ const MAX_ATTEMPTS = 5;
 /**
  * Applies an operator's PATCH. Moves outside the workflow are `409 invalid_transition` (with the
  * allowed moves in `details`); asking for what the record already holds changes nothing.
+ *
+ * @throws UnknownErrorRecordError no record `id` (404)
+ * @throws InvalidTransitionError a move outside the workflow (409 `invalid_transition`)
+ * @throws ErrorRecordContendedError every attempt lost its race (409 `concurrent_update`)
  */
 export async function patchError(store: ErrorStore, id: string, patch: ErrorPatch, actor: string): Promise<ErrorRecord> {
-  for (let attempt = 1; ; attempt++) {
-    const record = await store.get(id);
-    if (!record) throw notFound(`No error record ${id}: list them with GET /v1/errors.`);
-    const now = new Date().toISOString();
-    const plan = planPatch(record, patch, actor, now);
-    if (plan.kind === 'invalid') {
-      throw conflict(
-        'invalid_transition',
-        `An error cannot move from ${plan.from} to ${plan.to}: ${plan.allowed.length ? `from ${plan.from} it can move to ${plan.allowed.join(' or ')}` : `${plan.from} is final`}.`,
-        { from: plan.from, to: plan.to, allowed: plan.allowed },
-      );
-    }
-    if (plan.kind === 'noop') return record;
-    try {
-      return await store.applyChanges(id, record.revision, plan.set, plan.changes, now);
-    } catch (error) {
-      if (error instanceof ErrorRecordNotFoundError) throw notFound(`No error record ${id}: list them with GET /v1/errors.`);
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      if (attempt >= MAX_ATTEMPTS) throw conflict('concurrent_update', `Error record ${id} keeps changing while you update it; read it again and retry.`);
-    }
-  }
+  return retryLostRaces(
+    async () => {
+      const record = await store.get(id);
+      if (!record) throw new UnknownErrorRecordError(id);
+      const now = new Date().toISOString();
+      const plan = planPatch(record, patch, actor, now);
+      if (plan.kind === 'invalid') throw new InvalidTransitionError(plan.from, plan.to, plan.allowed);
+      if (plan.kind === 'noop') return record;
+      try {
+        return await store.applyChanges(id, record.revision, plan.set, plan.changes, now);
+      } catch (error) {
+        if (error instanceof ErrorRecordNotFoundError) throw new UnknownErrorRecordError(id, { cause: error });
+        throw error;
+      }
+    },
+    { maxAttempts: MAX_ATTEMPTS, exhausted: (lastError) => new ErrorRecordContendedError(id, { cause: lastError }) },
+  );
 }
 
 export interface ResolveSummary {
@@ -66,20 +66,24 @@ export async function resolveAlongWorkflow(
   reason: string,
   options: ResolveOptions = {},
 ): Promise<'resolved' | 'already_resolved' | 'skipped'> {
-  for (let attempt = 1; ; attempt++) {
-    const record = await store.get(id);
-    if (!record || !(options.stillApplies?.(record) ?? true)) return 'skipped';
-    const now = new Date().toISOString();
-    const plan = planResolution(record, actor, reason, now, { appendNote: options.appendNote });
-    if (plan.kind === 'already_resolved') return 'already_resolved';
-    try {
-      await store.applyChanges(id, record.revision, plan.set, plan.changes, now);
-      return 'resolved';
-    } catch (error) {
-      if (error instanceof ErrorRecordNotFoundError) return 'skipped';
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+  return retryLostRaces(
+    async () => {
+      const record = await store.get(id);
+      if (!record || !(options.stillApplies?.(record) ?? true)) return 'skipped';
+      const now = new Date().toISOString();
+      const plan = planResolution(record, actor, reason, now, { appendNote: options.appendNote });
+      if (plan.kind === 'already_resolved') return 'already_resolved';
+      try {
+        await store.applyChanges(id, record.revision, plan.set, plan.changes, now);
+        return 'resolved';
+      } catch (error) {
+        if (error instanceof ErrorRecordNotFoundError) return 'skipped';
+        throw error;
+      }
+    },
+    // A system resolution (webhook, audit) that keeps losing fails with the store's error: its caller retries.
+    { maxAttempts: MAX_ATTEMPTS, exhausted: (lastError) => lastError },
+  );
 }
 
 /** Resolves every record linked to `link` (a closed GitLab issue). A redelivered webhook finds them resolved. */

@@ -6,9 +6,10 @@
  */
 import { applyFlagChange } from './domain.js';
 import type { Flag, FlagChange } from './domain.js';
-import { conflict } from '../platform/http/errors.js';
+import { ConcurrentUpdateExhaustedError } from '../platform/errors.js';
+import { retryLostRaces } from '../platform/exactly-once.js';
+import { FlagVersionMismatchError } from './errors.js';
 import { FlagVersionConflictError, commitFlagChange, getFlag } from './store.js';
-import { MAX_ATTEMPTS, backoff, concurrentUpdate } from '../platform/exactly-once.js';
 
 export interface FlagChangeOutcome {
   flag: Flag;
@@ -21,6 +22,7 @@ export interface FlagChangeOutcome {
 /**
  * Applies an operator's change to a flag, creating it (every gate off) when it does not exist.
  *
+ * @throws FlagVersionMismatchError `expectedVersion` is not the flag's version (409 `version_conflict`)
  * @example
  * await changeFlag('account_data_persistence', { actors: ['cust-1'] }, { operator: 'jwt-sub-of-the-operator' });
  */
@@ -30,25 +32,21 @@ export async function changeFlag(
   options: { operator: string; expectedVersion?: number; now?: () => Date },
 ): Promise<FlagChangeOutcome> {
   const now = options.now ?? (() => new Date());
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const before = await getFlag(name);
-    const current = before?.version ?? 0;
-    if (options.expectedVersion !== undefined && options.expectedVersion !== current) {
-      throw conflict(
-        'version_conflict',
-        `Flag ${name} is at version ${current}, not ${options.expectedVersion}: GET it, review the change, and send it again with expectedVersion ${current}.`,
-        { name, version: current, expectedVersion: options.expectedVersion },
-      );
-    }
-    const result = applyFlagChange(before, name, change, { operator: options.operator, now: now().toISOString() });
-    if (!result.changed) return { flag: result.flag, created: false, changed: false };
-    try {
+  return retryLostRaces(
+    async () => {
+      const before = await getFlag(name);
+      const current = before?.version ?? 0;
+      if (options.expectedVersion !== undefined && options.expectedVersion !== current) {
+        throw new FlagVersionMismatchError(name, current, options.expectedVersion);
+      }
+      const result = applyFlagChange(before, name, change, { operator: options.operator, now: now().toISOString() });
+      if (!result.changed) return { flag: result.flag, created: false, changed: false };
       await commitFlagChange({ flag: result.flag, history: result.history, previousVersion: current });
       return { flag: result.flag, created: result.created, changed: true };
-    } catch (error) {
-      if (!(error instanceof FlagVersionConflictError)) throw error;
-      await backoff(attempt);
-    }
-  }
-  throw concurrentUpdate(`flag ${name}`);
+    },
+    {
+      isLostRace: (error) => error instanceof FlagVersionConflictError,
+      exhausted: (lastError) => new ConcurrentUpdateExhaustedError(`flag ${name}`, { cause: lastError }),
+    },
+  );
 }

@@ -1,24 +1,16 @@
 /**
- * Applies one lifecycle command exactly once: read (one consistent BatchGetItem), decide with the
- * pure domain rule, write (one TransactWriteItems). A replay answers the stored result; a lost race
- * re-reads and tries again a bounded number of times.
+ * Applies one lifecycle command exactly once (shared/platform/exactly-once.ts): read (one
+ * consistent BatchGetItem), decide with the pure domain rule, write (one TransactWriteItems). A
+ * replay answers the stored result; a lost race re-reads and tries again a bounded number of times.
  */
 import { applyCommand, emptyState } from './domain/rules.js';
 import type { LifecycleCommand, NamespaceState } from './domain/types.js';
-import { HttpError, conflict, notFound } from '../platform/http/errors.js';
 import { idempotencyExpiresAt } from '../platform/dynamodb/idempotency.js';
-import { MAX_ATTEMPTS, assertSameRequest, backoff, concurrentUpdate, requestHash as hashOf } from '../platform/exactly-once.js';
-import type { CommandOptions } from '../platform/exactly-once.js';
-import { ConcurrentUpdateError } from '../platform/dynamodb/errors.js';
-import {
-  DuplicateEventError,
-  SubscriptionTakenError,
-  commitCommand,
-  getState,
-  toState,
-  readForCommand,
-} from './store.js';
-import type { IdempotencyRecord, ReadSet } from './store.js';
+import { MAX_ATTEMPTS, READ_AGAIN, apply, requestHash as hashOf, runExactlyOnce } from '../platform/exactly-once.js';
+import type { Attempt, CommandOptions, Decision } from '../platform/exactly-once.js';
+import { CommandRejectedError, UnknownSubscriptionError } from './errors.js';
+import { DuplicateEventError, SubscriptionTakenError, commitCommand, readForCommand, readState, toState } from './store.js';
+import type { CommandWrite, ReadSet } from './store.js';
 
 export interface ExecuteResult {
   state: NamespaceState;
@@ -30,16 +22,45 @@ export interface ExecuteResult {
 export { MAX_ATTEMPTS };
 
 /**
- * Which namespace a subscription was last seen on, per process. Only a hint that lets the read
- * fetch the state in the same BatchGetItem: the pointer is read too, and the write is conditional
- * on the state still holding the subscription, so a stale hint costs one more read, never a wrong write.
+ * Which namespace each subscription was last seen on, in this process. Only a hint that lets the
+ * read fetch the state in the same BatchGetItem: the pointer is read too, and the write is
+ * conditional on the state still holding the subscription, so a stale hint costs one more read,
+ * never a wrong write. Bounded: the oldest entry goes first.
+ *
+ * @example
+ * const hints = new NamespaceHints(100);
+ * await executeCommand(command, { actor, hints });
  */
-const namespaceHint = new Map<string, number>();
-const HINT_LIMIT = 10_000;
+export class NamespaceHints {
+  private readonly namespaces = new Map<string, number>();
 
-function rememberNamespace(subscriptionId: string, namespaceId: number): void {
-  if (namespaceHint.size >= HINT_LIMIT) namespaceHint.delete(namespaceHint.keys().next().value!);
-  namespaceHint.set(subscriptionId, namespaceId);
+  constructor(readonly limit = 10_000) {}
+
+  get(subscriptionId: string): number | undefined {
+    return this.namespaces.get(subscriptionId);
+  }
+
+  remember(subscriptionId: string, namespaceId: number): void {
+    this.namespaces.delete(subscriptionId);
+    if (this.namespaces.size >= this.limit) this.namespaces.delete(this.namespaces.keys().next().value!);
+    this.namespaces.set(subscriptionId, namespaceId);
+  }
+
+  clear(): void {
+    this.namespaces.clear();
+  }
+
+  get size(): number {
+    return this.namespaces.size;
+  }
+}
+
+/** The process's hints, used when a caller passes none. */
+export const namespaceHints = new NamespaceHints();
+
+export interface ExecuteOptions extends CommandOptions {
+  /** Default: the process's `namespaceHints`. */
+  hints?: NamespaceHints;
 }
 
 /** The canonical hash of a command: same eventId with another body is a conflict. */
@@ -47,111 +68,122 @@ export function requestHash(command: LifecycleCommand): string {
   return hashOf(command);
 }
 
-function replay(record: IdempotencyRecord, hash: string, dryRun: boolean): ExecuteResult {
-  assertSameRequest(record, hash);
-  return { state: toState(record.result as unknown as Record<string, unknown>), replayed: true, dryRun };
-}
-
 const subscriptionOf = (command: LifecycleCommand): string | undefined =>
   'subscriptionId' in command ? command.subscriptionId : undefined;
 
-async function read(command: LifecycleCommand): Promise<ReadSet & { namespaceId: number | null }> {
+/** What one read found: the read set, and the namespace the command applies to (null: unknown subscription). */
+type CommandRead = ReadSet & { namespaceId: number | null };
+
+async function read(command: LifecycleCommand, hints: NamespaceHints): Promise<CommandRead> {
   const subscriptionId = subscriptionOf(command);
-  const namespaceId = 'namespaceId' in command ? command.namespaceId : subscriptionId ? namespaceHint.get(subscriptionId) : undefined;
+  const namespaceId = 'namespaceId' in command ? command.namespaceId : subscriptionId ? hints.get(subscriptionId) : undefined;
   const set = await readForCommand({ eventId: command.eventId, namespaceId, subscriptionId });
   if (set.idempotency || command.type === 'created' || !subscriptionId) return { ...set, namespaceId: namespaceId ?? null };
   // Addressed by subscription: follow the pointer to the namespace.
   if (!set.pointer) return { ...set, namespaceId: null };
-  rememberNamespace(subscriptionId, set.pointer.namespaceId);
+  hints.remember(subscriptionId, set.pointer.namespaceId);
   if (set.pointer.namespaceId === namespaceId) return { ...set, namespaceId };
-  return { ...set, state: await getState(set.pointer.namespaceId), namespaceId: set.pointer.namespaceId };
+  const current = await readState(set.pointer.namespaceId);
+  return { ...set, state: current?.state ?? null, changedOn: current?.changedOn ?? null, namespaceId: set.pointer.namespaceId };
+}
+
+function subscriptionTaken(subscriptionId: string, namespaceId: number | undefined): CommandRejectedError {
+  return new CommandRejectedError({
+    code: 'subscription_exists',
+    message:
+      `Subscription ${subscriptionId} is already associated with namespace ${namespaceId ?? 'another namespace'}; ` +
+      'to move it, use a force reassociation.',
+  });
 }
 
 /**
  * Applies `command` exactly once and answers the resulting state.
  *
+ * @throws CommandRejectedError the rules refused it (`stale_event` is settled; `invalid_dates` is invalid input)
+ * @throws UnknownSubscriptionError no namespace holds the subscription it addresses
  * @example
  * const { state, replayed } = await executeCommand(
  *   { type: 'seatUsageReported', eventId: 'e-1', occurredAt, namespaceId: 42, seatsInUse: 7, measuredAt },
  *   { actor: 'arn:aws:iam::123456789012:role/portal' },
  * );
  */
-export async function executeCommand(command: LifecycleCommand, options: CommandOptions): Promise<ExecuteResult> {
+export async function executeCommand(command: LifecycleCommand, options: ExecuteOptions): Promise<ExecuteResult> {
   const hash = requestHash(command);
-  const dryRun = options.dryRun ?? false;
   const now = options.now ?? (() => new Date());
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const set = await read(command);
-    if (set.idempotency) return replay(set.idempotency, hash, dryRun);
-    if (set.namespaceId === null) {
-      throw notFound(`Subscription ${subscriptionOf(command)} is unknown: send Subscription Created for it first.`);
-    }
+  const hints = options.hints ?? namespaceHints;
+  const subscriptionId = subscriptionOf(command);
+
+  const decide = (set: CommandRead, attempt: Attempt): Decision<NamespaceState, CommandWrite> => {
+    if (set.namespaceId === null) throw new UnknownSubscriptionError(subscriptionId!);
     if (command.type === 'created' && set.pointer && set.pointer.namespaceId !== command.namespaceId) {
       throw subscriptionTaken(command.subscriptionId, set.pointer.namespaceId);
     }
-    const subscriptionId = subscriptionOf(command);
-    if (command.type !== 'created' && subscriptionId && set.state?.subscriptionId !== subscriptionId && attempt < MAX_ATTEMPTS) {
+    if (command.type !== 'created' && subscriptionId && set.state?.subscriptionId !== subscriptionId && !attempt.last) {
       // The pointer and the state were read a moment apart and disagree: a reassociation moved the
       // subscription in between. Read again rather than judge the command against the wrong namespace.
-      await backoff(attempt);
-      continue;
+      return READ_AGAIN;
     }
     const before = set.state ?? emptyState(set.namespaceId);
     const appliedAt = now().toISOString();
     const result = applyCommand(before, command, { appliedAt });
-    if (!result.ok) throw conflict(result.rejection.code, result.rejection.message);
-    if (dryRun) return { state: result.state, replayed: false, dryRun };
+    if (!result.ok) throw new CommandRejectedError(result.rejection);
     const after = result.state;
-    try {
-      await commitCommand({
+    return apply(after, {
+      before: set.state,
+      changedOn: set.changedOn,
+      after,
+      history: {
+        namespaceId: after.namespaceId,
+        version: after.version,
+        eventId: command.eventId,
+        type: command.type,
+        actor: options.actor,
+        subscriptionId: after.subscriptionId ?? before.subscriptionId,
         before: set.state,
         after,
-        history: {
-          namespaceId: after.namespaceId,
-          version: after.version,
-          eventId: command.eventId,
-          type: command.type,
-          actor: options.actor,
-          subscriptionId: after.subscriptionId ?? before.subscriptionId,
-          before: set.state,
-          after,
-          occurredAt: command.occurredAt,
-          appliedAt,
-        },
-        idempotency: {
-          eventId: command.eventId,
-          requestHash: hash,
-          commandType: command.type,
-          namespaceId: after.namespaceId,
-          result: after,
-          appliedAt,
-          expiresAt: idempotencyExpiresAt(now()),
-        },
-        associate:
-          command.type === 'created' && !set.pointer
-            ? { subscriptionId: command.subscriptionId, namespaceId: command.namespaceId, associatedAt: appliedAt }
-            : undefined,
-        requireSubscriptionId: command.type === 'created' ? undefined : subscriptionOf(command),
-      });
-      // The subscription's next command in this process reads the state in its one BatchGetItem.
-      if (command.type === 'created') rememberNamespace(command.subscriptionId, command.namespaceId);
-      return { state: after, replayed: false, dryRun };
+        occurredAt: command.occurredAt,
+        appliedAt,
+      },
+      idempotency: {
+        eventId: command.eventId,
+        requestHash: hash,
+        commandType: command.type,
+        namespaceId: after.namespaceId,
+        result: after,
+        appliedAt,
+        expiresAt: idempotencyExpiresAt(now()),
+      },
+      associate:
+        command.type === 'created' && !set.pointer
+          ? { subscriptionId: command.subscriptionId, namespaceId: command.namespaceId, associatedAt: appliedAt }
+          : undefined,
+      requireSubscriptionId: command.type === 'created' ? undefined : subscriptionId,
+    });
+  };
+
+  const commit = async (write: CommandWrite): Promise<void> => {
+    try {
+      await commitCommand(write);
     } catch (error) {
-      if (error instanceof DuplicateEventError) return replay(error.record, hash, dryRun);
       if (error instanceof SubscriptionTakenError && command.type === 'created') {
         throw subscriptionTaken(command.subscriptionId, error.pointer?.namespaceId);
       }
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      await backoff(attempt);
+      throw error;
     }
-  }
-  throw concurrentUpdate();
-}
+    // The subscription's next command in this process reads the state in its one BatchGetItem.
+    if (command.type === 'created') hints.remember(command.subscriptionId, command.namespaceId);
+  };
 
-function subscriptionTaken(subscriptionId: string, namespaceId: number | undefined): HttpError {
-  return conflict(
-    'subscription_exists',
-    `Subscription ${subscriptionId} is already associated with namespace ${namespaceId ?? 'another namespace'}; ` +
-      'to move it, use a force reassociation.',
-  );
+  const outcome = await runExactlyOnce({
+    hash,
+    dryRun: options.dryRun,
+    what: 'this namespace',
+    read: () => read(command, hints),
+    storedIn: (set) => set.idempotency,
+    replay: (stored) => toState(stored as unknown as Record<string, unknown>),
+    decide,
+    commit,
+    duplicateIn: (error) => (error instanceof DuplicateEventError ? error.record : null),
+  });
+  return { state: outcome.result, replayed: outcome.replayed, dryRun: outcome.dryRun };
 }

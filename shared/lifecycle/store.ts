@@ -49,8 +49,17 @@ export interface HistoryEntry {
 
 export interface ReadSet {
   state: NamespaceState | null;
+  /** The `changedOn` of the state item as read: a write that keeps the association carries it forward. */
+  changedOn: string | null;
   pointer: SubscriptionPointer | null;
   idempotency: IdempotencyRecord | null;
+}
+
+/** A state as read for a write: the state, and what the write needs of its item besides it. */
+export interface StateRead {
+  state: NamespaceState;
+  /** The item's `changedOn` (the audit's index of association changes; see stateChangedOn). */
+  changedOn: string | null;
 }
 
 /** The event was applied by a concurrent request: here is what it stored. */
@@ -75,26 +84,30 @@ const STATE_FIELDS: ReadonlyArray<keyof NamespaceState> = [
   'autoRenew', 'nextReconciliationDate', 'status', 'lastMeasuredAt', 'version', 'updatedAt',
 ];
 
-/**
- * The `changedOn` of each state as read, by the object toState made of it: a write that keeps the
- * association carries it forward (the audit's index of association changes; see stateChangedOn).
- */
-const changedOnAsRead = new WeakMap<NamespaceState, string>();
-
 /** The state as the API shows it: exactly the domain fields, in a stable order. */
 export function toState(item: Record<string, unknown>): NamespaceState {
   const state = {} as Record<string, unknown>;
   for (const field of STATE_FIELDS) state[field] = item[field] ?? null;
-  if (typeof item.changedOn === 'string') changedOnAsRead.set(state as unknown as NamespaceState, item.changedOn);
   return state as unknown as NamespaceState;
 }
 
+/** A state item as a write needs it: the state and its `changedOn`. */
+export const toStateRead = (item: Record<string, unknown>): StateRead => ({
+  state: toState(item),
+  changedOn: typeof item.changedOn === 'string' ? item.changedOn : null,
+});
+
 /**
  * What a state item stores besides the state: the audit's due attributes (PutItem replaces the
- * item, so an obligation no longer due leaves its index) and `changedOn`.
+ * item, so an obligation no longer due leaves its index) and `changedOn`, carried forward from
+ * `changedOn` (the before item's, as read) while the association stays.
+ *
+ * @example
+ * const { state, changedOn } = await readState(42);
+ * const item = { ...after, ...stateAuditAttributes(state, after, changedOn) };
  */
-export const stateAuditAttributes = (before: NamespaceState | null, after: NamespaceState) =>
-  stateIndexAttributes(before, after, before ? changedOnAsRead.get(before) : undefined);
+export const stateAuditAttributes = (before: NamespaceState | null, after: NamespaceState, changedOn: string | null) =>
+  stateIndexAttributes(before, after, before ? (changedOn ?? undefined) : undefined);
 
 const stripKeys = <T>(item: Record<string, unknown>): T => {
   const { pk: _pk, sk: _sk, ...rest } = item;
@@ -125,16 +138,23 @@ export async function readForCommand(keys: { eventId: string; namespaceId?: numb
   }
   const stateItem = found.find((i) => i.sk === 'STATE');
   const pointerItem = found.find((i) => i.sk === 'SUB');
+  const read = stateItem ? toStateRead(stateItem) : null;
   return {
-    state: stateItem ? toState(stateItem) : null,
+    state: read?.state ?? null,
+    changedOn: read?.changedOn ?? null,
     pointer: pointerItem ? stripKeys<SubscriptionPointer>(pointerItem) : null,
     idempotency: (idem[0] as IdempotencyRecord | undefined) ?? null,
   };
 }
 
-export async function getState(namespaceId: number, consistent = true): Promise<NamespaceState | null> {
+/** A namespace's state with what a write of it needs (its `changedOn`), or null when never stored. */
+export async function readState(namespaceId: number, consistent = true): Promise<StateRead | null> {
   const out = await translate(() => ddb().send(new GetCommand({ TableName: tableName('state'), Key: nsKey(namespaceId), ConsistentRead: consistent })));
-  return out.Item ? toState(out.Item) : null;
+  return out.Item ? toStateRead(out.Item) : null;
+}
+
+export async function getState(namespaceId: number, consistent = true): Promise<NamespaceState | null> {
+  return (await readState(namespaceId, consistent))?.state ?? null;
 }
 
 export async function getPointer(subscriptionId: string): Promise<SubscriptionPointer | null> {
@@ -182,6 +202,8 @@ export const decodeHistoryCursor = (cursor: string, namespaceId: number) =>
 export interface CommandWrite {
   /** The state as read (null when the namespace was never stored). */
   before: NamespaceState | null;
+  /** The `changedOn` read with `before` (ReadSet.changedOn, StateRead.changedOn). */
+  changedOn: string | null;
   after: NamespaceState;
   history: HistoryEntry;
   idempotency: IdempotencyRecord;
@@ -197,14 +219,14 @@ export interface CommandWrite {
  */
 export async function commitCommand(write: CommandWrite): Promise<void> {
   const stateTable = tableName('state');
-  const { after, before } = write;
+  const { after, before, changedOn } = write;
   const stateCondition = before
     ? { ConditionExpression: versionMatches + (write.requireSubscriptionId ? ` AND ${subscriptionMatches}` : ''),
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': before.version, ...(write.requireSubscriptionId ? { ':sub': write.requireSubscriptionId } : {}) } }
     : { ConditionExpression: itemDoesNotExist };
   const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-    { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after, ...stateAuditAttributes(before, after) }, ...stateCondition } },
+    { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after, ...stateAuditAttributes(before, after, changedOn) }, ...stateCondition } },
     {
       Put: {
         TableName: stateTable,

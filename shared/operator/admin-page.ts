@@ -7,7 +7,8 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { adminAssets } from '../../admin/assets.generated.js';
-import { HttpError } from '../platform/http/errors.js';
+import { InvalidInputError, NotFoundError } from '../platform/errors.js';
+import { errorAnswer } from '../platform/http/errors.js';
 import type { HttpEvent } from '../platform/http/handler.js';
 
 /** The page's Content-Security-Policy: only its own script and stylesheet, and calls to its own origin. */
@@ -40,11 +41,12 @@ export const ADMIN_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 
-function errorResult(error: HttpError): APIGatewayProxyStructuredResultV2 {
+function errorResult(error: Error): APIGatewayProxyStructuredResultV2 {
+  const answer = errorAnswer(error);
   return {
-    statusCode: error.statusCode,
+    statusCode: answer.statusCode,
     headers: { ...ADMIN_SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(error.toBody()),
+    body: JSON.stringify(answer.body),
   };
 }
 
@@ -56,13 +58,13 @@ function errorResult(error: HttpError): APIGatewayProxyStructuredResultV2 {
  */
 export function serveAdminAsset(event: Pick<HttpEvent, 'routeKey' | 'queryStringParameters'>): APIGatewayProxyStructuredResultV2 {
   const asset = Object.hasOwn(adminAssets, event.routeKey) ? adminAssets[event.routeKey] : undefined;
-  if (!asset) return errorResult(new HttpError(404, 'not_found', `No admin page asset for ${event.routeKey}: open /admin.`));
+  if (!asset) return errorResult(new NotFoundError(`No admin page asset for ${event.routeKey}: open /admin.`));
   // No query string: the page's views live in the fragment (`/admin#/errors/<id>`). Checked by hand,
   // not with zod: this function serves static files and stays small (no schema library in its bundle).
   const unknown = Object.keys(event.queryStringParameters ?? {});
   if (unknown.length) {
     const details = unknown.map((field) => ({ field, message: 'Unknown field: remove it' }));
-    return errorResult(new HttpError(400, 'validation_failed', `Invalid query: check ${unknown.join(', ')}.`, details));
+    return errorResult(new InvalidInputError(`Invalid query: check ${unknown.join(', ')}.`, details));
   }
   return {
     statusCode: 200,

@@ -60,7 +60,7 @@ export abstract class ApplicationError extends Error {
 }
 
 /** Whether `error` means "already done or superseded": an event that meets it is not a failure. */
-export const isSettled = (error: unknown): boolean => error instanceof ApplicationError && error.settled;
+export const isSettled = (error: unknown): error is ApplicationError => error instanceof ApplicationError && error.settled;
 
 export interface FieldProblem {
   field: string;
@@ -95,5 +95,18 @@ export class ConcurrentUpdateExhaustedError extends ApplicationError {
 
   constructor(what: string, options: ErrorOptions = {}) {
     super('concurrent_update', `Too many concurrent changes to ${what}; nothing was written. Retry the same request.`, options);
+  }
+}
+
+/** The eventId was already applied for another request: a new change needs a new eventId. */
+export class IdempotencyConflictError extends ApplicationError {
+  override readonly name = 'IdempotencyConflictError';
+  readonly kind = 'conflict';
+
+  constructor(
+    readonly eventId: string,
+    options: ErrorOptions = {},
+  ) {
+    super('idempotency_conflict', `eventId ${eventId} was already used for a different request; send a new eventId for a new change.`, options);
   }
 }

@@ -5,19 +5,12 @@
  */
 import { planReassociation } from './domain.js';
 import type { ReassociationCommand, ReassociationPlan } from './domain.js';
-import { conflict, notFound } from '../platform/http/errors.js';
-import { ConcurrentUpdateError } from '../platform/dynamodb/errors.js';
 import { idempotencyExpiresAt } from '../platform/dynamodb/idempotency.js';
-import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
-import {
-  DuplicateReassociationError,
-  commitReassociation,
-  lastDetachment,
-  readForReassociation,
-} from './store.js';
-import type { ReassociationHistoryEntry, ReassociationResult } from './store.js';
-import { MAX_ATTEMPTS, assertSameRequest, backoff, concurrentUpdate, requestHash } from '../platform/exactly-once.js';
+import { READ_AGAIN, apply, requestHash, runExactlyOnce } from '../platform/exactly-once.js';
 import type { CommandOptions } from '../platform/exactly-once.js';
+import { ReassociationRejectedError, SubscriptionWithoutNamespaceError } from './errors.js';
+import { DuplicateReassociationError, commitReassociation, lastDetachment, readForReassociation } from './store.js';
+import type { ReassociationHistoryEntry, ReassociationReadSet, ReassociationResult, ReassociationWrite } from './store.js';
 
 export const REASSOCIATION_COMMAND_TYPE = 'reassociated';
 
@@ -32,14 +25,11 @@ export function reassociationHash(command: ReassociationCommand): string {
   return requestHash({ type: REASSOCIATION_COMMAND_TYPE, ...command });
 }
 
-function replay(record: StoredIdempotencyRecord<unknown>, hash: string): ReassociateOutcome {
-  assertSameRequest(record, hash);
-  return { result: record.result as ReassociationResult, replayed: true };
-}
-
 /**
  * Moves a subscription to another namespace, with its term's statistics, in one transaction.
  *
+ * @throws ReassociationRejectedError a guard rail refused it (409 with the rule's code)
+ * @throws SubscriptionWithoutNamespaceError no namespace holds the subscription (404)
  * @example
  * const { result } = await reassociate(
  *   { eventId: 'r-1', subscriptionId: 'A-S1', targetNamespaceId: 8, reason: 'reseller_provisioning',
@@ -52,90 +42,100 @@ export async function reassociate(command: ReassociationCommand, options: Comman
   const hash = reassociationHash(command);
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? (() => new Date());
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const set = await readForReassociation(command);
-    if (set.idempotency) return replay(set.idempotency, hash);
-    if (!set.pointer) throw await unknownSubscription(command.subscriptionId);
-    const appliedAt = now().toISOString();
-    const decision = planReassociation({
-      command,
-      sourceNamespaceId: set.pointer.namespaceId,
-      source: set.source,
-      target: set.target,
-      appliedAt,
-    });
-    if (!decision.ok) {
-      // The pointer and the states are read a moment apart: a concurrent move can make them
-      // disagree for an instant. Read again before calling the association broken.
-      if (decision.rejection.code === 'association_broken' && attempt < MAX_ATTEMPTS) {
-        await backoff(attempt);
-        continue;
-      }
-      throw conflict(decision.rejection.code, decision.rejection.message);
-    }
-    const { plan } = decision;
-    const result: ReassociationResult = { dryRun, before: plan.before, after: plan.after, warnings: plan.warnings };
-    if (dryRun) return { result, replayed: false };
-    const stored: ReassociationResult = { ...result, dryRun: false };
-    // The displaced subscription's pointer is only deleted while it still names the target.
-    const detach =
-      plan.displaced && set.displacedPointer?.namespaceId === command.targetNamespaceId
-        ? {
-            subscriptionId: plan.displaced.subscriptionId,
-            namespaceId: command.targetNamespaceId,
-            detachedAt: appliedAt,
-            eventId: command.eventId,
-            actor: options.actor,
-            replacedBySubscriptionId: command.subscriptionId,
-          }
-        : null;
-    try {
-      await commitReassociation({
-        sourceBefore: plan.before.source,
-        targetBefore: plan.before.target,
-        sourceAfter: plan.after.source,
-        targetAfter: plan.after.target,
-        history: {
-          source: historyEntry('source', command, plan, options.actor, appliedAt),
-          target: historyEntry('target', command, plan, options.actor, appliedAt),
-        },
-        pointer: { subscriptionId: command.subscriptionId, namespaceId: command.targetNamespaceId, associatedAt: appliedAt },
-        detach,
-        record: {
-          eventId: command.eventId,
-          subscriptionId: command.subscriptionId,
-          sourceNamespaceId: plan.before.source.namespaceId,
-          targetNamespaceId: command.targetNamespaceId,
-          reason: command.reason,
-          note: command.note,
-          actor: options.actor,
-          appliedAt,
-          replacePaid: command.replacePaid,
-          targetWasInTrial: plan.targetWasInTrial,
-          displacedSubscriptionId: plan.displaced?.subscriptionId ?? null,
-          displacedWasActivePaid: plan.displaced?.wasActivePaid ?? false,
-          sourceVersion: plan.after.source.version,
-          targetVersion: plan.after.target.version,
-          warnings: plan.warnings.map((w) => w.code),
-        },
-        idempotency: {
-          eventId: command.eventId,
-          requestHash: hash,
-          commandType: REASSOCIATION_COMMAND_TYPE,
-          namespaceId: command.targetNamespaceId,
-          result: stored,
-          appliedAt,
-          expiresAt: idempotencyExpiresAt(now()),
-        },
+  const outcome = await runExactlyOnce({
+    hash,
+    dryRun,
+    what: `subscription ${command.subscriptionId} and its namespaces`,
+    read: () => readForReassociation(command),
+    storedIn: (set) => set.idempotency,
+    replay: (stored) => stored as ReassociationResult,
+    decide: async (set, attempt) => {
+      // Never created, or replaced on its namespace by another reassociation: say which.
+      if (!set.pointer) throw new SubscriptionWithoutNamespaceError(command.subscriptionId, await lastDetachment(command.subscriptionId));
+      const appliedAt = now().toISOString();
+      const decision = planReassociation({
+        command,
+        sourceNamespaceId: set.pointer.namespaceId,
+        source: set.source,
+        target: set.target,
+        appliedAt,
       });
-      return { result: stored, replayed: false };
-    } catch (error) {
-      if (error instanceof DuplicateReassociationError) return replay(error.record, hash);
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      await backoff(attempt);
-    }
-  }
-  throw concurrentUpdate(`subscription ${command.subscriptionId} and its namespaces`);
+      if (!decision.ok) {
+        // The pointer and the states are read a moment apart: a concurrent move can make them
+        // disagree for an instant. Read again before calling the association broken.
+        if (decision.rejection.code === 'association_broken' && !attempt.last) return READ_AGAIN;
+        throw new ReassociationRejectedError(command.subscriptionId, decision.rejection);
+      }
+      const { plan } = decision;
+      const result: ReassociationResult = { dryRun, before: plan.before, after: plan.after, warnings: plan.warnings };
+      return apply(result, write(command, plan, set, { actor: options.actor, appliedAt, hash, expiresAt: idempotencyExpiresAt(now()) }));
+    },
+    commit: (change) => commitReassociation(change),
+    duplicateIn: (error) => (error instanceof DuplicateReassociationError ? error.record : null),
+  });
+  return { result: outcome.result, replayed: outcome.replayed };
+}
+
+/** The one transaction of an applied plan. */
+function write(
+  command: ReassociationCommand,
+  plan: ReassociationPlan,
+  set: ReassociationReadSet,
+  context: { actor: string; appliedAt: string; hash: string; expiresAt: number },
+): ReassociationWrite {
+  const { actor, appliedAt } = context;
+  const stored: ReassociationResult = { dryRun: false, before: plan.before, after: plan.after, warnings: plan.warnings };
+  // The displaced subscription's pointer is only deleted while it still names the target.
+  const detach =
+    plan.displaced && set.displacedPointer?.namespaceId === command.targetNamespaceId
+      ? {
+          subscriptionId: plan.displaced.subscriptionId,
+          namespaceId: command.targetNamespaceId,
+          detachedAt: appliedAt,
+          eventId: command.eventId,
+          actor,
+          replacedBySubscriptionId: command.subscriptionId,
+        }
+      : null;
+  return {
+    sourceBefore: plan.before.source,
+    targetBefore: plan.before.target,
+    changedOn: set.changedOn,
+    sourceAfter: plan.after.source,
+    targetAfter: plan.after.target,
+    history: {
+      source: historyEntry('source', command, plan, actor, appliedAt),
+      target: historyEntry('target', command, plan, actor, appliedAt),
+    },
+    pointer: { subscriptionId: command.subscriptionId, namespaceId: command.targetNamespaceId, associatedAt: appliedAt },
+    detach,
+    record: {
+      eventId: command.eventId,
+      subscriptionId: command.subscriptionId,
+      sourceNamespaceId: plan.before.source.namespaceId,
+      targetNamespaceId: command.targetNamespaceId,
+      reason: command.reason,
+      note: command.note,
+      actor,
+      appliedAt,
+      replacePaid: command.replacePaid,
+      targetWasInTrial: plan.targetWasInTrial,
+      displacedSubscriptionId: plan.displaced?.subscriptionId ?? null,
+      displacedWasActivePaid: plan.displaced?.wasActivePaid ?? false,
+      sourceVersion: plan.after.source.version,
+      targetVersion: plan.after.target.version,
+      warnings: plan.warnings.map((w) => w.code),
+    },
+    idempotency: {
+      eventId: command.eventId,
+      requestHash: context.hash,
+      commandType: REASSOCIATION_COMMAND_TYPE,
+      namespaceId: command.targetNamespaceId,
+      result: stored,
+      appliedAt,
+      expiresAt: context.expiresAt,
+    },
+  };
 }
 
 function historyEntry(
@@ -166,16 +166,4 @@ function historyEntry(
       displacedSubscriptionId: plan.displaced?.subscriptionId ?? null,
     },
   };
-}
-
-async function unknownSubscription(subscriptionId: string) {
-  const detachment = await lastDetachment(subscriptionId);
-  if (detachment) {
-    return notFound(
-      `Subscription ${subscriptionId} has no namespace: reassociation ${detachment.eventId} replaced it on namespace ` +
-        `${detachment.namespaceId} with ${detachment.replacedBySubscriptionId} at ${detachment.detachedAt}. ` +
-        'Send Subscription Created for it on the namespace it belongs to.',
-    );
-  }
-  return notFound(`Subscription ${subscriptionId} is unknown: send Subscription Created for it first.`);
 }

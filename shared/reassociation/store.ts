@@ -28,7 +28,7 @@ import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamo
 import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
 import { cancellationReasons, duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord, TransactItem } from '../platform/dynamodb/idempotency.js';
-import { getPointer, getState, historySk, nsKey, readForCommand, stateAuditAttributes, subKey } from '../lifecycle/index.js';
+import { getPointer, historySk, nsKey, readForCommand, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
 import type { HistoryEntry, SubscriptionPointer } from '../lifecycle/index.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
@@ -93,6 +93,8 @@ export interface ReassociationReadSet {
   /** The state of the namespace the pointer names. */
   source: NamespaceState | null;
   target: NamespaceState | null;
+  /** The `changedOn` of each state item as read: the write carries it forward (stateAuditAttributes). */
+  changedOn: { source: string | null; target: string | null };
   /** The pointer of the subscription the target holds, when it holds another one. */
   displacedPointer: SubscriptionPointer | null;
 }
@@ -129,15 +131,22 @@ export async function readForReassociation(keys: {
   const idempotency = first.idempotency as StoredIdempotencyRecord<unknown> | null;
   const target = first.state;
   if (idempotency || !first.pointer) {
-    return { idempotency, pointer: first.pointer, source: null, target, displacedPointer: null };
+    return { idempotency, pointer: first.pointer, source: null, target, changedOn: { source: null, target: first.changedOn }, displacedPointer: null };
   }
   const sourceId = first.pointer.namespaceId;
   const displacedId = target?.subscriptionId && target.subscriptionId !== keys.subscriptionId ? target.subscriptionId : null;
   const [source, displacedPointer] = await Promise.all([
-    sourceId === keys.targetNamespaceId ? Promise.resolve(target) : getState(sourceId),
+    sourceId === keys.targetNamespaceId ? Promise.resolve(target ? { state: target, changedOn: first.changedOn } : null) : readState(sourceId),
     displacedId ? getPointer(displacedId) : Promise.resolve(null),
   ]);
-  return { idempotency: null, pointer: first.pointer, source, target, displacedPointer };
+  return {
+    idempotency: null,
+    pointer: first.pointer,
+    source: source?.state ?? null,
+    target,
+    changedOn: { source: source?.changedOn ?? null, target: first.changedOn },
+    displacedPointer,
+  };
 }
 
 /** The newest detachment of a subscription, if it lost its namespace to a reassociation. */
@@ -161,6 +170,8 @@ export interface ReassociationWrite {
   /** The states as read: each write is conditional on its version (null: the target was never stored). */
   sourceBefore: NamespaceState;
   targetBefore: NamespaceState | null;
+  /** The `changedOn` read with each (ReassociationReadSet.changedOn). */
+  changedOn: { source: string | null; target: string | null };
   sourceAfter: NamespaceState;
   targetAfter: NamespaceState;
   history: { source: ReassociationHistoryEntry; target: ReassociationHistoryEntry };
@@ -188,7 +199,7 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(sourceAfter.namespaceId), ...sourceAfter, ...stateAuditAttributes(sourceBefore, sourceAfter) },
+        Item: { ...nsKey(sourceAfter.namespaceId), ...sourceAfter, ...stateAuditAttributes(sourceBefore, sourceAfter, write.changedOn.source) },
         ConditionExpression: `${versionMatches} AND ${holdsSubscription}`,
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': sourceBefore.version, ':sub': write.pointer.subscriptionId },
@@ -198,7 +209,7 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(targetAfter.namespaceId), ...targetAfter, ...stateAuditAttributes(targetBefore, targetAfter) },
+        Item: { ...nsKey(targetAfter.namespaceId), ...targetAfter, ...stateAuditAttributes(targetBefore, targetAfter, write.changedOn.target) },
         ...(targetBefore
           ? {
               ConditionExpression: versionMatches,

@@ -60,7 +60,7 @@ describe('One path in', () => {
     const bad = { eventId: eventId('bad'), occurredAt: '2026-03-01T00:00:00Z', subscriptionId: 'S-bad', namespaceId: -1, email: 'jane@example.com' };
     await put('customers-portal', 'Subscription Created', bad);
     const record = await findRecord('async_handler_failed', 'Subscription Created');
-    expect(record).toMatchObject({ source: 'async', status: 'open', occurrences: 1, errorType: 'HttpError', gitlabIssueLink: null });
+    expect(record).toMatchObject({ source: 'async', status: 'open', occurrences: 1, errorType: 'InvalidInputError', gitlabIssueLink: null });
     const full = await operator.call('GET', `/v1/errors/${record!.id}`);
     expect(full.body.payload).toMatchObject({ function: 'provisioning-subscription-created', condition: 'RetriesExhausted', approximateInvokeCount: 3 });
     expect(full.body.payload.event.detail).toMatchObject({ subscriptionId: 'S-bad', email: '[redacted]' });

@@ -124,6 +124,33 @@ describe('Lifecycle over HTTP', () => {
     expect((await api.call('GET', `/v1/namespaces/${ns}/subscription`)).body).toMatchObject({ seatsInUse: 5, version: 2 });
   });
 
+  it('answers dates that contradict each other with 400 validation_failed naming them, and writes nothing', async () => {
+    const ns = nextNamespace++;
+    const created = await api.call('POST', '/v1/subscriptions', {
+      eventId: eventId('create'), occurredAt: at('2026-01-01'), subscriptionId: `sub-${ns}`, namespaceId: ns, planCode: 'premium', seats: 5,
+      startDate: '2026-06-01', endDate: '2026-06-01',
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('endDate (2026-06-01) must be after startDate (2026-06-01)') });
+    expect(created.body.error.details.map((d: { field: string }) => d.field)).toEqual(['startDate', 'endDate']);
+    expect((await api.call('GET', `/v1/namespaces/${ns}/subscription`)).status).toBe(404);
+
+    const trial = await api.call('POST', `/v1/namespaces/${ns}/trials`, {
+      eventId: eventId('trial'), occurredAt: at('2026-02-01'), planCode: 'ultimate_trial', trialStartsOn: '2026-03-01', trialEndsOn: '2026-02-01',
+    });
+    expect(trial.status).toBe(400);
+    expect(trial.body.error.code).toBe('validation_failed');
+    expect(trial.body.error.details.map((d: { field: string }) => d.field)).toEqual(['trialStartsOn', 'trialEndsOn']);
+
+    await createSubscription(ns, `sub-${ns}`);
+    const renewal = await api.call('POST', `/v1/subscriptions/sub-${ns}/renewals`, {
+      eventId: eventId('renew'), occurredAt: at('2027-01-01'), startDate: '2027-01-01', endDate: '2026-12-31',
+    });
+    expect(renewal.status).toBe(400);
+    expect(renewal.body.error.details.map((d: { field: string }) => d.field)).toEqual(['startDate', 'endDate']);
+    expect((await api.call('GET', `/v1/namespaces/${ns}/subscription`)).body).toMatchObject({ endDate: '2027-01-01', version: 1 });
+  });
+
   it('answers a dry run with the state it would produce and writes nothing', async () => {
     const ns = nextNamespace++;
     await createSubscription(ns, `sub-${ns}`, 10);
@@ -229,6 +256,6 @@ describe('Lifecycle over EventBridge PutEvents', () => {
     expect(runtime.bus.counters.failed).toBe(before + 1);
     const record = runtime.bus.recent.find((e) => e['detail-type'] === 'Lambda Function Invocation Result - Failure' && (e.detail as any).requestPayload.id === 'bad-1');
     expect(record?.source).toBe('lambda');
-    expect(record?.detail).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, responsePayload: { errorType: 'HttpError' } });
+    expect(record?.detail).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, responsePayload: { errorType: 'UnknownSubscriptionError' } });
   });
 });

@@ -275,6 +275,7 @@ export function applyTrialStarted(state: NamespaceState, command: TrialStarted, 
       'invalid_dates',
       `trialEndsOn (${command.trialEndsOn}) must be after trialStartsOn (${command.trialStartsOn}). ` +
         'Correct the trial dates and resend.',
+      ['trialStartsOn', 'trialEndsOn'],
     );
   }
   return accept(
@@ -324,6 +325,7 @@ export function applySeatUsageReported(
     return reject(
       'invalid_dates',
       `measuredAt (${command.measuredAt}) is not an ISO 8601 instant. Resend with a time such as 2026-11-22T10:00:00Z.`,
+      ['measuredAt'],
     );
   }
   if (state.lastMeasuredAt !== null && measuredAt < Date.parse(state.lastMeasuredAt)) {
@@ -367,14 +369,15 @@ function accept(state: NamespaceState, change: RuleChange, ctx: ApplyContext): A
   return { ok: true, state: next };
 }
 
-function reject(code: RejectionCode, message: string): ApplyResult {
-  return { ok: false, rejection: { code, message } };
+function reject(code: RejectionCode, message: string, fields?: readonly string[]): ApplyResult {
+  return { ok: false, rejection: { code, message, ...(fields ? { fields } : {}) } };
 }
 
 function invalidTerm(startDate: IsoDate, endDate: IsoDate): ApplyResult {
   return reject(
     'invalid_dates',
     `endDate (${endDate}) must be after startDate (${startDate}). Correct the term dates and resend.`,
+    ['startDate', 'endDate'],
   );
 }
 

@@ -114,7 +114,10 @@ export type LifecycleCommand =
 
 export type CommandType = LifecycleCommand['type'];
 
-/** Why a command was refused; each maps to a 409 with this code, and nothing is written. */
+/**
+ * Why a command was refused; nothing is written. Each is a conflict with the current state, except
+ * `invalid_dates`: the command contradicts itself (invalid input). See lifecycle/errors.ts.
+ */
 export type RejectionCode =
   | 'stale_event'
   | 'subscription_exists'
@@ -126,6 +129,8 @@ export type RejectionCode =
 export interface Rejection {
   code: RejectionCode;
   message: string;
+  /** The command's fields the rejection is about (for `invalid_dates`: the dates that disagree). */
+  fields?: readonly string[];
 }
 
 export type ApplyResult = { ok: true; state: NamespaceState } | { ok: false; rejection: Rejection };

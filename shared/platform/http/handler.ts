@@ -9,9 +9,17 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from '../zod.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { logger } from '../log.js';
-import { InvalidCursorError, StoreUnavailableError } from '../dynamodb/errors.js';
+import { InvalidInputError } from '../errors.js';
 import { reportServerFailure } from './report-failure.js';
-import { HttpError, unavailable, validationFailed } from './errors.js';
+import {
+  ForbiddenError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  errorAnswer,
+  validationFailed,
+} from './errors.js';
 
 /** The parts of an API Gateway HTTP API v2 event the service reads. */
 export interface HttpEvent {
@@ -66,7 +74,7 @@ export function actorOf(event: HttpEvent): Actor {
   if (typeof sub === 'string' && sub) return { kind: 'operator', id: sub };
   const arn = authorizer?.iam?.userArn ?? authorizer?.iam?.callerId;
   if (typeof arn === 'string' && arn) return { kind: 'service', id: arn };
-  throw new HttpError(401, 'unauthorized', 'Missing credentials: call with the service or operator credentials.');
+  throw new UnauthorizedError('Missing credentials: call with the service or operator credentials.');
 }
 
 /** An API Gateway (HTTP API) event, as opposed to an EventBridge one: for functions with both triggers. */
@@ -78,19 +86,19 @@ export function isHttpEvent(event: unknown): event is HttpEvent {
 export function parseBody<S extends z.ZodMiniType>(event: HttpEvent, schema: S): z.output<S> {
   const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
-    throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_BODY_BYTES / 1024} KB; send a smaller request.`);
+    throw new PayloadTooLargeError(MAX_BODY_BYTES);
   }
   const contentType = headerOf(event, 'content-type');
   if (raw !== '' && contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new HttpError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+    throw new UnsupportedMediaTypeError(contentType);
   }
   let value: unknown;
   try {
     value = raw === '' ? undefined : JSON.parse(raw);
-  } catch {
-    throw new HttpError(400, 'malformed_json', 'The body is not valid JSON; check its syntax.');
+  } catch (error) {
+    throw new MalformedJsonError({ cause: error });
   }
-  if (value === undefined) throw new HttpError(400, 'validation_failed', 'A JSON body is required.', [{ field: 'body', message: 'Required' }]);
+  if (value === undefined) throw new InvalidInputError('A JSON body is required.', [{ field: 'body', message: 'Required' }]);
   return parseWith(schema, value, 'body');
 }
 
@@ -135,40 +143,33 @@ function requestScope(requireOperator: boolean, webhook?: string): MiddlewareObj
       // A webhook route has no caller identity: its handler checks the shared secret itself.
       scope.actor = webhook ? { kind: 'webhook', id: `webhook:${webhook}` } : actorOf(request.event);
       if (requireOperator && scope.actor.kind !== 'operator') {
-        throw new HttpError(403, 'forbidden', 'This route is for operators: call it with operator credentials.');
+        throw new ForbiddenError('This route is for operators: call it with operator credentials.');
       }
     },
   };
 }
 
-/** Maps every thrown error to the error contract; a 5xx never shows internals. */
+/** Answers every thrown error with the error contract, by the one table (./errors.ts); a 5xx never shows internals. */
 function errorContract(onServerFailure?: ServerFailureHook): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext> {
   return {
     onError: async (request) => {
       const error = request.error;
       const scope = request.context.provisioningScope;
       const log = scope?.log ?? logger;
-      const http =
-        error instanceof HttpError
-          ? error
-          : error instanceof StoreUnavailableError
-            ? unavailable(error)
-            : error instanceof InvalidCursorError
-              ? new HttpError(400, 'validation_failed', error.message, [{ field: 'cursor', message: 'invalid' }])
-              : new HttpError(500, 'internal_error', 'unexpected error', undefined, { cause: error });
-      if (http.statusCode >= 500) {
-        log.error('request failed', { code: http.code, error: (http.cause ?? error) as Error });
+      const answer = errorAnswer(error);
+      if (answer.statusCode >= 500) {
+        log.error('request failed', { code: answer.code, error: error as Error });
         if (onServerFailure) {
           const requestId = scope?.requestId ?? request.event.requestContext.requestId;
           const functionName = request.context.functionName;
-          await onServerFailure(http.cause ?? error, request.event, { requestId, log, code: http.code, functionName }).catch((hookError: unknown) =>
+          await onServerFailure(error, request.event, { requestId, log, code: answer.code, functionName }).catch((hookError: unknown) =>
             log.error('could not record the failure', { error: hookError as Error }),
           );
         }
       } else {
-        log.info('request refused', { statusCode: http.statusCode, code: http.code });
+        log.info('request refused', { statusCode: answer.statusCode, code: answer.code });
       }
-      request.response = respond(http.statusCode, http.toBody(), { ...http.headers });
+      request.response = respond(answer.statusCode, answer.body, answer.headers);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { commandHandler } from '../../../shared/lifecycle/handler.js';
-import { requestHash } from '../../../shared/lifecycle/execute.js';
+import { NamespaceHints, requestHash } from '../../../shared/lifecycle/execute.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
 import type { SeatUsageReported } from '../../../shared/lifecycle/domain/types.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
@@ -126,6 +126,16 @@ describe('Function: seat-usage-reported', () => {
       expect(JSON.parse(res.body).error.code).toBe('unavailable');
     });
 
+    it('answers 503 with Retry-After when the transaction is throttled (a StoreUnavailableError from the command)', async () => {
+      ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
+      ddbMock.on(TransactWriteCommand).rejects(Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' }));
+      const res = await invoke(httpEvent(body));
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['Retry-After']).toBe('2');
+      expect(JSON.parse(res.body).error).toEqual({ code: 'unavailable', message: expect.stringMatching(/^The service cannot reach its database/) });
+      expect(res.body).not.toContain('Rate of requests');
+    });
+
     it('answers 500 without internals on an unexpected failure', async () => {
       ddbMock.on(BatchGetCommand).rejects(new TypeError('boom at secret-internal-path.ts:12'));
       const res = await invoke(httpEvent(body));
@@ -174,7 +184,8 @@ describe('Function: seat-usage-reported', () => {
 
 describe('Function: subscription-renewed', () => {
   it('follows the subscription pointer to the namespace, then remembers it', async () => {
-    const renewed = commandHandler('renewed');
+    // Its own hints: what other tests taught the process's hints does not matter here.
+    const renewed = commandHandler('renewed', { hints: new NamespaceHints() });
     const active = { ...emptyState(9), subscriptionId: 'S-1', status: 'active', planCode: 'premium', paidPlanCode: 'premium', seats: 5, startDate: '2026-01-01', endDate: '2027-01-01', version: 3 };
     ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [{ pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 9 }], 'idem-table': [] } });
     ddbMock.on(GetCommand).resolves({ Item: { pk: 'NS#9', sk: 'STATE', ...active } });
@@ -199,5 +210,31 @@ describe('Function: subscription-renewed', () => {
     expect(ddbMock).toHaveReceivedCommandWith(BatchGetCommand, {
       RequestItems: expect.objectContaining({ 'state-table': { Keys: [{ pk: 'NS#9', sk: 'STATE' }, { pk: 'SUB#S-1', sk: 'SUB' }], ConsistentRead: true } }),
     });
+  });
+});
+
+describe('Function: subscription-created', () => {
+  const created = commandHandler('created');
+  const createdBody = {
+    eventId: 'c-1', occurredAt: '2026-06-01T00:00:00Z', subscriptionId: 'S-9', namespaceId: 9, planCode: 'premium', seats: 5, startDate: '2026-06-01', endDate: '2026-05-01',
+  };
+
+  it('answers dates that contradict each other with 400 validation_failed naming them, writing nothing', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
+    const res = (await created(apiGatewayEvent('POST /v1/subscriptions', { body: createdBody }) as never, context)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(400);
+    const { error } = JSON.parse(res.body);
+    expect(error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('endDate (2026-05-01) must be after startDate (2026-06-01)') });
+    expect(error.details.map((d: { field: string }) => d.field)).toEqual(['startDate', 'endDate']);
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('fails such an event on the bus (invalid input is not settled)', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
+    const event = {
+      version: '0', id: 'eb-9', 'detail-type': 'Subscription Created', source: 'customers-portal', account: '1', time: '2026-06-01T00:00:00Z', region: 'eu-west-1', resources: [], detail: createdBody,
+    };
+    await expect(created(event as never, context)).rejects.toMatchObject({ kind: 'invalid_input', code: 'validation_failed', settled: false, rejection: 'invalid_dates' });
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 });

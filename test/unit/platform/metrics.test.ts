@@ -9,7 +9,12 @@ import {
   recordMetric,
   resetMetrics,
 } from '../../../shared/platform/metrics.js';
-import { HttpError, conflict } from '../../../shared/platform/http/errors.js';
+import { ApplicationError, IdempotencyConflictError } from '../../../shared/platform/errors.js';
+
+/** A refusal as a feature raises one (lifecycle's CommandRejectedError for `stale_event`). */
+class Refused extends ApplicationError {
+  readonly kind = 'conflict';
+}
 
 /** The EMF lines Powertools wrote to stdout while `act` ran. */
 function emfLines(act: () => void): Array<Record<string, unknown>> {
@@ -95,14 +100,14 @@ describe('Module: shared/metrics', () => {
   describe('Function: countStale', () => {
     it('counts a stale_event refusal and rethrows it', async () => {
       process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-      const stale = conflict('stale_event', 'older than the last measurement');
+      const stale = new Refused('stale_event', 'older than the last measurement', { settled: true });
       await expect(Promise.reject(stale).catch(countStale('seatUsageReported'))).rejects.toBe(stale);
       expect(counter('StaleEvents', { type: 'seatUsageReported' })?.sum).toBe(1);
     });
 
     it('rethrows any other error without counting it', async () => {
       process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-      const other = new HttpError(409, 'idempotency_conflict', 'same eventId, other body');
+      const other = new IdempotencyConflictError('evt-1');
       await expect(Promise.reject(other).catch(countStale('created'))).rejects.toBe(other);
       await expect(Promise.reject(new Error('boom')).catch(countStale('created'))).rejects.toThrow('boom');
       expect(metricsSnapshot().counters).toEqual([]);

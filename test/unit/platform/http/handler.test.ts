@@ -1,6 +1,8 @@
 import * as z from '../../../../shared/platform/zod.js';
 import { describe, expect, it } from 'vitest';
-import { HttpError, validationFailed } from '../../../../shared/platform/http/errors.js';
+import type { InvalidInputError } from '../../../../shared/platform/errors.js';
+import { StoreError } from '../../../../shared/platform/dynamodb/errors.js';
+import { errorAnswer, validationFailed } from '../../../../shared/platform/http/errors.js';
 import { MAX_BODY_BYTES, actorOf, parseBody } from '../../../../shared/platform/http/handler.js';
 import type { HttpEvent } from '../../../../shared/platform/http/handler.js';
 import { callerFor } from '../../../../local/http-server.js';
@@ -10,6 +12,15 @@ const event = (body: string | undefined, headers: Record<string, string> = { 'co
   ({ version: '2.0', routeKey: 'POST /x', rawPath: '/x', rawQueryString: '', headers, body, isBase64Encoded: false, requestContext: { requestId: 'r', routeKey: 'POST /x', http: { method: 'POST', path: '/x', sourceIp: '127.0.0.1' } }, ...extra }) as HttpEvent;
 
 const schema = z.strictObject({ n: z.int(), s: z.string().check(z.minLength(2)) });
+
+function thrownBy(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected it to throw');
+}
 
 describe('Function: parseBody', () => {
   it('parses and validates a JSON body', () => {
@@ -26,7 +37,8 @@ describe('Function: parseBody', () => {
     ['a non-JSON content type', event('n=1', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type'],
     ['a body over 256 KB', event(JSON.stringify({ s: 'x'.repeat(MAX_BODY_BYTES) })), 413, 'payload_too_large'],
   ])('throws on %s', (_, e, status, code) => {
-    expect(() => parseBody(e, schema)).toThrowError(expect.objectContaining({ statusCode: status, code }));
+    expect(() => parseBody(e, schema)).toThrowError(expect.objectContaining({ code }));
+    expect(errorAnswer(thrownBy(() => parseBody(e, schema)))).toMatchObject({ statusCode: status, code });
   });
 
   it('names each bad field, unknown keys and prototype keys included', () => {
@@ -34,23 +46,25 @@ describe('Function: parseBody', () => {
       parseBody(event('{"n":"1","s":"x","__proto__":{"admin":true},"extra":1}'), schema);
       expect.unreachable();
     } catch (error) {
-      const e = error as HttpError;
-      expect(e.statusCode).toBe(400);
+      const e = error as InvalidInputError;
+      expect(errorAnswer(e).statusCode).toBe(400);
       expect((e.details as Array<{ field: string }>).map((d) => d.field).sort()).toEqual(['__proto__', 'extra', 'n', 's']);
     }
   });
 });
 
-describe('Class: HttpError', () => {
+describe('Function: errorAnswer', () => {
   it('never shows the message of a 5xx', () => {
-    const body = new HttpError(500, 'internal_error', 'stack at /var/task/index.mjs').toBody();
-    expect(JSON.stringify(body)).not.toContain('/var/task');
-    expect(body.error.code).toBe('internal_error');
+    for (const error of [new TypeError('stack at /var/task/index.mjs'), new StoreError('stack at /var/task/index.mjs')]) {
+      const { body } = errorAnswer(error);
+      expect(JSON.stringify(body)).not.toContain('/var/task');
+      expect(body.error.code).toBe('internal_error');
+    }
   });
 
   it('shows 4xx messages and details', () => {
     const e = validationFailed(z.object({ a: z.string() }).safeParse({}).error!, 'body');
-    expect(e.toBody()).toEqual({ error: { code: 'validation_failed', message: 'Invalid body: check a.', details: [{ field: 'a', message: expect.any(String) }] } });
+    expect(errorAnswer(e).body).toEqual({ error: { code: 'validation_failed', message: 'Invalid body: check a.', details: [{ field: 'a', message: expect.any(String) }] } });
   });
 });
 
@@ -61,7 +75,7 @@ describe('Function: actorOf', () => {
   });
 
   it('refuses a request without an identity', () => {
-    expect(() => actorOf(event(''))).toThrowError(expect.objectContaining({ statusCode: 401 }));
+    expect(errorAnswer(thrownBy(() => actorOf(event(''))))).toMatchObject({ statusCode: 401, code: 'unauthorized' });
   });
 });
 

@@ -4,7 +4,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISH_TIMEOUT_MS, provisioningFailedDetail } from '../../../../shared/platform/http/report-failure.js';
 import { provisioningFailed } from '../../../../shared/platform/failure-events.js';
-import { HttpError } from '../../../../shared/platform/http/errors.js';
+import { ApplicationError } from '../../../../shared/platform/errors.js';
+import type { ErrorKind } from '../../../../shared/platform/errors.js';
+import { StoreUnavailableError } from '../../../../shared/platform/dynamodb/errors.js';
+import { HTTP_STATUS } from '../../../../shared/platform/http/errors.js';
 import { httpHandler } from '../../../../shared/platform/http/handler.js';
 import type { HttpEvent } from '../../../../shared/platform/http/handler.js';
 
@@ -75,18 +78,22 @@ describe('Function: httpHandler (server failures)', () => {
     ]);
   });
 
-  it('publishes the code of a 5xx HttpError (503 unavailable keeps its code)', async () => {
+  it('publishes the code of a 5xx application error (503 unavailable keeps its code)', async () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     const res = await httpHandler(async () => {
-      throw new HttpError(503, 'unavailable', 'database unavailable');
+      throw new StoreUnavailableError('database unavailable');
     })(request(), context);
     expect(res.statusCode).toBe(503);
-    expect(sentDetails()[0]!.detail).toMatchObject({ code: 'unavailable', errorType: 'HttpError' });
+    expect(sentDetails()[0]!.detail).toMatchObject({ code: 'unavailable', errorType: 'StoreUnavailableError' });
   });
 
   it.each([400, 401, 404, 409, 413])('never publishes for a %i', async (status) => {
+    const kind = (Object.keys(HTTP_STATUS) as ErrorKind[]).find((k) => HTTP_STATUS[k] === status)!;
+    class Refused extends ApplicationError {
+      readonly kind = kind;
+    }
     const res = await httpHandler(async () => {
-      throw new HttpError(status, 'refused', 'no');
+      throw new Refused('refused', 'no');
     })(request(), context);
     expect(res.statusCode).toBe(status);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);

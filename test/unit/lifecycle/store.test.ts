@@ -1,0 +1,89 @@
+/**
+ * What a state write needs from its read travels explicitly: `changedOn` comes back with the state
+ * from every read and goes into commitCommand as an input, so a copy of the state (an object
+ * spread, a state rebuilt from JSON) writes the same `changedOn` as the object that was read.
+ */
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { commitCommand, readForCommand, readState } from '../../../shared/lifecycle/store.js';
+import type { CommandWrite } from '../../../shared/lifecycle/store.js';
+import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
+import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
+import { STATE_TABLES, mockDocumentClient } from '../fixtures/dynamodb.js';
+
+const ddbMock = mockDocumentClient(STATE_TABLES);
+
+const held: NamespaceState = {
+  ...emptyState(42),
+  subscriptionId: 'S-1',
+  planCode: 'premium',
+  paidPlanCode: 'premium',
+  seats: 10,
+  startDate: '2026-01-01',
+  endDate: '2027-01-01',
+  status: 'active',
+  version: 4,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+const item = { pk: 'NS#42', sk: 'STATE', ...held, changedOn: '2026-01-01' };
+
+/** A seat-usage write that keeps the association: changedOn must stay what was read. */
+const write = (before: NamespaceState | null, changedOn: string | null): CommandWrite => {
+  const after = { ...(before ?? held), seatsInUse: 7, version: (before?.version ?? 0) + 1, updatedAt: '2026-05-01T00:00:01.000Z' };
+  return {
+    before,
+    changedOn,
+    after,
+    history: { namespaceId: 42, version: after.version, eventId: 'u-1', type: 'seatUsageReported', actor: 'test', subscriptionId: 'S-1', before, after, occurredAt: '2026-05-01T00:00:00Z', appliedAt: after.updatedAt },
+    idempotency: { eventId: 'u-1', requestHash: 'h', commandType: 'seatUsageReported', namespaceId: 42, result: after, appliedAt: after.updatedAt, expiresAt: 1 },
+  };
+};
+
+const writtenChangedOn = (call = 0) => ddbMock.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems![0]!.Put!.Item!.changedOn;
+
+describe('Function: readForCommand', () => {
+  it('answers the state item\'s changedOn beside the state, not inside it', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [item], 'idem-table': [] } });
+    const set = await readForCommand({ eventId: 'u-1', namespaceId: 42 });
+    expect(set.changedOn).toBe('2026-01-01');
+    expect(set.state).toEqual(held);
+    expect(set.state).not.toHaveProperty('changedOn');
+  });
+
+  it('answers null when the state was never stored, or stored before changedOn existed', async () => {
+    ddbMock.on(BatchGetCommand).resolvesOnce({ Responses: {} }).resolvesOnce({ Responses: { 'state-table': [{ ...item, changedOn: undefined }] } });
+    expect((await readForCommand({ eventId: 'u-1', namespaceId: 42 })).changedOn).toBeNull();
+    expect((await readForCommand({ eventId: 'u-1', namespaceId: 42 })).changedOn).toBeNull();
+  });
+});
+
+describe('Function: readState', () => {
+  it('answers the state with its changedOn', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: item });
+    expect(await readState(42)).toEqual({ state: held, changedOn: '2026-01-01' });
+  });
+});
+
+describe('Function: commitCommand (changedOn)', () => {
+  it('writes the changedOn it is given for a copied state (object spread), as for the state read', async () => {
+    // Prepare
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [item], 'idem-table': [] } });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const set = await readForCommand({ eventId: 'u-1', namespaceId: 42 });
+
+    // Act: the state read, a spread copy of it, and a copy through JSON
+    await commitCommand(write(set.state, set.changedOn));
+    await commitCommand(write({ ...set.state! }, set.changedOn));
+    await commitCommand(write(JSON.parse(JSON.stringify(set.state)) as NamespaceState, set.changedOn));
+
+    // Assess: the association stayed, so changedOn stays the one read
+    expect([writtenChangedOn(0), writtenChangedOn(1), writtenChangedOn(2)]).toEqual(['2026-01-01', '2026-01-01', '2026-01-01']);
+  });
+
+  it('stamps the write date when the changedOn read is unknown, or when there was no state', async () => {
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await commitCommand(write({ ...held }, null));
+    await commitCommand(write(null, '2026-01-01'));
+    expect([writtenChangedOn(0), writtenChangedOn(1)]).toEqual(['2026-05-01', '2026-05-01']);
+  });
+});
