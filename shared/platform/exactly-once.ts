@@ -50,9 +50,8 @@ export function assertSameRequest(record: { eventId: string; requestHash: string
   }
 }
 
-/** Waits a little, growing with the attempt, with jitter so that racing writers spread out. */
-export const backoff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * 2 ** attempt)));
+/** Waits a little, growing with the attempt, with jitter so that racing writers spread out (5 ms up to 100 ms). */
+export { backoff } from './backoff.js';
 
 /** The answer when every attempt lost its race: nothing was written, the same request may be retried. */
 export function concurrentUpdate(what = 'this namespace'): HttpError {
