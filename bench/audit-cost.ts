@@ -24,6 +24,7 @@ import type { DueKind } from '../shared/lifecycle/domain/due.js';
 import { emptyState, seatsOwed } from '../shared/lifecycle/domain/rules.js';
 import type { NamespaceState } from '../shared/lifecycle/domain/types.js';
 import { logger } from '../shared/platform/log.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 export interface AuditCostOptions {
   dynamoEndpoint: string;
@@ -199,7 +200,7 @@ async function writeAll(client: DynamoDBDocumentClient, table: string, items: re
       let pending: Array<{ PutRequest: { Item: Record<string, unknown> } }> = batch.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 10) throw new Error('DynamoDB Local kept items of a BatchWriteItem unprocessed');
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        if (attempt > 0) await sleep(20 * 2 ** attempt);
         const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
         pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
       }

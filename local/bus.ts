@@ -10,6 +10,7 @@ import { LOCAL_ACCOUNT, functionName } from './functions.js';
 import { matchesPattern, validatePattern } from './event-pattern.js';
 import { parsePutEvents } from './put-events.js';
 import type { EventBridgeEvent, PutEventsResult } from './put-events.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 export const FAILURE_DETAIL_TYPE = 'Lambda Function Invocation Result - Failure';
 
@@ -102,7 +103,7 @@ export class LocalBus {
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
       if (attempt > 1) {
         this.counters.retried++;
-        await new Promise((resolve) => setTimeout(resolve, delays[attempt - 2]));
+        await sleep(delays[attempt - 2]);
       }
       try {
         await fn.invoke(event, requestId);

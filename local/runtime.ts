@@ -23,6 +23,7 @@ import { buildRouter, callerFor, errorResponse, readBody, toApiGatewayEvent, wri
 import type { Tokens } from './http-server.js';
 import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -256,10 +257,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Finish what was accepted: requests under way, bus deliveries, the outbox (which still
       // reaches the bus endpoint); then close the server and stop the database.
       server.closeIdleConnections();
+      // Not a plain sleep: the last request's end resolves it early (idleResolve); 10 s at most.
       if (active > 0) await new Promise<void>((resolve) => ((idleResolve = resolve), setTimeout(resolve, 10_000)));
       await scheduler.stop();
       await theBus.drain();
-      await Promise.race([streams.idle(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await Promise.race([streams.idle(), sleep(10_000)]);
       await streams.stop();
       await theBus.drain();
       health.destroy();

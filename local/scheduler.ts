@@ -12,6 +12,7 @@ import type { CronSchedule } from './cron.js';
 import type { LocalFunction } from './functions.js';
 import { LOCAL_ACCOUNT, functionName } from './functions.js';
 import type { EventBridgeEvent } from './put-events.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 export interface SchedulerOptions {
   functions: Map<string, LocalFunction>;
@@ -133,7 +134,7 @@ export class LocalScheduler {
     this.counters.runs++;
     let lastError: unknown;
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, delays[attempt - 2]));
+      if (attempt > 1) await sleep(delays[attempt - 2]);
       try {
         const result = await entry.fn.invoke(event, requestId);
         this.options.log('info', 'scheduled run finished', { function: entry.fn.spec.name, scheduledAt: event.time, attempt });

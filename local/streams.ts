@@ -17,6 +17,7 @@ import {
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { LocalFunction } from './functions.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClient } from './dynamodb.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 export interface StreamSource {
   tableName: string;
@@ -252,5 +253,3 @@ function toLambdaRecord(record: StreamRecord, streamArn: string) {
     },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

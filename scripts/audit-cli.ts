@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from '../shared/platform/zod.js';
+import { sleep } from '../shared/platform/backoff.js';
 
 export const USAGE = 'usage: npm run audit -- [--as-of YYYY-MM-DD] [--json]';
 
@@ -136,7 +137,7 @@ export async function runUntilComplete(options: RunOptions): Promise<AuditSummar
     if (response.status === 409 && body?.error?.code === 'audit_in_progress') {
       progress.waitingFor = 'another_run';
       options.onProgress?.(progress);
-      await new Promise((resolve) => setTimeout(resolve, options.busyDelayMs ?? 2_000));
+      await sleep(options.busyDelayMs ?? 2_000);
       continue;
     }
     if (!response.ok || !body) {

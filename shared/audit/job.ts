@@ -18,6 +18,7 @@ import { auditMetrics } from './metrics.js';
 import { AUDIT_JOB, runAudit } from './run.js';
 import type { AuditDeps, AuditSummary } from './run.js';
 import { AuditStore } from './store.js';
+import { sleep } from '../platform/backoff.js';
 
 /** The jobs route answers within API Gateway's 30 s (the function times out at 29 s). */
 export const MANUAL_BUDGET_MS = 20_000;
@@ -27,7 +28,6 @@ export const SCHEDULE_BUDGET_MS = 12 * 60_000;
 export const SCHEDULE_LEASE_MS = 14 * 60_000;
 
 const PUBLISH_ATTEMPTS = 4;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Some findings could not be put on the bus: the run stops at its last checkpoint and resumes from it. */
 export class AuditPublishError extends Error {

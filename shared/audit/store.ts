@@ -10,7 +10,8 @@
  * asks for its consumed capacity and adds it to the store's counter: the run reports what it cost.
  */
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DUE } from '../lifecycle/domain/due.js';
 import type { AuditCode } from './domain.js';
 import type { DueKind } from '../lifecycle/domain/due.js';
@@ -18,7 +19,13 @@ import { unresolvedStatuses } from '../error-log/domain/status.js';
 import type { ErrorStatus } from '../error-log/domain/status.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
-import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
+import { ConcurrentUpdateError, ConditionFailedError, StoreError } from '../platform/dynamodb/errors.js';
+import { translate } from '../platform/dynamodb/translate.js';
+import { batchGetAll } from '../platform/dynamodb/batch-get.js';
+import { queryAll, queryPage } from '../platform/dynamodb/query.js';
+import { updateIf } from '../platform/dynamodb/update.js';
+import type { CallOptions } from '../platform/dynamodb/client.js';
+import { backoff } from '../platform/backoff.js';
 
 export type Key = { pk: string; sk: string };
 export type Item = Record<string, unknown>;
@@ -121,13 +128,12 @@ const AUDIT_PK = 'AUDIT';
 export const runKey = (asOf: string): Key => ({ pk: AUDIT_PK, sk: `RUN#${asOf}` });
 export const latestKey: Key = { pk: AUDIT_PK, sk: 'LATEST' };
 
-/** BatchGetItem takes 100 keys. */
+/** A page of keys: what one BatchGetItem takes. */
 const BATCH = 100;
-const MAX_UNPROCESSED_ATTEMPTS = 8;
 
-const isConditionalFailure = (error: unknown): boolean => (error as Error)?.name === 'ConditionalCheckFailedException';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isConditionalFailure = (error: unknown): boolean => error instanceof ConditionFailedError;
 export const keyId = (key: { pk: unknown; sk: unknown }): string => `${String(key.pk)}\u0000${String(key.sk)}`;
+const toKey = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) });
 
 function toRun(item: Item): AuditRun {
   const confirmed = item.confirmed;
@@ -216,19 +222,17 @@ export class AuditStore {
     const table = this.errorsTable();
     const keys: Key[] = [];
     for (const status of unresolvedStatuses) {
-      let start: Item | undefined;
-      do {
-        const page = await this.queryKeys({
+      const items = await queryAll(
+        {
           TableName: table,
           IndexName: 'byStatus',
           KeyConditionExpression: '#status = :status',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status },
-          ExclusiveStartKey: start,
-        });
-        keys.push(...page.keys);
-        start = page.next;
-      } while (start);
+        },
+        this.reads,
+      );
+      keys.push(...items.map(toKey));
     }
     const records = await this.batchGet(table, keys, false);
     return [...records.values()]
@@ -307,7 +311,7 @@ export class AuditStore {
         return { kind: 'resumed', run: { ...current, runId: input.runId, leaseUntil: input.leaseUntil, updatedAt: input.now, invocations: current.invocations + 1 } };
       } catch (error) {
         if (!isConditionalFailure(error)) throw error;
-        await sleep(20 * (attempt + 1));
+        await backoff(attempt + 1, { baseMs: 20, capMs: 200 });
       }
     }
     throw new ConcurrentUpdateError(`The audit run of ${input.asOf} kept changing while this invocation tried to take it; retry.`);
@@ -364,10 +368,18 @@ export class AuditStore {
 
   // -------------------------------------------------------------------------------------------
 
-  private async queryKeys(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<{ keys: Key[]; next: Item | undefined }> {
-    const out = await translate(() => this.client().send(new QueryCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' })));
-    this.capacity.add('read', out.ConsumedCapacity);
-    return { keys: (out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })), next: out.LastEvaluatedKey };
+  /** Every read sends with the store's client and counts its capacity. */
+  private get reads(): CallOptions {
+    return { client: this.client(), onConsumedCapacity: (consumed) => this.capacity.add('read', consumed) };
+  }
+
+  private get writes(): CallOptions {
+    return { client: this.client(), onConsumedCapacity: (consumed) => this.capacity.add('write', consumed) };
+  }
+
+  private async queryKeys(input: QueryCommandInput): Promise<{ keys: Key[]; next: Item | undefined }> {
+    const page = await queryPage(input, this.reads);
+    return { keys: page.items.map(toKey), next: page.lastEvaluatedKey };
   }
 
   private async get(key: Key): Promise<Item | undefined> {
@@ -377,23 +389,10 @@ export class AuditStore {
   }
 
   private async batchGet(table: string, keys: readonly Key[], consistent: boolean): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
+    // Each key once (BatchGetItem refuses a key named twice); a failure stops the audit and the next run resumes.
     const unique = [...new Map(keys.map((k) => [keyId(k), { pk: k.pk, sk: k.sk }])).values()];
-    for (let i = 0; i < unique.length; i += BATCH) {
-      let pending: Key[] = unique.slice(i, i + BATCH);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > MAX_UNPROCESSED_ATTEMPTS) throw new StoreError('DynamoDB kept keys of a BatchGetItem unprocessed; the audit stops here and the next run resumes.');
-        if (attempt > 0) await sleep(Math.min(500, 20 * 2 ** attempt));
-        const request = pending;
-        const out = await translate(() =>
-          this.client().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: request, ConsistentRead: consistent } }, ReturnConsumedCapacity: 'TOTAL' })),
-        );
-        this.capacity.add('read', out.ConsumedCapacity);
-        for (const item of out.Responses?.[table] ?? []) found.set(keyId(item as Key), item);
-        pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
-      }
-    }
-    return found;
+    const read = await batchGetAll({ [table]: { keys: unique, consistent } }, this.reads);
+    return new Map(read[table]!.map((item) => [keyId(item as Key), item]));
   }
 
   private async put(item: Item, condition: string, values: Record<string, unknown>): Promise<void> {
@@ -413,20 +412,19 @@ export class AuditStore {
   }
 
   private async update(key: Key, update: string, condition: string, values: Record<string, unknown>, names?: Record<string, string>): Promise<void> {
-    const out = await translate(() =>
-      this.client().send(
-        new UpdateCommand({
-          TableName: this.stateTable(),
-          Key: key,
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ...(names && Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+    await updateIf(
+      {
+        TableName: this.stateTable(),
+        Key: key,
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ...(names && Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        // The run item is large (its confirmed ids): nothing here needs it back.
+        ReturnValues: 'NONE',
+      },
+      this.writes,
     );
-    this.capacity.add('write', out.ConsumedCapacity);
   }
 
   /** An update of the run item, conditional on this invocation still holding it. */

@@ -9,14 +9,18 @@
  *
  * None of these sort keys starts with `HIST#`, so the outbox (the state table's stream) ignores them.
  */
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Customer, MembershipChange } from './domain.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
-import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
-import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
-import { cancellationReasons, duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
+import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
+import { translate } from '../platform/dynamodb/translate.js';
+import { batchGetAll } from '../platform/dynamodb/batch-get.js';
+import { queryPage } from '../platform/dynamodb/query.js';
+import { transactWrite } from '../platform/dynamodb/transaction.js';
+import type { TransactItem } from '../platform/dynamodb/transaction.js';
+import { keyCursor } from '../platform/dynamodb/cursor.js';
+import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
 
 export const customerKey = (customerId: string) => ({ pk: `CUST#${customerId}`, sk: 'CUSTOMER' });
@@ -47,20 +51,12 @@ export interface CustomerReadSet {
 export async function readForBillingAccountSet(keys: { customerId: string; eventId: string }): Promise<CustomerReadSet> {
   const stateTable = tableName('state');
   const idemTable = tableName('idempotency');
-  let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: true }> = {
-    [stateTable]: { Keys: [customerKey(keys.customerId)], ConsistentRead: true },
-    [idemTable]: { Keys: [{ eventId: keys.eventId }], ConsistentRead: true },
-  };
-  let customer: Record<string, unknown> | undefined;
-  let idempotency: Record<string, unknown> | undefined;
-  for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
-    if (attempt > 8) throw new ConcurrentUpdateError('DynamoDB left keys unprocessed too many times');
-    if (attempt > 0) await sleep(Math.min(500, 20 * 2 ** attempt));
-    const out = await translate(() => ddb().send(new BatchGetCommand({ RequestItems: request })));
-    customer ??= out.Responses?.[stateTable]?.[0];
-    idempotency ??= out.Responses?.[idemTable]?.[0];
-    request = (out.UnprocessedKeys ?? {}) as typeof request;
-  }
+  const read = await batchGetAll({
+    [stateTable]: { keys: [customerKey(keys.customerId)], consistent: true },
+    [idemTable]: { keys: [{ eventId: keys.eventId }], consistent: true },
+  });
+  const customer = read[stateTable]![0];
+  const idempotency = read[idemTable]![0];
   return {
     customer: customer ? toCustomer(customer) : null,
     idempotency: (idempotency as CustomerIdempotencyRecord | undefined) ?? null,
@@ -91,8 +87,6 @@ export interface BillingAccountSetWrite {
 // Named condition pieces: each reads as the rule it enforces.
 const itemDoesNotExist = 'attribute_not_exists(pk)';
 const versionMatches = '#version = :version';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Applies one billing-account change atomically: the customer (conditional on its version, or on
@@ -135,18 +129,12 @@ export async function commitBillingAccountSet(write: BillingAccountSetWrite): Pr
   if (membership.leave) {
     items.push({ Delete: { TableName: state, Key: membershipKey(membership.leave, after.customerId) } });
   }
-  try {
-    await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: items })));
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    const duplicate = duplicateFrom<Customer>(reasons[1]);
-    if (duplicate) throw new CustomerEventAppliedError(duplicate as unknown as CustomerIdempotencyRecord);
-    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
-      throw new ConcurrentUpdateError(`customer ${after.customerId} or its billing account changed concurrently`, { cause: error });
-    }
-    throw error;
-  }
+  await transactWrite(items, (failed) => {
+    // The idempotency record is the transaction's second item.
+    const duplicate = duplicateFrom<Customer>(failed.at(1));
+    if (duplicate) return new CustomerEventAppliedError(duplicate as unknown as CustomerIdempotencyRecord);
+    return new ConcurrentUpdateError(`customer ${after.customerId} or its billing account changed concurrently`, { cause: failed });
+  });
 }
 
 export interface BillingAccount {
@@ -174,21 +162,17 @@ export interface MembersPage {
 
 /** A billing account's members by customer id, a page at a time (a Query on the account's partition). */
 export async function listMembers(zuoraAccountId: string, options: { limit: number; cursor?: string }): Promise<MembersPage> {
-  const out = await translate(() =>
-    ddb().send(
-      new QueryCommand({
-        TableName: tableName('state'),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
-        ExpressionAttributeValues: { ':pk': `BA#${zuoraAccountId}`, ':member': 'MEMBER#' },
-        Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeKeyCursor(options.cursor, (pk, sk) => pk === `BA#${zuoraAccountId}` && sk.startsWith('MEMBER#')) : undefined,
-      }),
-    ),
+  const page = await queryPage(
+    {
+      TableName: tableName('state'),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
+      ExpressionAttributeValues: { ':pk': `BA#${zuoraAccountId}`, ':member': 'MEMBER#' },
+      Limit: options.limit,
+    },
+    { cursor: options.cursor || undefined, codec: keyCursor((pk, sk) => pk === `BA#${zuoraAccountId}` && sk.startsWith('MEMBER#')) },
   );
   return {
-    members: (out.Items ?? []).map((item) => ({ customerId: item.customerId as string, since: item.since as string, eventId: item.eventId as string })),
-    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
+    members: page.items.map((item) => ({ customerId: item.customerId as string, since: item.since as string, eventId: item.eventId as string })),
+    nextCursor: page.nextCursor,
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

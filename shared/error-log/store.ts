@@ -7,11 +7,8 @@
  * - `DIGEST#<job>#<period>` / `RUN`: one digest run per job and period (see shared/error-log/digest-job.ts).
  * Every write is conditional or transactional; lists use the sparse indexes, never a Scan.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, CancellationReason } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from '../platform/zod.js';
 import type { ChangeEntry, ErrorRecord, NotificationState } from './domain/record.js';
 import type { Occurrence } from './domain/sources.js';
@@ -20,7 +17,14 @@ import { errorStatuses } from './domain/status.js';
 import type { ErrorStatus } from './domain/status.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
-import { ConcurrentUpdateError, InvalidCursorError, StoreError, translate } from '../platform/dynamodb/errors.js';
+import { ConcurrentUpdateError, ConditionFailedError, InvalidCursorError, StoreError } from '../platform/dynamodb/errors.js';
+import { translate } from '../platform/dynamodb/translate.js';
+import { batchGetAll } from '../platform/dynamodb/batch-get.js';
+import { queryAll, queryPage } from '../platform/dynamodb/query.js';
+import { transactWrite } from '../platform/dynamodb/transaction.js';
+import type { TransactItem } from '../platform/dynamodb/transaction.js';
+import { updateIf } from '../platform/dynamodb/update.js';
+import { backoff } from '../platform/backoff.js';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -62,9 +66,8 @@ export class ErrorRecordNotFoundError extends StoreError {
 
 
 const nowIso = () => new Date().toISOString();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Full jitter, capped: concurrent writers of one fingerprint spread out instead of colliding again. */
-const backoff = (attempt: number) => sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+const WRITE_BACKOFF = { baseMs: 5, capMs: 250 };
 
 function fromItem(item: Item): ErrorRecord {
   return {
@@ -91,15 +94,6 @@ function fromItem(item: Item): ErrorRecord {
     revision: Number(item.revision ?? 0),
   };
 }
-
-/** The item a cancelled transaction reports (raw AttributeValues: lib-dynamodb leaves errors alone). */
-function reasonItem(reason: CancellationReason | undefined): Item | undefined {
-  const raw = reason?.Item as Record<string, AttributeValue> | undefined;
-  if (!raw || Object.keys(raw).length === 0) return undefined;
-  return unmarshall(raw) as Item;
-}
-
-const isConditionalFailure = (error: unknown): boolean => (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /** Cursor: the index's LastEvaluatedKey, as opaque base64url JSON, checked on the way back in. */
 const cursorKey = z.strictObject({
@@ -171,7 +165,7 @@ export class ErrorStore {
    */
   async recordOccurrence(occurrence: Occurrence, now = nowIso()): Promise<{ outcome: OccurrenceOutcome; id: string }> {
     const id = errorIdOf(occurrence.fingerprint);
-    const marker = {
+    const marker: TransactItem = {
       Put: {
         TableName: this.table(),
         Item: { ...markerKey(occurrence.occurrenceId), errorId: id, expiresAt: Math.floor(Date.parse(now) / 1000) + MARKER_TTL_SECONDS },
@@ -192,7 +186,7 @@ export class ErrorStore {
     let variant: 'create' | 'bump' | 'reopen' = 'bump';
     let old: ErrorRecord | undefined;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      let write: Record<string, unknown>;
+      let write: TransactItem;
       if (variant === 'create') {
         const item: Item = {
           ...recordKey(id),
@@ -253,19 +247,19 @@ export class ErrorStore {
         };
       }
       try {
-        await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: [marker, write] as never })));
+        await transactWrite([marker, write]);
         return { outcome: variant === 'create' ? 'created' : variant === 'bump' ? 'repeated' : 'reopened', id };
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const [markerReason, recordReason] = error.CancellationReasons ?? [];
-        if (markerReason?.Code === 'ConditionalCheckFailed') return { outcome: 'duplicate', id };
-        if ((error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')) {
-          await backoff(attempt);
+        // A transaction conflict: another writer of this fingerprint is mid-flight; try again shortly.
+        if (error instanceof ConcurrentUpdateError) {
+          await backoff(attempt, WRITE_BACKOFF);
           continue;
         }
-        if (recordReason?.Code !== 'ConditionalCheckFailed') throw error;
-        const current = reasonItem(recordReason);
-        old = current ? fromItem(current) : undefined;
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (error.at(0)) return { outcome: 'duplicate', id };
+        const recordFailure = error.at(1);
+        if (!recordFailure) throw error;
+        old = recordFailure.item ? fromItem(recordFailure.item) : undefined;
         variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : 'bump';
       }
     }
@@ -311,29 +305,26 @@ export class ErrorStore {
 
   /** Newest first, by status (index `byStatus`) or all (index `byCreatedAt`). */
   async list(options: { status?: ErrorStatus; limit: number; cursor?: string }): Promise<ErrorPage> {
-    const start = options.cursor ? decodeCursor(options.cursor, options.status) : undefined;
-    const out = await translate(() =>
-      ddb().send(
-        new QueryCommand({
-          TableName: this.table(),
-          ...(options.status
-            ? { IndexName: 'byStatus', KeyConditionExpression: '#status = :key', ExpressionAttributeNames: { '#status': 'status' } }
-            : { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :key' }),
-          ExpressionAttributeValues: { ':key': options.status ?? ENTITY },
-          ScanIndexForward: false,
-          Limit: options.limit,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      ),
+    const page = await queryPage(
+      {
+        TableName: this.table(),
+        ...(options.status
+          ? { IndexName: 'byStatus', KeyConditionExpression: '#status = :key', ExpressionAttributeNames: { '#status': 'status' } }
+          : { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :key' }),
+        ExpressionAttributeValues: { ':key': options.status ?? ENTITY },
+        ScanIndexForward: false,
+        Limit: options.limit,
+      },
+      { cursor: options.cursor || undefined, codec: { encode: encodeCursor, decode: (cursor) => decodeCursor(cursor, options.status) } },
     );
     // The index lags the table a little: a record that has just changed status is left out of a status list.
-    const items = (await this.hydrate(out.Items ?? [])).filter((r) => !options.status || r.status === options.status);
-    return { items, nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    const items = (await this.hydrate(page.items)).filter((r) => !options.status || r.status === options.status);
+    return { items, nextCursor: page.nextCursor };
   }
 
   /** Every record created in [from, to), following pages up to `max` records. */
   async createdBetween(from: string, to: string, max = 5_000): Promise<ErrorRecord[]> {
-    return this.queryAll(
+    return this.records(
       { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :e AND createdAt BETWEEN :from AND :to', ExpressionAttributeValues: { ':e': ENTITY, ':from': from, ':to': to } },
       max,
     ).then((items) => items.filter((r) => r.createdAt < to));
@@ -341,7 +332,7 @@ export class ErrorStore {
 
   /** Every record in `status`, newest first, up to `max`. */
   async withStatus(status: ErrorStatus, max = 5_000): Promise<ErrorRecord[]> {
-    return this.queryAll(
+    return this.records(
       { IndexName: 'byStatus', KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': status }, ScanIndexForward: false },
       max,
     );
@@ -349,25 +340,17 @@ export class ErrorStore {
 
   /** The ids of the records linked to a GitLab issue (index `byIssue`). */
   async idsLinkedTo(link: string): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await translate(() =>
-        ddb().send(
-          new QueryCommand({
-            TableName: this.table(),
-            IndexName: 'byIssue',
-            KeyConditionExpression: '#link = :link',
-            ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
-            ExpressionAttributeValues: { ':link': link },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) ids.push(String(item.pk).slice('ERR#'.length));
-      start = out.LastEvaluatedKey;
-    } while (start && ids.length < 10_000);
-    return ids;
+    const keys = await queryAll(
+      {
+        TableName: this.table(),
+        IndexName: 'byIssue',
+        KeyConditionExpression: '#link = :link',
+        ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
+        ExpressionAttributeValues: { ':link': link },
+      },
+      { max: 10_000 },
+    );
+    return keys.map((key) => String(key.pk).slice('ERR#'.length));
   }
 
   /**
@@ -459,25 +442,18 @@ export class ErrorStore {
    */
   private async updateIf(key: Record<string, string>, update: string, condition: string, values: Record<string, unknown>): Promise<{ written: Item } | { refused: Item | undefined }> {
     try {
-      const out = await translate(() =>
-        ddb().send(
-          new UpdateCommand({
-            TableName: this.table(),
-            Key: key,
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { written: (out.Attributes as Item | undefined) ?? {} };
+      const written = await updateIf({
+        TableName: this.table(),
+        Key: key,
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesFor(update, condition),
+        ExpressionAttributeValues: values,
+      });
+      return { written };
     } catch (error) {
-      if (!isConditionalFailure(error)) throw error;
-      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-      return { refused: old && Object.keys(old).length > 0 ? (unmarshall(old) as Item) : undefined };
+      if (!(error instanceof ConditionFailedError)) throw error;
+      return { refused: error.item };
     }
   }
 
@@ -489,34 +465,19 @@ export class ErrorStore {
   }
 
 
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, max: number): Promise<ErrorRecord[]> {
-    const items: ErrorRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await translate(() => ddb().send(new QueryCommand({ TableName: this.table(), ...input, ...(start ? { ExclusiveStartKey: start } : {}) })));
-      items.push(...(await this.hydrate(out.Items ?? [])));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < max);
-    return items.slice(0, max);
+  /** The records of an index Query, to the end or `max`. */
+  private async records(input: Omit<QueryCommandInput, 'TableName'>, max: number): Promise<ErrorRecord[]> {
+    return this.hydrate(await queryAll({ TableName: this.table(), ...input }, { max }));
   }
 
   /**
    * The records behind index keys (the list indexes project keys only), in the keys' order;
-   * a record deleted meanwhile is left out. BatchGetItem by 100, unprocessed keys retried.
+   * a record deleted meanwhile is left out.
    */
   private async hydrate(keys: readonly Item[]): Promise<ErrorRecord[]> {
-    const found = new Map<string, Item>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Item[] | undefined = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
-      for (let attempt = 0; pending?.length; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        if (attempt > 8) throw new StoreError('DynamoDB kept keys of a BatchGetItem unprocessed; retry the request');
-        const request: Item[] = pending;
-        const out = await translate(() => ddb().send(new BatchGetCommand({ RequestItems: { [this.table()]: { Keys: request, ConsistentRead: true } } })));
-        for (const item of out.Responses?.[this.table()] ?? []) found.set(String(item.pk), item);
-        pending = out.UnprocessedKeys?.[this.table()]?.Keys as Item[] | undefined;
-      }
-    }
+    const table = this.table();
+    const read = await batchGetAll({ [table]: { keys: keys.map((k) => ({ pk: k.pk, sk: k.sk })), consistent: true } });
+    const found = new Map<string, Item>(read[table]!.map((item) => [String(item.pk), item]));
     return keys.flatMap((k) => {
       const item = found.get(String(k.pk));
       return item ? [fromItem(item)] : [];

@@ -5,13 +5,15 @@
  * A change writes the flag (conditional on its version, or on not existing) and its history entry
  * in one transaction: no change without its entry, no entry without its change.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Flag, FlagHistoryEntry } from './domain.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
-import { StoreError, translate } from '../platform/dynamodb/errors.js';
-import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
-import { cancellationReasons } from '../platform/dynamodb/idempotency.js';
+import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
+import { translate } from '../platform/dynamodb/translate.js';
+import { queryAll, queryPage } from '../platform/dynamodb/query.js';
+import { transactWrite } from '../platform/dynamodb/transaction.js';
+import { keyCursor } from '../platform/dynamodb/cursor.js';
 
 export const FLAGS_PARTITION = 'FLAGS';
 export const flagKey = (name: string) => ({ pk: FLAGS_PARTITION, sk: `FLAG#${name}` });
@@ -47,23 +49,12 @@ export async function getFlag(name: string, options: { consistent?: boolean } = 
 
 /** Every flag, by name: a Query on the one partition that holds them (pages followed to the end). */
 export async function listFlags(): Promise<Flag[]> {
-  const flags: Flag[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await translate(() =>
-      ddb().send(
-        new QueryCommand({
-          TableName: tableName('flags'),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :flag)',
-          ExpressionAttributeValues: { ':pk': FLAGS_PARTITION, ':flag': 'FLAG#' },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    flags.push(...(out.Items ?? []).map(toFlag));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return flags;
+  const items = await queryAll({
+    TableName: tableName('flags'),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :flag)',
+    ExpressionAttributeValues: { ':pk': FLAGS_PARTITION, ':flag': 'FLAG#' },
+  });
+  return items.map(toFlag);
 }
 
 /** The flag changed since it was read (or was created concurrently): re-read and decide again. */
@@ -89,28 +80,24 @@ export async function commitFlagChange(change: { flag: Flag; history: FlagHistor
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':version': change.previousVersion },
         };
+  const conflict = (cause: Error) => new FlagVersionConflictError(`flag ${change.flag.name} changed concurrently`, { cause });
   try {
-    await translate(() =>
-      ddb().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: table, Item: { ...flagKey(change.flag.name), ...change.flag }, ...condition } },
-            {
-              Put: {
-                TableName: table,
-                Item: { ...flagHistoryKey(change.history.name, change.history.version), ...change.history },
-                ConditionExpression: flagDoesNotExist,
-              },
-            },
-          ],
-        }),
-      ),
+    await transactWrite(
+      [
+        { Put: { TableName: table, Item: { ...flagKey(change.flag.name), ...change.flag }, ...condition } },
+        {
+          Put: {
+            TableName: table,
+            Item: { ...flagHistoryKey(change.history.name, change.history.version), ...change.history },
+            ConditionExpression: flagDoesNotExist,
+          },
+        },
+      ],
+      conflict,
     );
   } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
-      throw new FlagVersionConflictError(`flag ${change.flag.name} changed concurrently`, { cause: error });
-    }
+    // A transaction conflict is the same race as a version that moved: the caller reads and decides again.
+    if (error instanceof ConcurrentUpdateError) throw conflict(error);
     throw error;
   }
 }
@@ -122,20 +109,18 @@ export interface FlagHistoryPage {
 
 /** A flag's history, newest first, a page at a time (a Query on the flag's history partition). */
 export async function listFlagHistory(name: string, options: { limit: number; cursor?: string }): Promise<FlagHistoryPage> {
-  const out = await translate(() =>
-    ddb().send(
-      new QueryCommand({
-        TableName: tableName('flags'),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
-        ExpressionAttributeValues: { ':pk': `FLAG#${name}`, ':h': 'H#' },
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeKeyCursor(options.cursor, (pk, sk) => pk === `FLAG#${name}` && sk.startsWith('H#')) : undefined,
-      }),
-    ),
+  const page = await queryPage(
+    {
+      TableName: tableName('flags'),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+      ExpressionAttributeValues: { ':pk': `FLAG#${name}`, ':h': 'H#' },
+      ScanIndexForward: false,
+      Limit: options.limit,
+    },
+    { cursor: options.cursor || undefined, codec: keyCursor((pk, sk) => pk === `FLAG#${name}` && sk.startsWith('H#')) },
   );
   return {
-    items: (out.Items ?? []).map(toHistoryEntry),
-    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
+    items: page.items.map(toHistoryEntry),
+    nextCursor: page.nextCursor,
   };
 }

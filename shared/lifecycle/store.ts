@@ -9,15 +9,20 @@
  *   SUB#<subscriptionId> / SUB            which namespace a subscription is associated with
  * The idempotency table is keyed by eventId.
  */
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { stateIndexAttributes } from './domain/due.js';
 import type { NamespaceState } from './domain/types.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
-import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
-import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
-import { cancellationReasons, duplicateFrom, idempotencyPut, unmarshallItem } from '../platform/dynamodb/idempotency.js';
+import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
+import type { ConditionFailedError } from '../platform/dynamodb/errors.js';
+import { translate } from '../platform/dynamodb/translate.js';
+import { batchGetAll } from '../platform/dynamodb/batch-get.js';
+import { queryPage } from '../platform/dynamodb/query.js';
+import { transactWrite } from '../platform/dynamodb/transaction.js';
+import type { TransactItem } from '../platform/dynamodb/transaction.js';
+import { decodeKeyCursor, keyCursor } from '../platform/dynamodb/cursor.js';
+import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
 
 export const nsKey = (namespaceId: number) => ({ pk: `NS#${namespaceId}`, sk: 'STATE' });
@@ -122,20 +127,12 @@ export async function readForCommand(keys: { eventId: string; namespaceId?: numb
     ...(keys.namespaceId !== undefined ? [nsKey(keys.namespaceId)] : []),
     ...(keys.subscriptionId !== undefined ? [subKey(keys.subscriptionId)] : []),
   ];
-  let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: true }> = {
-    [idemTable]: { Keys: [{ eventId: keys.eventId }], ConsistentRead: true },
-    ...(stateKeys.length ? { [stateTable]: { Keys: stateKeys, ConsistentRead: true } } : {}),
-  };
-  const found: Record<string, unknown>[] = [];
-  const idem: Record<string, unknown>[] = [];
-  for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
-    if (attempt > 0) await sleep(Math.min(500, 20 * 2 ** attempt));
-    if (attempt > 8) throw new ConcurrentUpdateError('DynamoDB left keys unprocessed too many times');
-    const out = await translate(() => ddb().send(new BatchGetCommand({ RequestItems: request })));
-    found.push(...(out.Responses?.[stateTable] ?? []));
-    idem.push(...(out.Responses?.[idemTable] ?? []));
-    request = (out.UnprocessedKeys ?? {}) as typeof request;
-  }
+  const items = await batchGetAll({
+    [idemTable]: { keys: [{ eventId: keys.eventId }], consistent: true },
+    [stateTable]: { keys: stateKeys, consistent: true },
+  });
+  const found = items[stateTable]!;
+  const idem = items[idemTable]!;
   const stateItem = found.find((i) => i.sk === 'STATE');
   const pointerItem = found.find((i) => i.sk === 'SUB');
   const read = stateItem ? toStateRead(stateItem) : null;
@@ -172,32 +169,31 @@ export async function listHistory(
   namespaceId: number,
   options: { limit: number; cursor?: string; subscriptionId?: string },
 ): Promise<HistoryPage> {
-  const out = await translate(() =>
-    ddb().send(
-      new QueryCommand({
-        TableName: tableName('state'),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
-        ExpressionAttributeValues: {
-          ':pk': `NS#${namespaceId}`,
-          ':hist': 'HIST#',
-          ...(options.subscriptionId ? { ':sub': options.subscriptionId } : {}),
-        },
-        ...(options.subscriptionId ? { FilterExpression: 'subscriptionId = :sub' } : {}),
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeHistoryCursor(options.cursor, namespaceId) : undefined,
-      }),
-    ),
+  const page = await queryPage(
+    {
+      TableName: tableName('state'),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
+      ExpressionAttributeValues: {
+        ':pk': `NS#${namespaceId}`,
+        ':hist': 'HIST#',
+        ...(options.subscriptionId ? { ':sub': options.subscriptionId } : {}),
+      },
+      ...(options.subscriptionId ? { FilterExpression: 'subscriptionId = :sub' } : {}),
+      ScanIndexForward: false,
+      Limit: options.limit,
+    },
+    { cursor: options.cursor || undefined, codec: historyCursor(namespaceId) },
   );
   return {
-    items: (out.Items ?? []).map((item) => stripKeys<HistoryEntry>(item)),
-    nextCursor: encodeKeyCursor(out.LastEvaluatedKey),
+    items: page.items.map((item) => stripKeys<HistoryEntry>(item)),
+    nextCursor: page.nextCursor,
   };
 }
 
 /** A history cursor: only keys of the same namespace's history. */
-export const decodeHistoryCursor = (cursor: string, namespaceId: number) =>
-  decodeKeyCursor(cursor, (pk, sk) => pk === `NS#${namespaceId}` && sk.startsWith('HIST#'));
+const isHistoryKey = (namespaceId: number) => (pk: string, sk: string) => pk === `NS#${namespaceId}` && sk.startsWith('HIST#');
+const historyCursor = (namespaceId: number) => keyCursor(isHistoryKey(namespaceId));
+export const decodeHistoryCursor = (cursor: string, namespaceId: number) => decodeKeyCursor(cursor, isHistoryKey(namespaceId));
 
 export interface CommandWrite {
   /** The state as read (null when the namespace was never stored). */
@@ -225,7 +221,7 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': before.version, ...(write.requireSubscriptionId ? { ':sub': write.requireSubscriptionId } : {}) } }
     : { ConditionExpression: itemDoesNotExist };
-  const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+  const items: TransactItem[] = [
     { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after, ...stateAuditAttributes(before, after, changedOn) }, ...stateCondition } },
     {
       Put: {
@@ -247,11 +243,7 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
       },
     });
   }
-  try {
-    await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: items })));
-  } catch (error) {
-    throw cancellationToError(error);
-  }
+  await transactWrite(items, cancellationToError);
 }
 
 // Named condition pieces: each reads as the rule it enforces.
@@ -259,20 +251,18 @@ const itemDoesNotExist = 'attribute_not_exists(pk)';
 const versionMatches = '#version = :version';
 const subscriptionMatches = 'subscriptionId = :sub';
 
-/** Turns a cancelled transaction into the store error that says why. Index order as in commitCommand. */
-function cancellationToError(error: unknown): unknown {
-  const reasons = cancellationReasons(error);
-  if (!reasons) return error;
-  const [stateReason, , idemReason, pointerReason] = reasons;
-  const duplicate = duplicateFrom<NamespaceState>(idemReason);
-  if (duplicate) return new DuplicateEventError(duplicate);
-  if (pointerReason?.Code === 'ConditionalCheckFailed') {
-    return new SubscriptionTakenError(pointerReason.Item ? stripKeys<SubscriptionPointer>(unmarshallItem(pointerReason.Item)) : null);
-  }
-  if (stateReason?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ConditionalCheckFailed')) {
-    return new ConcurrentUpdateError('another change to this namespace won the race', { cause: error });
-  }
-  return error;
-}
+// Item order of commitCommand's transaction: state, history, idempotency, pointer.
+const IDEMPOTENCY_ITEM = 2;
+const POINTER_ITEM = 3;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * What a failed condition of commitCommand's transaction means. A conflict, throttling or an
+ * invalid item are mapped by transactWrite itself.
+ */
+function cancellationToError(failed: ConditionFailedError): Error {
+  const duplicate = duplicateFrom<NamespaceState>(failed.at(IDEMPOTENCY_ITEM));
+  if (duplicate) return new DuplicateEventError(duplicate);
+  const pointer = failed.at(POINTER_ITEM);
+  if (pointer) return new SubscriptionTakenError(pointer.item ? stripKeys<SubscriptionPointer>(pointer.item) : null);
+  return new ConcurrentUpdateError('another change to this namespace won the race', { cause: failed });
+}

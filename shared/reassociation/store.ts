@@ -12,7 +12,6 @@
  * The stream publishes only HIST# inserts, so records and marks produce no events; the two history
  * entries produce `Namespace Subscription Changed` for both namespaces.
  */
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type {
   CountedReassociation,
@@ -23,11 +22,13 @@ import type {
 import { monthsNewestFirst } from './domain.js';
 import type { NamespaceState } from '../lifecycle/domain/types.js';
 import { tableName } from '../platform/tables.js';
-import { ddb } from '../platform/dynamodb/client.js';
-import { ConcurrentUpdateError, StoreError, translate } from '../platform/dynamodb/errors.js';
+import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
+import { queryAll, queryPage } from '../platform/dynamodb/query.js';
+import { transactWrite } from '../platform/dynamodb/transaction.js';
+import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
-import { cancellationReasons, duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
-import type { StoredIdempotencyRecord, TransactItem } from '../platform/dynamodb/idempotency.js';
+import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
+import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
 import { getPointer, historySk, nsKey, readForCommand, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
 import type { HistoryEntry, SubscriptionPointer } from '../lifecycle/index.js';
 
@@ -151,18 +152,14 @@ export async function readForReassociation(keys: {
 
 /** The newest detachment of a subscription, if it lost its namespace to a reassociation. */
 export async function lastDetachment(subscriptionId: string): Promise<Detachment | null> {
-  const out = await translate(() =>
-    ddb().send(
-      new QueryCommand({
-        TableName: tableName('state'),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :detached)',
-        ExpressionAttributeValues: { ':pk': `SUB#${subscriptionId}`, ':detached': 'DETACHED#' },
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
-    ),
-  );
-  const item = out.Items?.[0];
+  const page = await queryPage({
+    TableName: tableName('state'),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :detached)',
+    ExpressionAttributeValues: { ':pk': `SUB#${subscriptionId}`, ':detached': 'DETACHED#' },
+    ScanIndexForward: false,
+    Limit: 1,
+  });
+  const item = page.items[0];
   return item ? withoutKeys<Detachment>(item) : null;
 }
 
@@ -256,18 +253,11 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     );
   }
   const idempotencyIndex = items.push(idempotencyPut(write.idempotency)) - 1;
-  try {
-    await translate(() => ddb().send(new TransactWriteCommand({ TransactItems: items })));
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    const duplicate = duplicateFrom<unknown>(reasons[idempotencyIndex]);
-    if (duplicate) throw new DuplicateReassociationError(duplicate);
-    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
-      throw new ConcurrentUpdateError('another change to the source, the target or a pointer won the race', { cause: error });
-    }
-    throw error;
-  }
+  await transactWrite(items, (failed) => {
+    const duplicate = duplicateFrom<unknown>(failed.at(idempotencyIndex));
+    if (duplicate) return new DuplicateReassociationError(duplicate);
+    return new ConcurrentUpdateError('another change to the source, the target or a pointer won the race', { cause: failed });
+  });
 }
 
 // Named condition pieces: each reads as the rule it enforces.
@@ -317,9 +307,9 @@ export async function listReassociations(
   const items: ReassociationRecord[] = [];
   for (let index = firstMonth; index < months.length; index++) {
     do {
-      const out = await query(months[index]!, range, { Limit: options.limit - items.length, ExclusiveStartKey: start });
-      items.push(...(out.Items ?? []).map((item) => withoutKeys<ReassociationRecord>(item)));
-      start = out.LastEvaluatedKey as { pk: string; sk: string } | undefined;
+      const page = await queryPage(monthQuery(months[index]!, range, { Limit: options.limit - items.length, ExclusiveStartKey: start }));
+      items.push(...page.items.map((item) => withoutKeys<ReassociationRecord>(item)));
+      start = page.lastEvaluatedKey as { pk: string; sk: string } | undefined;
       if (items.length >= options.limit) {
         if (start) return { items, nextCursor: encodeKeyCursor(start) };
         // This month is exhausted: older months may hold more.
@@ -335,38 +325,32 @@ export async function listReassociations(
 export async function reassociationsToCount(range: ReassociationRange): Promise<CountedReassociation[]> {
   const counted: CountedReassociation[] = [];
   for (const month of monthsNewestFirst(range.from, range.to)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await query(month, range, {
-        ExclusiveStartKey: start,
+    const items = await queryAll(
+      monthQuery(month, range, {
         ProjectionExpression: '#reason, appliedAt, targetWasInTrial',
         ExpressionAttributeNames: { '#reason': 'reason' },
+      }),
+    );
+    for (const item of items) {
+      counted.push({
+        reason: item.reason as ReassociationReason,
+        appliedAt: item.appliedAt as string,
+        targetWasInTrial: item.targetWasInTrial === true,
       });
-      for (const item of out.Items ?? []) {
-        counted.push({
-          reason: item.reason as ReassociationReason,
-          appliedAt: item.appliedAt as string,
-          targetWasInTrial: item.targetWasInTrial === true,
-        });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
   }
   return counted;
 }
 
-function query(month: string, range: ReassociationRange, extra: Partial<QueryCommandInput>) {
-  return translate(() =>
-    ddb().send(
-      new QueryCommand({
-        TableName: tableName('state'),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: { ':pk': `REASSOC#${month}`, ...bounds(range) },
-        ScanIndexForward: false,
-        ...extra,
-      }),
-    ),
-  );
+/** The Query of one month's partition within the range, newest first. */
+function monthQuery(month: string, range: ReassociationRange, extra: Partial<QueryCommandInput>): QueryCommandInput {
+  return {
+    TableName: tableName('state'),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+    ExpressionAttributeValues: { ':pk': `REASSOC#${month}`, ...bounds(range) },
+    ScanIndexForward: false,
+    ...extra,
+  };
 }
 
 /** A cursor is opaque to callers; a forged one can only point at a record key inside the same range. */

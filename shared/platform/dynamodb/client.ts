@@ -4,6 +4,7 @@
  * DynamoDB Local), so the same code runs in Lambda and in the local runtime.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -15,3 +16,18 @@ export function ddb(): DynamoDBDocumentClient {
   );
   return documentClient;
 }
+
+/** What every helper of this folder takes besides its request. */
+export interface CallOptions {
+  /** The client to send with; the process's `ddb()` by default (the audit and the bench pass their own). */
+  client?: DynamoDBDocumentClient;
+  /**
+   * Asks DynamoDB for the capacity each call consumed (`ReturnConsumedCapacity: 'TOTAL'`) and hands
+   * it over once per call sent, so a caller can report exactly what it cost.
+   */
+  onConsumedCapacity?: (consumed: ConsumedCapacity | ConsumedCapacity[] | undefined) => void;
+}
+
+/** The input fields that ask for consumed capacity, when `options` wants it. */
+export const capacityRequest = (options: CallOptions): { ReturnConsumedCapacity?: 'TOTAL' } =>
+  options.onConsumedCapacity ? { ReturnConsumedCapacity: 'TOTAL' } : {};

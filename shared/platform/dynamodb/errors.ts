@@ -1,7 +1,8 @@
 /**
- * Store errors: the adapter translates SDK exceptions into these at the boundary, so nothing above
- * it sees an SDK exception. They are application errors (shared/platform/errors.ts): each says
- * what kind of failure it is, and the HTTP edge answers it from that.
+ * Store errors: the adapter translates SDK exceptions into these at the boundary (./translate.ts),
+ * so nothing above it sees an SDK exception. They are application errors (shared/platform/errors.ts):
+ * each says what kind of failure it is, and the HTTP edge answers it from that. This module imports
+ * no SDK code: the HTTP edge imports it in every function, including those without DynamoDB.
  */
 import { ApplicationError } from '../errors.js';
 import type { ApplicationErrorOptions, ErrorKind } from '../errors.js';
@@ -36,6 +37,41 @@ export class ConcurrentUpdateError extends StoreError {
   }
 }
 
+/** One item of a write whose condition did not hold: its index in the write, and the item as it is now. */
+export interface FailedCondition {
+  /** 0 for a single-item write; the item's index in TransactItems for a transaction. */
+  index: number;
+  /** The stored item (ReturnValuesOnConditionCheckFailure `ALL_OLD`); undefined when there is none. */
+  item: Record<string, unknown> | undefined;
+}
+
+/**
+ * A conditional write found the item otherwise than its condition requires, and no caller said what
+ * that means. Carries the items as they are, so the caller can decide again without a read.
+ */
+export class ConditionFailedError extends StoreError {
+  override readonly name = 'ConditionFailedError';
+  override readonly kind = 'conflict';
+
+  constructor(
+    message: string,
+    readonly failures: readonly FailedCondition[],
+    options: ErrorOptions = {},
+  ) {
+    super(message, { ...options, code: 'condition_failed' });
+  }
+
+  /** The first failed item as it is now (a single-item write has only one). */
+  get item(): Record<string, unknown> | undefined {
+    return this.failures[0]?.item;
+  }
+
+  /** The failure of the item at `index` of the write, if its condition is one that failed. */
+  at(index: number): FailedCondition | undefined {
+    return this.failures.find((failure) => failure.index === index);
+  }
+}
+
 const UNAVAILABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -57,16 +93,6 @@ export function isUnavailable(error: unknown): boolean {
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   if (e instanceof AggregateError) return e.errors.some(isUnavailable);
   return e.cause !== undefined && e.cause !== error && isUnavailable(e.cause);
-}
-
-/** Wraps a store call: SDK unavailability becomes StoreUnavailableError; anything else passes. */
-export async function translate<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isUnavailable(error)) throw new StoreUnavailableError('DynamoDB is unavailable', { cause: error });
-    throw error;
-  }
 }
 
 /**

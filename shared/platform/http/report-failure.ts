@@ -44,11 +44,13 @@ export function provisioningFailedDetail(
   context: { code: string; requestId: string; functionName?: string; now?: Date },
 ): ProvisioningFailed {
   const err = error instanceof Error ? error : new Error(String(error));
+  // The store wraps a failure it does not know in a plain StoreError, cause kept: file it under what failed.
+  const failed = err.name === 'StoreError' && err.cause instanceof Error ? err.cause : err;
   const routeKey = event.routeKey ?? event.requestContext?.routeKey ?? 'unknown';
   return {
     code: /^[a-z][a-z0-9_]{0,99}$/.test(context.code) ? context.code : 'internal_error',
     message: redactText(err.message || err.name).slice(0, 2000),
-    errorType: (err.name || 'Error').slice(0, 200),
+    errorType: (failed.name || 'Error').slice(0, 200),
     subject: routeKey.slice(0, 500),
     routeKey: routeKey.slice(0, 300),
     requestId: context.requestId.slice(0, 200),

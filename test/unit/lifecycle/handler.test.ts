@@ -136,6 +136,31 @@ describe('Function: seat-usage-reported', () => {
       expect(res.body).not.toContain('Rate of requests');
     });
 
+    it('answers 503 with Retry-After when the transaction is cancelled for throttling, and writes nothing twice', async () => {
+      // Prepare
+      ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
+      ddbMock.on(TransactWriteCommand).rejects(transactionCanceled({ Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity' }, { Code: 'None' }, { Code: 'None' }));
+
+      // Act
+      const res = await invoke(httpEvent(body));
+
+      // Assess
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['Retry-After']).toBe('2');
+      expect(JSON.parse(res.body).error.code).toBe('unavailable');
+      expect(res.body).not.toContain('Throughput');
+      expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    });
+
+    it('answers 500 without internals when the transaction is cancelled as invalid', async () => {
+      ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [], 'idem-table': [] } });
+      ddbMock.on(TransactWriteCommand).rejects(transactionCanceled({ Code: 'ValidationError', Message: 'Item size has exceeded the maximum allowed size' }, { Code: 'None' }, { Code: 'None' }));
+      const res = await invoke(httpEvent(body));
+      expect(res.statusCode).toBe(500);
+      expect(JSON.parse(res.body).error.code).toBe('internal_error');
+      expect(res.body).not.toContain('Item size');
+    });
+
     it('answers 500 without internals on an unexpected failure', async () => {
       ddbMock.on(BatchGetCommand).rejects(new TypeError('boom at secret-internal-path.ts:12'));
       const res = await invoke(httpEvent(body));

@@ -6,7 +6,7 @@ import { PUBLISH_TIMEOUT_MS, provisioningFailedDetail } from '../../../../shared
 import { provisioningFailed } from '../../../../shared/platform/failure-events.js';
 import { ApplicationError } from '../../../../shared/platform/errors.js';
 import type { ErrorKind } from '../../../../shared/platform/errors.js';
-import { StoreUnavailableError } from '../../../../shared/platform/dynamodb/errors.js';
+import { StoreError, StoreUnavailableError } from '../../../../shared/platform/dynamodb/errors.js';
 import { HTTP_STATUS } from '../../../../shared/platform/http/errors.js';
 import { httpHandler } from '../../../../shared/platform/http/handler.js';
 import type { HttpEvent } from '../../../../shared/platform/http/handler.js';
@@ -61,6 +61,19 @@ describe('Function: provisioningFailedDetail', () => {
       payload: { method: 'POST', pathParameters: { subscriptionId: 'A-S1' }, body: { eventId: 'r-1', seats: 5, contactEmail: '[redacted]' } },
     });
     expect(JSON.stringify(detail)).not.toMatch(/service-token-secret|jane@example\.com|10\.1\.2\.3/);
+  });
+});
+
+describe('Function: provisioningFailedDetail (store failures)', () => {
+  it('files a failure the store did not know under the SDK error it wraps', () => {
+    const cause = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
+    const detail = provisioningFailedDetail(new StoreError('DynamoDB call failed', { cause }), request(), { code: 'internal_error', requestId: 'req-1' });
+    expect(detail.errorType).toBe('ResourceNotFoundException');
+  });
+
+  it('names a store error of its own kind by itself', () => {
+    const detail = provisioningFailedDetail(new StoreUnavailableError('DynamoDB is unavailable', { cause: new Error('ECONNREFUSED') }), request(), { code: 'unavailable', requestId: 'req-1' });
+    expect(detail.errorType).toBe('StoreUnavailableError');
   });
 });
 
