@@ -5,7 +5,8 @@ import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionSpec } from '../shared/service/manifest.js';
+import { FUNCTION_DEFAULTS, functionSettings } from '../shared/platform/manifest-types.js';
+import type { FunctionSpec } from '../shared/platform/manifest-types.js';
 
 export interface AsyncInvokeOptions {
   /** Where a failed asynchronous invocation goes after Lambda's own retries. */
@@ -26,9 +27,10 @@ export interface ServiceFunctionProps {
 
 /**
  * One Lambda of the service with the defaults every function shares: Node.js 22 on arm64, a minified
- * ESM bundle with source maps and the AWS SDK left to the runtime, its own log group with retention,
- * and a role that may write only to that log group. Table and bus access is granted by the caller,
- * from the manifest.
+ * CommonJS bundle with source maps and the AWS SDK left to the runtime, memory, timeout and async
+ * retries from FUNCTION_DEFAULTS (the local runtime applies the same), its own log group with
+ * retention, and a role that may write only to that log group. Table and bus access is granted by
+ * the caller, from the manifest.
  *
  * @example
  * const fn = new ServiceFunction(this, spec.name, { spec, repoRoot, logRetention, environment });
@@ -42,6 +44,7 @@ export class ServiceFunction extends Construct {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
     const { spec, repoRoot } = props;
+    const settings = functionSettings(spec);
     const functionName = `${Stack.of(this).stackName}-${spec.name}`;
     if (!Token.isUnresolved(functionName) && functionName.length > 64) {
       throw new Error(`Function name ${functionName} is longer than Lambda's 64 characters: shorten "${spec.name}"`);
@@ -70,13 +73,13 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: spec.memoryMb ?? 512,
-      timeout: Duration.seconds(spec.timeoutSeconds ?? 10),
+      memorySize: settings.memoryMb,
+      timeout: Duration.seconds(settings.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
       environment: {
         ...props.environment,
-        POWERTOOLS_SERVICE_NAME: 'provisioning',
+        POWERTOOLS_SERVICE_NAME: FUNCTION_DEFAULTS.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // No --enable-source-maps: it decodes the map at every cold start (about 5 ms of the import).
         // shared/platform/stack-traces.ts maps stack traces from the map beside the bundle at the first one.
@@ -99,7 +102,7 @@ export class ServiceFunction extends Construct {
       },
       ...(props.async && {
         onFailure: props.async.onFailure,
-        retryAttempts: props.async.retryAttempts ?? 2,
+        retryAttempts: props.async.retryAttempts ?? FUNCTION_DEFAULTS.asyncRetryAttempts,
         maxEventAge: props.async.maxEventAge ?? Duration.hours(6),
       }),
     });

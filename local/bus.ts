@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LocalFunction } from './functions.js';
-import { LOCAL_ACCOUNT, functionName } from './functions.js';
+import { ASYNC_RETRY_DELAYS_MS, LOCAL_ACCOUNT, functionName } from './functions.js';
 import { matchesPattern, validatePattern } from './event-pattern.js';
 import { parsePutEvents } from './put-events.js';
 import type { EventBridgeEvent, PutEventsResult } from './put-events.js';
@@ -18,7 +18,7 @@ export interface BusOptions {
   busName: string;
   region: string;
   functions: Map<string, LocalFunction>;
-  /** Delays before the 2nd and 3rd attempt (Lambda: about 1 and 2 minutes; shorter locally). */
+  /** Delays before the 2nd and 3rd attempt (Lambda: about 1 and 2 minutes; shorter locally). Default ASYNC_RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -97,7 +97,7 @@ export class LocalBus {
   }
 
   private async deliver(fn: LocalFunction, event: EventBridgeEvent): Promise<void> {
-    const delays = this.options.retryDelaysMs ?? [200, 1000];
+    const delays = this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS;
     const requestId = randomUUID();
     let lastError: unknown;
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { BUS_NAME, functions as manifestFunctions } from '../shared/service/manifest.js';
+import { BUS_NAME, FUNCTION_DEFAULTS, functions as manifestFunctions } from '../shared/service/manifest.js';
 import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
 import type { TableKey } from '../shared/platform/tables.js';
 import { logger } from '../shared/platform/log.js';
@@ -170,7 +170,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: `http://${host}:${port}/eventbridge`,
       EVENT_BUS_NAME: BUS_NAME,
-      POWERTOOLS_SERVICE_NAME: 'provisioning',
+      POWERTOOLS_SERVICE_NAME: FUNCTION_DEFAULTS.serviceName,
     });
     // Links in Slack messages and digests point at this runtime's admin page unless told otherwise.
     process.env.ADMIN_BASE_URL ??= `http://${host}:${port}`;

@@ -10,7 +10,7 @@ import { invocationFailureEvent } from './bus.js';
 import { parseCron } from './cron.js';
 import type { CronSchedule } from './cron.js';
 import type { LocalFunction } from './functions.js';
-import { LOCAL_ACCOUNT, functionName } from './functions.js';
+import { ASYNC_RETRY_DELAYS_MS, LOCAL_ACCOUNT, functionName } from './functions.js';
 import type { EventBridgeEvent } from './put-events.js';
 import { sleep } from '../shared/platform/backoff.js';
 
@@ -18,7 +18,7 @@ export interface SchedulerOptions {
   functions: Map<string, LocalFunction>;
   bus: Pick<LocalBus, 'dispatch' | 'busName'>;
   region: string;
-  /** Delays before the 2nd and 3rd attempt of a failed run. */
+  /** Delays before the 2nd and 3rd attempt of a failed run. Default ASYNC_RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -129,7 +129,7 @@ export class LocalScheduler {
 
   private async fire(entry: Entry, at: Date): Promise<{ ok: boolean; result?: unknown; error?: unknown }> {
     const event = scheduledEvent(entry.ruleArn, at, this.options.region);
-    const delays = this.options.retryDelaysMs ?? [200, 1000];
+    const delays = this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS;
     const requestId = randomUUID();
     this.counters.runs++;
     let lastError: unknown;

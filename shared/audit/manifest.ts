@@ -2,7 +2,7 @@
  * The daily reconciliation audit (shared/audit/): scheduled here, and run by operators with
  * `POST /v1/jobs/reconciliation-audit/runs` in the same function (shared/jobs/run.ts).
  */
-import { jobRunPath } from '../jobs/names.js';
+import { jobRunTrigger } from '../jobs/manifest.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 
 export const auditFunctions: readonly FunctionSpec[] = [
@@ -13,7 +13,10 @@ export const auditFunctions: readonly FunctionSpec[] = [
     entry: 'functions/reconciliation-audit/handler.ts',
     triggers: [
       { kind: 'schedule', cron: 'cron(0 5 * * ? *)' },
-      { kind: 'http', method: 'POST', path: jobRunPath('reconciliation-audit'), auth: 'operator' },
+      jobRunTrigger(
+        'reconciliation-audit',
+        'Runs the reconciliation audit now for asOf (operators): findings by code, new, resolved and items examined; status "partial" when its 20 s budget ran out (call again with the same asOf to resume); 409 audit_in_progress while another run holds it',
+      ),
     ],
     // state: the due and changed indexes, the run items; errors: the unresolved audit records and their resolution.
     tables: { state: 'readWrite', errors: 'readWrite' },

@@ -2,10 +2,13 @@
  * The error log: one writer fed by one rule (async failures, `Provisioning Failed`, `Audit Finding`),
  * the operator's workflow routes, the digests (scheduled and on demand) and GitLab's webhook.
  */
+import * as z from '../platform/zod.js';
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../platform/failure-events.js';
-import { jobRunPath } from '../jobs/names.js';
+import { jobRunTrigger, unknownJobTrigger } from '../jobs/manifest.js';
 import { SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
+import { issueHookPayload } from './domain/gitlab-webhook.js';
+import { errorPatchBody, errorRecordSchema } from './domain/record.js';
 
 /** The one path into the error log: every failure event on the bus, by one rule. */
 export const failurePattern: EventPattern = {
@@ -18,16 +21,13 @@ export const failurePattern: EventPattern = {
 const digestConfig = ['gitlabUrl', 'gitlabProjectId', 'gitlabToken', 'adminBaseUrl', 'slackWebhookUrl'] as const;
 
 /** A digest's function: its job (shared/error-log/digest-job.ts) run on its schedule and by operators. */
-function digestFunction(period: 'daily' | 'weekly', description: string, cron: string): FunctionSpec {
-  const name = `${period}-digest`;
+function digestFunction(period: 'daily' | 'weekly', description: string, cron: string, runSummary: string): FunctionSpec {
+  const name = `${period}-digest` as const;
   return {
     name,
     description,
     entry: `functions/${name}/handler.ts`,
-    triggers: [
-      { kind: 'schedule', cron },
-      { kind: 'http', method: 'POST', path: jobRunPath(name), auth: 'operator' },
-    ],
+    triggers: [{ kind: 'schedule', cron }, jobRunTrigger(name, runSummary)],
     tables: { errors: 'readWrite' },
     // A 5xx on the operator's route is a Provisioning Failed event.
     publishesEvents: true,
@@ -53,9 +53,38 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
     description: 'The error log for operators: list, read, and move records along the workflow.',
     entry: 'functions/error-log/handler.ts',
     triggers: [
-      { kind: 'http', method: 'GET', path: '/v1/errors', auth: 'operator' },
-      { kind: 'http', method: 'GET', path: '/v1/errors/{id}', auth: 'operator' },
-      { kind: 'http', method: 'PATCH', path: '/v1/errors/{id}', auth: 'operator' },
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/v1/errors',
+        auth: 'operator',
+        doc: {
+          summary: 'The error log, newest first (operators); query status (open, needs_attention, in_progress, resolved), limit (1–100, 25), cursor',
+          response: z.object({
+            items: z.array(z.extend(z.omit(errorRecordSchema, { changes: true }), { changes: z.array(z.unknown()) })),
+            nextCursor: z.nullable(z.string()),
+          }),
+        },
+      },
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/v1/errors/{id}',
+        auth: 'operator',
+        doc: { summary: 'One error record with its change log (operators)', response: errorRecordSchema },
+      },
+      {
+        kind: 'http',
+        method: 'PATCH',
+        path: '/v1/errors/{id}',
+        auth: 'operator',
+        doc: {
+          summary:
+            'Moves an error along the workflow and/or sets notes and the GitLab issue link (operators). Moves: open → resolved, open → needs_attention → in_progress → resolved; anything else is 409 invalid_transition',
+          body: errorPatchBody,
+          response: errorRecordSchema,
+        },
+      },
     ],
     tables: { errors: 'readWrite' },
   },
@@ -63,18 +92,43 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
     name: 'jobs',
     description: 'POST /v1/jobs/{job}/runs for a job that does not exist: 404 naming the jobs there are (each job has its own route on its own function).',
     entry: 'functions/jobs/handler.ts',
-    triggers: [{ kind: 'http', method: 'POST', path: '/v1/jobs/{job}/runs', auth: 'operator' }],
+    triggers: [unknownJobTrigger],
     tables: {},
     // A 5xx is a Provisioning Failed event.
     publishesEvents: true,
   },
-  digestFunction('daily', "Every day at 06:00 UTC: one GitLab issue with yesterday's new and still-open errors.", 'cron(0 6 * * ? *)'),
-  digestFunction('weekly', "Every Monday at 06:00 UTC: one GitLab issue with last week's new and still-open errors.", 'cron(0 6 ? * MON *)'),
+  digestFunction(
+    'daily',
+    "Every day at 06:00 UTC: one GitLab issue with yesterday's new and still-open errors.",
+    'cron(0 6 * * ? *)',
+    "Runs the daily digest now for the day before asOf (operators): one GitLab issue with that day's new and still-open errors; running it again for the same day opens none; 409 digest_in_progress while another run holds it",
+  ),
+  digestFunction(
+    'weekly',
+    "Every Monday at 06:00 UTC: one GitLab issue with last week's new and still-open errors.",
+    'cron(0 6 ? * MON *)',
+    "Runs the weekly digest now for the ISO week before asOf (operators): one GitLab issue with that week's new and still-open errors; running it again for the same week opens none; 409 digest_in_progress while another run holds it",
+  ),
   {
     name: 'gitlab-webhook',
     description: "GitLab's issue webhook: a closed digest issue resolves the errors linked to it.",
     entry: 'functions/gitlab-webhook/handler.ts',
-    triggers: [{ kind: 'http', method: 'POST', path: '/v1/webhooks/gitlab', auth: 'webhook' }],
+    triggers: [
+      {
+        kind: 'http',
+        method: 'POST',
+        path: '/v1/webhooks/gitlab',
+        auth: 'webhook',
+        doc: {
+          summary: "GitLab's issue webhook (X-Gitlab-Token, checked in constant time): a closed issue resolves the errors linked to it",
+          body: issueHookPayload,
+          response: z.union([
+            z.object({ issue: z.string(), resolved: z.array(z.string()), alreadyResolved: z.array(z.string()), skipped: z.array(z.string()) }),
+            z.object({ ignored: z.literal(true), reason: z.string() }),
+          ]),
+        },
+      },
+    ],
     tables: { errors: 'readWrite' },
     config: ['gitlabWebhookSecret'],
   },

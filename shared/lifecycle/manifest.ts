@@ -1,97 +1,75 @@
-/** The lifecycle commands, their reads and the outbox. */
+/**
+ * The lifecycle commands (one function each, derived from the command table), their reads and the
+ * outbox.
+ */
+import * as z from '../platform/zod.js';
 import { COMMERCE_SOURCE } from '../platform/manifest-types.js';
-import type { EventTrigger, FunctionSpec } from '../platform/manifest-types.js';
-
-const commerceEvent = (detailType: string): EventTrigger => ({
-  kind: 'event',
-  pattern: { source: [COMMERCE_SOURCE], 'detail-type': [detailType] },
-});
+import type { FunctionSpec } from '../platform/manifest-types.js';
+import { commandDefinitions } from './commands.js';
+import type { CommandDefinition } from './commands.js';
+import { namespaceState } from './schemas.js';
 
 const commandTables = { state: 'readWrite', idempotency: 'readWrite' } as const;
 
+/** A command's function: its route and its event rule, both served by functions/<name>/handler.ts. */
+const commandFunction = (command: CommandDefinition): FunctionSpec => ({
+  name: command.function.name,
+  description: command.function.description,
+  entry: command.function.entry,
+  triggers: [
+    {
+      kind: 'http',
+      method: command.route.method,
+      path: command.route.path,
+      auth: 'service',
+      doc: { summary: command.summary ?? command.detailType, body: command.body, response: namespaceState, dryRun: true },
+    },
+    { kind: 'event', pattern: { source: [COMMERCE_SOURCE], 'detail-type': [command.detailType] } },
+  ],
+  tables: commandTables,
+});
+
+const history = z.object({
+  subscriptionId: z.string(),
+  namespaceId: z.number(),
+  items: z.array(z.object({ eventId: z.string(), type: z.string(), actor: z.string(), before: z.nullable(namespaceState), after: namespaceState })),
+  nextCursor: z.nullable(z.string()),
+});
+
 export const lifecycleFunctions: readonly FunctionSpec[] = [
-  {
-    name: 'subscription-created',
-    description: 'Applies Subscription Created: a new paid term on a namespace (converts a trial).',
-    entry: 'functions/subscription-created/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'POST', path: '/v1/subscriptions', auth: 'service' },
-      commerceEvent('Subscription Created'),
-    ],
-    tables: commandTables,
-  },
-  {
-    name: 'subscription-renewed',
-    description: 'Applies Subscription Renewed: a new term, the seat peak starts again.',
-    entry: 'functions/subscription-renewed/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'POST', path: '/v1/subscriptions/{subscriptionId}/renewals', auth: 'service' },
-      commerceEvent('Subscription Renewed'),
-    ],
-    tables: commandTables,
-  },
-  {
-    name: 'entitlements-updated',
-    description: 'Applies Subscription Entitlements Updated: mid-term seats, plan or reconciliation date.',
-    entry: 'functions/entitlements-updated/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'POST', path: '/v1/subscriptions/{subscriptionId}/entitlements', auth: 'service' },
-      commerceEvent('Subscription Entitlements Updated'),
-    ],
-    tables: commandTables,
-  },
-  {
-    name: 'subscription-expired',
-    description: 'Applies Subscription Expired: the namespace returns to free, nothing owed.',
-    entry: 'functions/subscription-expired/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'POST', path: '/v1/subscriptions/{subscriptionId}/expiry', auth: 'service' },
-      commerceEvent('Subscription Expired'),
-    ],
-    tables: commandTables,
-  },
-  {
-    name: 'trial-started',
-    description: 'Applies Trial Started on a namespace.',
-    entry: 'functions/trial-started/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'POST', path: '/v1/namespaces/{namespaceId}/trials', auth: 'service' },
-      commerceEvent('Trial Started'),
-    ],
-    tables: commandTables,
-  },
-  {
-    name: 'trial-ended',
-    description: 'Applies Trial Ended: back to free unless a paid term is active.',
-    entry: 'functions/trial-ended/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'POST', path: '/v1/namespaces/{namespaceId}/trials/end', auth: 'service' },
-      commerceEvent('Trial Ended'),
-    ],
-    tables: commandTables,
-  },
-  {
-    name: 'seat-usage-reported',
-    description: 'Applies Seat Usage Reported: the daily measurement of seats in use.',
-    entry: 'functions/seat-usage-reported/handler.ts',
-    triggers: [
-      { kind: 'http', method: 'PUT', path: '/v1/namespaces/{namespaceId}/seat-usage', auth: 'service' },
-      commerceEvent('Seat Usage Reported'),
-    ],
-    tables: commandTables,
-  },
+  ...commandDefinitions.map(commandFunction),
   {
     name: 'subscription-reads',
     description: 'Reads a namespace subscription state, a subscription, and its history.',
     entry: 'functions/subscription-reads/handler.ts',
     triggers: [
-      { kind: 'http', method: 'GET', path: '/v1/namespaces/{namespaceId}/subscription', auth: 'service' },
-      { kind: 'http', method: 'GET', path: '/v1/subscriptions/{subscriptionId}', auth: 'service' },
-      { kind: 'http', method: 'GET', path: '/v1/subscriptions/{subscriptionId}/history', auth: 'service' },
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/v1/namespaces/{namespaceId}/subscription',
+        auth: 'service',
+        doc: { summary: "A namespace's subscription state", response: namespaceState },
+      },
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/v1/subscriptions/{subscriptionId}',
+        auth: 'service',
+        doc: {
+          summary: 'A subscription and the state of its namespace',
+          response: z.object({ subscriptionId: z.string(), namespaceId: z.number(), associatedAt: z.string(), state: namespaceState }),
+        },
+      },
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/v1/subscriptions/{subscriptionId}/history',
+        auth: 'service',
+        doc: { summary: "A subscription's history, newest first", response: history },
+      },
     ],
     tables: { state: 'read' },
   },
-
   {
     name: 'outbox-publisher',
     description: "Publishes Namespace Subscription Changed from the state table's stream (the outbox).",
@@ -101,4 +79,3 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
     publishesEvents: true,
   },
 ];
-

@@ -1,11 +1,13 @@
 /**
  * One spec per lifecycle command: how it arrives over HTTP (path and body) and over EventBridge
- * (detail-type and detail), and how both become the same domain command.
+ * (detail-type and detail), and how both become the same domain command. Derived from the command
+ * table (./commands.ts): nothing here is written per command.
  */
 import * as z from '../platform/zod.js';
 import type { CommandType, LifecycleCommand } from './domain/types.js';
-import { namespaceId, namespacePath, subscriptionId, subscriptionPath } from '../platform/schemas.js';
-import * as s from './schemas.js';
+import { namespaceId, subscriptionId } from '../platform/schemas.js';
+import { commands } from './commands.js';
+import type { CommandDefinition } from './commands.js';
 
 export interface CommandSpec<C extends LifecycleCommand = LifecycleCommand> {
   type: C['type'];
@@ -20,76 +22,36 @@ export interface CommandSpec<C extends LifecycleCommand = LifecycleCommand> {
   toCommand(path: Record<string, unknown>, body: Record<string, unknown>): C;
 }
 
-const spec = <C extends LifecycleCommand>(value: CommandSpec<C>): CommandSpec<C> => value;
+type CommandOf<K extends CommandType> = Extract<LifecycleCommand, { type: K }>;
 
-const noPath = z.strictObject({});
+/** A path id as it is written in an event's detail: a JSON value, not a path segment. */
+const detailIds = { subscriptionId, namespaceId } as const;
 
-export const commandSpecs = {
-  created: spec({
-    type: 'created',
-    detailType: 'Subscription Created',
-    addressedBy: 'namespace',
-    path: noPath,
-    body: s.createdBody,
-    detail: s.createdBody,
-    toCommand: (_p, b) => ({ type: 'created', ...(b as z.output<typeof s.createdBody>) }),
-  }),
-  renewed: spec({
-    type: 'renewed',
-    detailType: 'Subscription Renewed',
-    addressedBy: 'subscription',
-    path: subscriptionPath,
-    body: s.renewedBody,
-    detail: z.extend(s.renewedBody, { subscriptionId: subscriptionId }),
-    toCommand: (p, b) => ({ type: 'renewed', ...(b as z.output<typeof s.renewedBody>), subscriptionId: p.subscriptionId as string }),
-  }),
-  entitlementsUpdated: spec({
-    type: 'entitlementsUpdated',
-    detailType: 'Subscription Entitlements Updated',
-    addressedBy: 'subscription',
-    path: subscriptionPath,
-    body: s.entitlementsBody,
-    detail: z.extend(s.entitlementsBody, { subscriptionId: subscriptionId }),
-    toCommand: (p, b) => ({
-      type: 'entitlementsUpdated',
-      ...(b as z.output<typeof s.entitlementsBody>),
-      subscriptionId: p.subscriptionId as string,
-    }),
-  }),
-  expired: spec({
-    type: 'expired',
-    detailType: 'Subscription Expired',
-    addressedBy: 'subscription',
-    path: subscriptionPath,
-    body: s.expiredBody,
-    detail: z.extend(s.expiredBody, { subscriptionId: subscriptionId }),
-    toCommand: (p, b) => ({ type: 'expired', ...(b as z.output<typeof s.expiredBody>), subscriptionId: p.subscriptionId as string }),
-  }),
-  trialStarted: spec({
-    type: 'trialStarted',
-    detailType: 'Trial Started',
-    addressedBy: 'namespace',
-    path: namespacePath,
-    body: s.trialStartedBody,
-    detail: z.extend(s.trialStartedBody, { namespaceId: namespaceId }),
-    toCommand: (p, b) => ({ type: 'trialStarted', ...(b as z.output<typeof s.trialStartedBody>), namespaceId: p.namespaceId as number }),
-  }),
-  trialEnded: spec({
-    type: 'trialEnded',
-    detailType: 'Trial Ended',
-    addressedBy: 'namespace',
-    path: namespacePath,
-    body: s.trialEndedBody,
-    detail: z.extend(s.trialEndedBody, { namespaceId: namespaceId }),
-    toCommand: (p, b) => ({ type: 'trialEnded', ...(b as z.output<typeof s.trialEndedBody>), namespaceId: p.namespaceId as number }),
-  }),
-  seatUsageReported: spec({
-    type: 'seatUsageReported',
-    detailType: 'Seat Usage Reported',
-    addressedBy: 'namespace',
-    path: namespacePath,
-    body: s.seatUsageBody,
-    detail: z.extend(s.seatUsageBody, { namespaceId: namespaceId }),
-    toCommand: (p, b) => ({ type: 'seatUsageReported', ...(b as z.output<typeof s.seatUsageBody>), namespaceId: p.namespaceId as number }),
-  }),
-} satisfies { [K in CommandType]: CommandSpec<Extract<LifecycleCommand, { type: K }>> };
+function specOf(command: CommandDefinition): CommandSpec {
+  const ids = Object.keys(command.path.shape) as Array<keyof typeof detailIds>;
+  return {
+    type: command.type,
+    detailType: command.detailType,
+    addressedBy: command.addressedBy,
+    path: command.path,
+    body: command.body,
+    detail: ids.length ? z.extend(command.body, Object.fromEntries(ids.map((id) => [id, detailIds[id]]))) : command.body,
+    toCommand: (path, body) => ({ type: command.type, ...body, ...Object.fromEntries(ids.map((id) => [id, path[id]])) }) as LifecycleCommand,
+  };
+}
+
+export const commandSpecs = Object.fromEntries(
+  Object.entries(commands).map(([type, command]) => [type, specOf(command)]),
+) as { readonly [K in CommandType]: CommandSpec<CommandOf<K>> };
+
+/*
+ * The build checks what the cast above cannot: each command's body plus its path ids is exactly its
+ * domain type. A schema that drifts from the type names its command here.
+ */
+type Named<O> = { [P in keyof O as string extends P ? never : P]: O[P] };
+type Parsed<K extends CommandType> = { type: K } & z.output<(typeof commands)[K]['body']> & Named<z.output<(typeof commands)[K]['path']>>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Matches<A, B> = Same<A, B> extends true ? Same<keyof A, keyof B> : false;
+type Drifted = { [K in CommandType]: Matches<Parsed<K>, CommandOf<K>> extends true ? never : K }[CommandType];
+type NoneOf<T extends never> = T;
+export type SchemasMatchTypes = NoneOf<Drifted>;

@@ -1,6 +1,8 @@
 /** The types of manifest entries (see shared/service/manifest.ts). */
 import type { ConfigKey } from './config.js';
 import type { TableKey } from './tables.js';
+// Type-only: infra/ and local/ read the manifest's types without loading zod for them.
+import type * as z from './zod.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -16,12 +18,27 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type AuthKind = 'service' | 'operator' | 'webhook' | 'public';
 
+/** What the OpenAPI document (shared/service/openapi.ts) says about a route. */
+export interface RouteDoc {
+  readonly summary: string;
+  /** The request body's schema; absent for a route that takes none. */
+  readonly body?: z.ZodMiniType;
+  /** What a 200 carries; absent for a route that never answers 200. */
+  readonly response?: z.ZodMiniType;
+  /** The route takes `?dryRun=true`. */
+  readonly dryRun?: boolean;
+  /** The 200 answer's media type when it is not JSON (the admin page's files). */
+  readonly contentType?: string;
+}
+
 export interface HttpTrigger {
   readonly kind: 'http';
   readonly method: HttpMethod;
   /** API Gateway route path, with `{name}` path parameters. */
   readonly path: string;
   readonly auth: AuthKind;
+  /** Its entry in the OpenAPI document: every route is documented where it is declared. */
+  readonly doc: RouteDoc;
 }
 
 /** An EventBridge event pattern, as EventBridge takes it. */
@@ -59,7 +76,9 @@ export interface FunctionSpec {
   readonly tables: Readonly<Partial<Record<TableKey, TableAccess>>>;
   /** May put events on the `provisioning` bus. */
   readonly publishesEvents?: boolean;
+  /** Defaults to FUNCTION_DEFAULTS.timeoutSeconds. */
   readonly timeoutSeconds?: number;
+  /** Defaults to FUNCTION_DEFAULTS.memoryMb. */
   readonly memoryMb?: number;
   /**
    * Where a failed asynchronous invocation goes: `bus` (default; the failure record reaches the
@@ -70,6 +89,35 @@ export interface FunctionSpec {
   /** Settings and secrets the function reads (shared/platform/config.ts); the stack passes and grants exactly these. */
   readonly config?: readonly ConfigKey[];
 }
+
+/**
+ * What every function gets unless its spec says otherwise, in AWS (infra/service-function.ts) and
+ * locally (local/functions.ts) alike: a handler that fits in AWS fits on one machine, and a timeout
+ * hit locally is the one AWS would hit.
+ */
+export const FUNCTION_DEFAULTS = {
+  memoryMb: 512,
+  timeoutSeconds: 10,
+  /** Retries of a failed asynchronous invocation (rule or schedule) before its failure record: 3 attempts in all. */
+  asyncRetryAttempts: 2,
+  /** Powertools' `service` key on every log line and metric. */
+  serviceName: 'provisioning',
+} as const;
+
+/** The settings a function runs with: its spec's, else the defaults. */
+export interface FunctionSettings {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * @example
+ * functionSettings({ ...spec, timeoutSeconds: 30 }) // { memoryMb: 512, timeoutSeconds: 30 }
+ */
+export const functionSettings = (spec: Pick<FunctionSpec, 'memoryMb' | 'timeoutSeconds'>): FunctionSettings => ({
+  memoryMb: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+  timeoutSeconds: spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
+});
 
 export const BUS_NAME = 'provisioning';
 export const COMMERCE_SOURCE = 'customers-portal';

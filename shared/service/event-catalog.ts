@@ -18,6 +18,7 @@ export interface CatalogEntry {
 }
 
 export const eventCatalog: readonly CatalogEntry[] = [
+  // The lifecycle commands, from the command table (shared/lifecycle/commands.ts, through its specs).
   ...Object.values(commandSpecs).map((spec) => ({ source: COMMERCE_SOURCE, detailType: spec.detailType, direction: 'in' as const, detail: spec.detail })),
   { source: COMMERCE_SOURCE, detailType: CUSTOMER_BILLING_ACCOUNT_SET, direction: 'in', detail: billingAccountSetDetail },
   { source: SERVICE_SOURCE, detailType: NAMESPACE_SUBSCRIPTION_CHANGED, direction: 'out', detail: namespaceSubscriptionChanged },
@@ -25,7 +26,7 @@ export const eventCatalog: readonly CatalogEntry[] = [
   { source: SERVICE_SOURCE, detailType: AUDIT_FINDING, direction: 'out', detail: auditFinding },
 ];
 
-/** A file-name-safe name: `Subscription Created` → `subscription-created`. */
+/** A file-name-safe name: `Audit Finding` of `provisioning-service` → `provisioning-service.audit-finding`. */
 export const schemaName = (entry: CatalogEntry) => `${entry.source}.${entry.detailType.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 
 /** The JSON Schema (draft 4, as the EventBridge schema registry takes it) of an event's detail. */

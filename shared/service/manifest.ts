@@ -14,6 +14,7 @@ import { flagFunctions } from '../flags/manifest.js';
 import { lifecycleFunctions } from '../lifecycle/manifest.js';
 import { operatorFunctions } from '../operator/manifest.js';
 import { reassociationFunctions } from '../reassociation/manifest.js';
+import * as z from '../platform/zod.js';
 import type { FunctionSpec, HttpTrigger } from '../platform/manifest-types.js';
 
 /** The service's own functions: what describes the whole API. */
@@ -22,9 +23,18 @@ const serviceFunctions: readonly FunctionSpec[] = [
     name: 'openapi',
     description: 'Serves the API as OpenAPI 3.1, generated from the zod schemas.',
     entry: 'functions/openapi/handler.ts',
-    triggers: [{ kind: 'http', method: 'GET', path: '/openapi.json', auth: 'service' }],
+    triggers: [
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/openapi.json',
+        auth: 'service',
+        doc: { summary: 'This document', response: z.looseObject({ openapi: z.string() }) },
+      },
+    ],
     tables: {},
-  },];
+  },
+];
 
 export * from '../platform/manifest-types.js';
 

@@ -6,9 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalBus } from '../../local/bus.js';
-import { loadFunctions } from '../../local/functions.js';
+import { ASYNC_RETRY_DELAYS_MS, FunctionTimeoutError, loadFunctions, localFunction } from '../../local/functions.js';
 import type { LocalFunction } from '../../local/functions.js';
 import { buildRouter } from '../../local/http-server.js';
 import { REPO_ROOT } from '../../local/runtime.js';
@@ -59,6 +60,51 @@ describe('Manifest: the stack and the local runtime agree', () => {
   it('maps each stream trigger to an event source mapping', () => {
     const streamFunctions = functions.filter((f) => f.triggers.some((t) => t.kind === 'stream'));
     expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(streamFunctions.length);
+  });
+});
+
+describe('Function settings: the template and the local runtime apply the same', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const lambdaOf = (name: string) => {
+    const [logicalId, resource] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, r]) => r.Properties.FunctionName === `${STACK_NAME}-${name}`,
+    )!;
+    return { logicalId, properties: resource.Properties as { MemorySize: number; Timeout: number } };
+  };
+
+  it.each(functions.map((f) => [f.name, f] as const))('%s: memory and timeout', async (name, spec) => {
+    const { properties } = lambdaOf(name);
+    expect(local.get(name)!.settings).toEqual({ memoryMb: properties.MemorySize, timeoutSeconds: properties.Timeout });
+
+    // What a handler run by the local runtime sees and how long it may take.
+    vi.useFakeTimers();
+    let context: Context | undefined;
+    const probe = localFunction(spec, (_event, ctx) => ((context = ctx), new Promise(() => undefined)), 'eu-west-1');
+    const outcome = probe.invoke({}).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    expect(context!.memoryLimitInMB).toBe(String(properties.MemorySize));
+    expect(context!.getRemainingTimeInMillis()).toBe(properties.Timeout * 1000);
+    await vi.advanceTimersByTimeAsync(properties.Timeout * 1000 - 1);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(FunctionTimeoutError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('retries a failed asynchronous invocation as often in the template as on the local bus and scheduler', () => {
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((r) => r.Properties);
+    const asyncFunctions = functions.filter((f) => f.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule'));
+    expect(asyncFunctions.length).toBeGreaterThan(0);
+    for (const fn of asyncFunctions) {
+      const { logicalId } = lambdaOf(fn.name);
+      const config = configs.find((c) => (c.FunctionName as { Ref?: string }).Ref === logicalId);
+      expect(config?.MaximumRetryAttempts, fn.name).toBe(ASYNC_RETRY_DELAYS_MS.length);
+    }
   });
 });
 

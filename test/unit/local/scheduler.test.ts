@@ -4,12 +4,14 @@ import { LocalScheduler } from '../../../local/scheduler.js';
 import type { EventBridgeEvent } from '../../../local/put-events.js';
 import { toOccurrence } from '../../../shared/error-log/domain/sources.js';
 import type { FunctionSpec } from '../../../shared/service/manifest.js';
+import { functionSettings } from '../../../shared/service/manifest.js';
 
 const spec = (name: string, cron: string): FunctionSpec => ({ name, description: name, entry: 'x', triggers: [{ kind: 'schedule', cron }], tables: {} });
 
 function fn(name: string, cron: string, impl: (event: unknown) => Promise<unknown>): LocalFunction & { calls: unknown[] } {
   const calls: unknown[] = [];
-  return { spec: spec(name, cron), calls, invoke: async (event) => (calls.push(event), impl(event)) };
+  const fnSpec = spec(name, cron);
+  return { spec: fnSpec, settings: functionSettings(fnSpec), calls, invoke: async (event) => (calls.push(event), impl(event)) };
 }
 
 const setup = (functions: LocalFunction[], now?: () => Date) => {
