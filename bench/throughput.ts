@@ -13,9 +13,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { requestHash } from '../shared/lifecycle/execute.js';
-import { applyCommand, emptyState } from '../shared/lifecycle/domain/rules.js';
-import type { LifecycleCommand, NamespaceState } from '../shared/lifecycle/domain/types.js';
-import { IDEMPOTENCY_TTL_DAYS, historySk, nsKey, toState } from '../shared/lifecycle/store.js';
+import { append } from '../shared/lifecycle/domain/log.js';
+import { emptyState, publicState } from '../shared/lifecycle/domain/rules.js';
+import type { FoldState, LifecycleCommand } from '../shared/lifecycle/domain/types.js';
+import { IDEMPOTENCY_TTL_DAYS, historySk, logItem, nsKey, toStateRead } from '../shared/lifecycle/store.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureTables } from '../local/dynamodb.js';
 import { REPO_ROOT } from '../local/runtime.js';
 import { busyPercent, machineCpu, processCpuMs } from './cpu.js';
@@ -58,7 +59,7 @@ export interface ThroughputFigures {
   /** BatchGetItem then TransactWriteItems, as the service's two calls, straight to DynamoDB; null when the run skipped that side (--quick). */
   rawReadWrite: LoadFigures | null;
   /** Approximate sizes of the three items of one transaction (JSON of the document). */
-  itemBytes: { state: number; history: number; idempotency: number };
+  itemBytes: { state: number; history: number; idempotency: number; log: number };
   rss: { peakMb: number; endMb: number; pid: number };
 }
 
@@ -382,11 +383,11 @@ class ServiceSide {
 class RawSide {
   private readonly client: DynamoDBDocumentClient;
   private readonly namespaces: number[][];
-  private readonly states = new Map<number, NamespaceState>();
+  private readonly states = new Map<number, FoldState>();
   private readonly sent = new Map<number, number>();
   private next: number[];
   private seq = 0;
-  itemBytes = { state: 0, history: 0, idempotency: 0 };
+  itemBytes = { state: 0, history: 0, idempotency: 0, log: 0 };
 
   constructor(
     endpoint: string,
@@ -460,13 +461,16 @@ class RawSide {
       );
       const stored = out.Responses?.[this.tables.state]?.[0];
       if (!stored || stored.version !== before?.version) throw new Error(`namespace ${command.namespaceId}: the stored state is not the one last written`);
-      before = toState(stored);
+      before = toStateRead(stored).state;
     }
     const appliedAt = new Date().toISOString();
-    const result = applyCommand(before ?? emptyState(command.namespaceId), command, { appliedAt });
-    if (!result.ok) throw new Error(`the bench built an invalid command: ${result.rejection.message}`);
-    const after = result.state;
-    const stateItem = { ...nsKey(after.namespaceId), ...after };
+    // The service's minimal write for a command in order: the state with the log's bounds, the
+    // command's log entry, the history entry and the idempotency record.
+    const fold = append(before ?? emptyState(command.namespaceId), command);
+    if (fold.entry.rejection) throw new Error(`the bench built an invalid command: ${fold.entry.rejection.message}`);
+    const after: FoldState = { ...fold.head, version: (before?.version ?? 0) + 1, updatedAt: appliedAt };
+    const stateItem = { ...nsKey(after.namespaceId), ...after, logLastKey: fold.entry.key, logBaseKey: null };
+    const entryItem = logItem(after.namespaceId, fold.entry);
     const historyItem = {
       pk: `NS#${after.namespaceId}`,
       sk: historySk(after.version),
@@ -476,17 +480,20 @@ class RawSide {
       type: command.type,
       actor: 'arn:aws:iam::000000000000:user/local-service',
       subscriptionId: after.subscriptionId,
-      before,
-      after,
+      before: before && publicState(before),
+      after: publicState(after),
       occurredAt: command.occurredAt,
       appliedAt,
+      outcome: 'applied',
+      changed: true,
+      position: fold.entry.key,
     };
     const idempotencyItem = {
       eventId: command.eventId,
       requestHash: requestHash(command),
       commandType: command.type,
       namespaceId: after.namespaceId,
-      result: after,
+      result: publicState(after),
       appliedAt,
       expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_DAYS * 86_400,
     };
@@ -509,6 +516,7 @@ class RawSide {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
+      { Put: { TableName: this.tables.state, Item: entryItem, ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
     await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     this.states.set(command.namespaceId, after);
@@ -517,6 +525,7 @@ class RawSide {
         state: Buffer.byteLength(JSON.stringify(stateItem)),
         history: Buffer.byteLength(JSON.stringify(historyItem)),
         idempotency: Buffer.byteLength(JSON.stringify(idempotencyItem)),
+        log: Buffer.byteLength(JSON.stringify(entryItem)),
       };
     }
   }

@@ -27,6 +27,8 @@ export interface CommandDefinition<K extends CommandType = CommandType> {
   /** The route's path parameters: exactly the `{name}`s of `route.path`. */
   readonly path: z.ZodMiniObject;
   readonly body: z.ZodMiniObject;
+  /** Checks of the whole body beyond its fields (a period's end after its start); applied to the detail too. */
+  readonly checks?: ReadonlyArray<z.core.$ZodCheck<never>>;
   /** Its OpenAPI summary; the detail-type when absent. */
   readonly summary?: string;
 }
@@ -47,6 +49,7 @@ export const commands = {
     addressedBy: 'namespace',
     path: noPath,
     body: s.createdBody,
+    checks: [s.endsAfterStart('startDate', 'endDate')],
   },
   renewed: {
     type: 'renewed',
@@ -60,6 +63,7 @@ export const commands = {
     addressedBy: 'subscription',
     path: subscriptionPath,
     body: s.renewedBody,
+    checks: [s.endsAfterStart('startDate', 'endDate')],
   },
   entitlementsUpdated: {
     type: 'entitlementsUpdated',
@@ -99,6 +103,7 @@ export const commands = {
     addressedBy: 'namespace',
     path: namespacePath,
     body: s.trialStartedBody,
+    checks: [s.endsAfterStart('trialStartsOn', 'trialEndsOn')],
   },
   trialEnded: {
     type: 'trialEnded',

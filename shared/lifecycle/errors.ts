@@ -4,7 +4,7 @@
  * the HTTP edge answers it from there, and the EventBridge side asks `settled`.
  */
 import { ApplicationError } from '../platform/errors.js';
-import type { ErrorKind, FieldProblem } from '../platform/errors.js';
+import type { ErrorKind } from '../platform/errors.js';
 import type { Rejection, RejectionCode } from './domain/types.js';
 
 /** The base of every lifecycle error. */
@@ -21,45 +21,39 @@ interface RejectionMeaning {
 
 /** What each rejection means to a caller. A new rejection code must say it here (the Record is exhaustive). */
 const REJECTIONS: Readonly<Record<RejectionCode, RejectionMeaning>> = {
-  // Superseded by what is already applied: an event that meets it is done, not failed.
+  // Superseded by what is already applied, or older than the log keeps: an event that meets it is
+  // done, not failed (it is recorded in the namespace's history and counted).
   stale_event: { kind: 'conflict', settled: true },
   subscription_exists: { kind: 'conflict' },
   namespace_has_subscription: { kind: 'conflict' },
   subscription_expired: { kind: 'conflict' },
-  not_in_trial: { kind: 'conflict' },
-  // The command contradicts itself, whatever the state: invalid input, like a schema's refusal.
-  invalid_dates: { kind: 'invalid_input', code: 'validation_failed' },
+  // The namespace does not hold the subscription: nobody learns the customer was not provisioned
+  // unless it is a failure, so on the bus it reaches the error log with the event.
+  subscription_not_held: { kind: 'conflict' },
 };
 
 /**
- * The rules refused the command (lifecycle/domain/rules.ts); nothing was written. Kind, code and
- * settled follow from the rejection: `stale_event` is a settled conflict, `invalid_dates` is
- * invalid input (`validation_failed`, naming the dates in `details`), the others are conflicts.
+ * The rules refused the command at its place in the log (lifecycle/domain/rules.ts), or it is older
+ * than the log keeps. Nothing of the state changed; a refused command is kept in the log and judged
+ * again when a late command lands before it. `stale_event` is a settled conflict, the others are
+ * conflicts that reach the error log when they come from the bus.
  *
  * @example
- * const result = applyCommand(before, command, { appliedAt });
- * if (!result.ok) throw new CommandRejectedError(result.rejection);
+ * if (receipt.fold.entry.rejection) throw new CommandRejectedError(receipt.fold.entry.rejection);
  */
 export class CommandRejectedError extends LifecycleError {
   override readonly name = 'CommandRejectedError';
   readonly kind: ErrorKind;
-  /** The rule's own code (for `invalid_dates`, `code` is `validation_failed`). */
+  /** The rule's own code. */
   readonly rejection: RejectionCode;
 
   constructor(rejection: Rejection, options: ErrorOptions = {}) {
     const meaning = REJECTIONS[rejection.code];
-    super(meaning.code ?? rejection.code, rejection.message, {
-      ...options,
-      settled: meaning.settled ?? false,
-      ...(meaning.kind === 'invalid_input' ? { details: fieldProblems(rejection) } : {}),
-    });
+    super(meaning.code ?? rejection.code, rejection.message, { ...options, settled: meaning.settled ?? false });
     this.kind = meaning.kind;
     this.rejection = rejection.code;
   }
 }
-
-const fieldProblems = (rejection: Rejection): FieldProblem[] =>
-  (rejection.fields?.length ? rejection.fields : ['body']).map((field) => ({ field, message: rejection.message }));
 
 /** A subscription-addressed command for a subscription no namespace holds: 404 `not_found`. */
 export class UnknownSubscriptionError extends LifecycleError {

@@ -5,5 +5,5 @@
  * Nothing else of this folder is imported from outside it.
  */
 export { namespaceState } from './schemas.js';
-export { getPointer, getState, historySk, nsKey, readForCommand, readState, stateAuditAttributes, subKey, toState } from './store.js';
-export type { HistoryEntry, StateRead, SubscriptionPointer } from './store.js';
+export { getPointer, getState, historySk, logItem, nsKey, readForCommand, readState, stateAuditAttributes, subKey, toState } from './store.js';
+export type { HistoryEntry, LogBoundsRead, StateRead, SubscriptionPointer } from './store.js';

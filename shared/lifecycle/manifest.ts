@@ -27,12 +27,26 @@ const commandFunction = (command: CommandDefinition): FunctionSpec => ({
     { kind: 'event', pattern: { source: [COMMERCE_SOURCE], 'detail-type': [command.detailType] } },
   ],
   tables: commandTables,
+  config: ['maxFutureSkewSeconds'],
 });
 
 const history = z.object({
   subscriptionId: z.string(),
   namespaceId: z.number(),
-  items: z.array(z.object({ eventId: z.string(), type: z.string(), actor: z.string(), before: z.nullable(namespaceState), after: namespaceState })),
+  items: z.array(
+    z.object({
+      eventId: z.string(),
+      type: z.string(),
+      actor: z.string(),
+      before: z.nullable(namespaceState),
+      after: namespaceState,
+      outcome: z.optional(z.enum(['applied', 'refused', 'stale'])).check(z.describe('applied; refused by the rules at its place (kept in the log); stale: older than the log keeps')),
+      changed: z.optional(z.boolean()),
+      rejection: z.optional(z.object({ code: z.string(), message: z.string() })),
+      position: z.optional(z.string().check(z.describe("The command's place in the namespace's log (business order)"))),
+      refolded: z.optional(z.int().check(z.describe('It arrived late: how many later commands were folded again'))),
+    }),
+  ),
   nextCursor: z.nullable(z.string()),
 });
 
@@ -72,10 +86,11 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
   },
   {
     name: 'outbox-publisher',
-    description: "Publishes Namespace Subscription Changed from the state table's stream (the outbox).",
+    description: "Publishes Namespace Subscription Changed from the state table's stream (the outbox), and prunes what a namespace's log no longer keeps.",
     entry: 'functions/outbox-publisher/handler.ts',
     triggers: [{ kind: 'stream', table: 'state', batchSize: 100 }],
-    tables: {},
+    // The log's pruning: a Query of the entries below the floor, BatchWriteItem deletes.
+    tables: { state: 'readWrite' },
     publishesEvents: true,
   },
 ];

@@ -34,6 +34,7 @@ export const renewedBody = z.strictObject({
   endDate: isoDate,
   seats: z.optional(seats),
   planCode: z.optional(planCode),
+  autoRenew: z.optional(z.boolean()),
   nextReconciliationDate: z.optional(isoDate),
 });
 
@@ -41,6 +42,7 @@ export const entitlementsBody = z.strictObject({
   ...base,
   seats: z.optional(seats),
   planCode: z.optional(planCode),
+  autoRenew: z.optional(z.boolean()),
   nextReconciliationDate: z.optional(isoDate),
 });
 
@@ -51,6 +53,30 @@ export const trialStartedBody = z.strictObject({ ...base, planCode, trialStartsO
 export const trialEndedBody = z.strictObject({ ...base, endedOn: isoDate });
 
 export const seatUsageBody = z.strictObject({ ...base, seatsInUse: seats, measuredAt: instant });
+
+/**
+ * A check that a period ends after it starts: a command whose dates contradict each other is invalid
+ * input whatever the state (400 `validation_failed` naming the end), never a rule's refusal.
+ */
+export const endsAfterStart = <From extends string, To extends string>(from: From, to: To) =>
+  z.refine<Record<From | To, string>>((body) => body[to] > body[from], {
+    message: `${to} must be after ${from}`,
+    path: [to],
+  });
+
+/** A term that ended, kept for reconciliation (the state's `previousTerm`). */
+export const termSummary = z.object({
+  subscriptionId,
+  planCode,
+  seats,
+  startDate: isoDate,
+  endDate: isoDate,
+  expiredOn: z.nullable(isoDate),
+  maxSeatsUsed: seats,
+  maxSeatsUsedChangedAt: z.nullable(instant),
+  seatsOwed: seats,
+  nextReconciliationDate: z.nullable(isoDate),
+});
 
 /** The namespace subscription state as the API answers it. */
 export const namespaceState = z.object({
@@ -71,7 +97,9 @@ export const namespaceState = z.object({
   autoRenew: z.boolean(),
   nextReconciliationDate: z.nullable(isoDate),
   status: z.enum(['active', 'expired', 'none']),
+  expiredOn: z.nullable(isoDate).check(z.describe('The day the current term expired on; null while it has not')),
   lastMeasuredAt: z.nullable(instant),
+  previousTerm: z.nullable(termSummary).check(z.describe('The term before the current one, with its peak and owed seats (for reconciliation)')),
   version: z.int().check(z.minimum(0)),
   updatedAt: z.nullable(instant),
 });

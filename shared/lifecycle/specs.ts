@@ -29,13 +29,14 @@ const detailIds = { subscriptionId, namespaceId } as const;
 
 function specOf(command: CommandDefinition): CommandSpec {
   const ids = Object.keys(command.path.shape) as Array<keyof typeof detailIds>;
+  const checked = <S extends z.ZodMiniObject>(schema: S): S => (command.checks?.length ? schema.check(...(command.checks as z.core.$ZodCheck<z.output<S>>[])) : schema);
   return {
     type: command.type,
     detailType: command.detailType,
     addressedBy: command.addressedBy,
     path: command.path,
-    body: command.body,
-    detail: ids.length ? z.extend(command.body, Object.fromEntries(ids.map((id) => [id, detailIds[id]]))) : command.body,
+    body: checked(command.body),
+    detail: checked(ids.length ? z.extend(command.body, Object.fromEntries(ids.map((id) => [id, detailIds[id]]))) : command.body),
     toCommand: (path, body) => ({ type: command.type, ...body, ...Object.fromEntries(ids.map((id) => [id, path[id]])) }) as LifecycleCommand,
   };
 }

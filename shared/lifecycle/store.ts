@@ -1,25 +1,39 @@
 /**
- * The DynamoDB adapter for namespace state: one read before a command (a consistent BatchGetItem of
- * the state, the subscription pointer and the idempotency record), one TransactWriteItems to apply
- * it. SDK errors are translated here into the store's own errors.
+ * The DynamoDB adapter for namespace state and its log: one read before a command (a consistent
+ * BatchGetItem of the state, the subscription pointer and the idempotency record), one Query of
+ * the log when the command arrives late, one TransactWriteItems to apply it. SDK errors are
+ * translated into the store's own errors (shared/platform/dynamodb/).
  *
  * Keys in the state table:
- *   NS#<namespaceId> / STATE              the namespace's subscription state
- *   NS#<namespaceId> / HIST#<version>     one history entry per applied change (the outbox's source)
- *   SUB#<subscriptionId> / SUB            which namespace a subscription is associated with
+ *   NS#<namespaceId> / STATE                      the namespace's state (the fold of its log), the
+ *                                                 log's bounds (`logLastKey`, `logBaseKey`), the
+ *                                                 audit's due attributes and `changedOn`
+ *   NS#<namespaceId> / LOG#<key>                  one entry per command kept, in business order
+ *                                                 (shared/lifecycle/domain/log.ts): the command and
+ *                                                 the state after it; pruned below the previous
+ *                                                 term's start by the stream (functions/outbox-publisher)
+ *   NS#<namespaceId> / HIST#<version>             one history entry per command received and kept
+ *                                                 (the outbox's source when it changed the state)
+ *   NS#<namespaceId> / HIST#<version>#STALE#<id>  a command older than the log keeps: recorded, not applied
+ *   SUB#<subscriptionId> / SUB                    which namespace a subscription is associated with
  * The idempotency table is keyed by eventId.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { stateIndexAttributes } from './domain/due.js';
-import type { NamespaceState } from './domain/types.js';
+import type { LogEntry } from './domain/log.js';
+import { publicState } from './domain/rules.js';
+import type { FoldState, LifecycleCommand, NamespaceState, Rejection } from './domain/types.js';
+import { isLegacyState, upgradeLegacyState } from './domain/upgrade.js';
+import type { LogSlice } from './receive.js';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
 import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
 import type { ConditionFailedError } from '../platform/dynamodb/errors.js';
 import { translate } from '../platform/dynamodb/translate.js';
 import { batchGetAll } from '../platform/dynamodb/batch-get.js';
-import { queryPage } from '../platform/dynamodb/query.js';
+import { queryAll, queryPage } from '../platform/dynamodb/query.js';
 import { transactWrite } from '../platform/dynamodb/transaction.js';
+import { batchDeleteAll } from '../platform/dynamodb/batch-write.js';
 import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { decodeKeyCursor, keyCursor } from '../platform/dynamodb/cursor.js';
 import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
@@ -28,6 +42,10 @@ import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.j
 export const nsKey = (namespaceId: number) => ({ pk: `NS#${namespaceId}`, sk: 'STATE' });
 export const subKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: 'SUB' });
 export const historySk = (version: number) => `HIST#${String(version).padStart(12, '0')}`;
+/** A stale command's history record: after the version it met, never published (not a change). */
+export const staleHistorySk = (version: number, eventId: string) => `${historySk(version)}#STALE#${eventId}`;
+export const LOG_PREFIX = 'LOG#';
+export const logSk = (key: string) => `${LOG_PREFIX}${key}`;
 
 export { IDEMPOTENCY_TTL_DAYS } from '../platform/dynamodb/idempotency.js';
 
@@ -38,6 +56,9 @@ export interface SubscriptionPointer {
   namespaceId: number;
   associatedAt: string;
 }
+
+/** What became of a command the namespace received (history's `outcome`). */
+export type CommandOutcome = 'applied' | 'refused' | 'stale';
 
 export interface HistoryEntry {
   namespaceId: number;
@@ -50,22 +71,47 @@ export interface HistoryEntry {
   after: NamespaceState;
   occurredAt: string;
   appliedAt: string;
+  /** Absent on entries written before the log: `applied`. */
+  outcome?: CommandOutcome;
+  /** Whether the state changed (a refused, stale or redundant command changes nothing): the outbox publishes only changes. */
+  changed?: boolean;
+  /** Why the rules refused it, or why it is stale. */
+  rejection?: Rejection;
+  /** Its key in the log (its place in business order). */
+  position?: string;
+  /** It arrived late: how many later entries were folded again. */
+  refolded?: number;
+}
+
+/** The log's bounds, as the state item keeps them. */
+export interface LogBoundsRead {
+  lastKey: string | null;
+  baseKey: string | null;
+}
+
+/** The state as a write needs it: the fold state, its item's `changedOn` and the log's bounds. */
+export interface StateRead {
+  state: FoldState;
+  /** The item's `changedOn` (the audit's index of association changes; see stateChangedOn). */
+  changedOn: string | null;
+  log: LogBoundsRead;
+  /** For a state stored before the log: the base entry its first write puts in the log. */
+  upgradeBase: LogEntry | null;
 }
 
 export interface ReadSet {
-  state: NamespaceState | null;
+  state: FoldState | null;
   /** The `changedOn` of the state item as read: a write that keeps the association carries it forward. */
   changedOn: string | null;
+  /** The log's bounds (null bounds when the namespace was never stored). */
+  log: LogBoundsRead;
+  upgradeBase: LogEntry | null;
   pointer: SubscriptionPointer | null;
   idempotency: IdempotencyRecord | null;
 }
 
-/** A state as read for a write: the state, and what the write needs of its item besides it. */
-export interface StateRead {
-  state: NamespaceState;
-  /** The item's `changedOn` (the audit's index of association changes; see stateChangedOn). */
-  changedOn: string | null;
-}
+/** An idempotency record of a command: its result (the public state), and its refusal when the rules refused it. */
+export type IdempotencyRecordOf = IdempotencyRecord & { rejection?: Rejection };
 
 /** The event was applied by a concurrent request: here is what it stored. */
 export class DuplicateEventError extends StoreError {
@@ -83,24 +129,27 @@ export class SubscriptionTakenError extends StoreError {
   }
 }
 
-const STATE_FIELDS: ReadonlyArray<keyof NamespaceState> = [
-  'namespaceId', 'subscriptionId', 'planCode', 'paidPlanCode', 'seats', 'seatsInUse', 'maxSeatsUsed',
-  'maxSeatsUsedChangedAt', 'seatsOwed', 'trial', 'trialStartsOn', 'trialEndsOn', 'startDate', 'endDate',
-  'autoRenew', 'nextReconciliationDate', 'status', 'lastMeasuredAt', 'version', 'updatedAt',
-];
-
 /** The state as the API shows it: exactly the domain fields, in a stable order. */
-export function toState(item: Record<string, unknown>): NamespaceState {
-  const state = {} as Record<string, unknown>;
-  for (const field of STATE_FIELDS) state[field] = item[field] ?? null;
-  return state as unknown as NamespaceState;
-}
+export const toState = (item: Record<string, unknown>): NamespaceState => publicState(item as unknown as NamespaceState);
 
-/** A state item as a write needs it: the state and its `changedOn`. */
-export const toStateRead = (item: Record<string, unknown>): StateRead => ({
-  state: toState(item),
-  changedOn: typeof item.changedOn === 'string' ? item.changedOn : null,
-});
+/**
+ * A state item as a write needs it: the fold state, its `changedOn` and the log's bounds. An item
+ * stored before the log (no fold marks) is upgraded: its state becomes the log's base entry.
+ */
+export function toStateRead(item: Record<string, unknown>): StateRead {
+  const changedOn = typeof item.changedOn === 'string' ? item.changedOn : null;
+  const shown = toState(item);
+  if (isLegacyState(item as Partial<FoldState>)) {
+    const { state, baseKey } = upgradeLegacyState(shown);
+    return { state, changedOn, log: { lastKey: baseKey, baseKey }, upgradeBase: { key: baseKey, command: null, state, rejection: null } };
+  }
+  return {
+    state: { ...shown, fold: item.fold as FoldState['fold'] },
+    changedOn,
+    log: { lastKey: (item.logLastKey as string | undefined) ?? null, baseKey: (item.logBaseKey as string | undefined) ?? null },
+    upgradeBase: null,
+  };
+}
 
 /**
  * What a state item stores besides the state: the audit's due attributes (PutItem replaces the
@@ -139,19 +188,115 @@ export async function readForCommand(keys: { eventId: string; namespaceId?: numb
   return {
     state: read?.state ?? null,
     changedOn: read?.changedOn ?? null,
+    log: read?.log ?? { lastKey: null, baseKey: null },
+    upgradeBase: read?.upgradeBase ?? null,
     pointer: pointerItem ? stripKeys<SubscriptionPointer>(pointerItem) : null,
     idempotency: (idem[0] as IdempotencyRecord | undefined) ?? null,
   };
 }
 
-/** A namespace's state with what a write of it needs (its `changedOn`), or null when never stored. */
+/**
+ * The entries of a namespace's log around `key`: the one just before it (the state to fold from),
+ * the one at it (a redelivery), and every one after it — at most `maxAfter` (`truncated` beyond).
+ * One Query, newest first, that stops at the first entry before `key`: a command a day late reads a
+ * day of entries, never the whole log.
+ *
+ * @example
+ * const slice = await readLogSlice(42, logKey(command), MAX_REFOLD);
+ */
+export async function readLogSlice(namespaceId: number, key: string, maxAfter: number): Promise<LogSlice> {
+  const target = logSk(key);
+  const newestFirst: Record<string, unknown>[] = [];
+  let before: Record<string, unknown> | undefined;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({
+      TableName: tableName('state'),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': `NS#${namespaceId}`, ':first': LOG_PREFIX, ':last': `${LOG_PREFIX}\uffff` },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: maxAfter + 2,
+      ExclusiveStartKey: start,
+    });
+    for (const item of page.items) {
+      if ((item.sk as string) < target) {
+        before = item;
+        break;
+      }
+      newestFirst.push(item);
+    }
+    start = before || newestFirst.length > maxAfter + 1 ? undefined : page.lastEvaluatedKey;
+  } while (start);
+  const at = newestFirst.find((item) => item.sk === target);
+  const after = newestFirst.filter((item) => (item.sk as string) > target).reverse();
+  return {
+    before: before ? toLogEntry(before) : null,
+    at: at ? toLogEntry(at) : null,
+    after: after.slice(0, maxAfter).map(toLogEntry),
+    truncated: after.length > maxAfter,
+  };
+}
+
+const toLogEntry = (item: Record<string, unknown>): LogEntry => ({
+  key: (item.sk as string).slice(LOG_PREFIX.length),
+  command: (item.command ?? null) as LifecycleCommand,
+  state: item.state as FoldState,
+  rejection: (item.rejection ?? null) as Rejection | null,
+});
+
+/** The item of a log entry: the command and the state after it (its version and updatedAt are the head's, not kept). */
+export function logItem(namespaceId: number, entry: LogEntry): Record<string, unknown> {
+  const { version: _v, updatedAt: _u, ...state } = entry.state;
+  return { pk: `NS#${namespaceId}`, sk: logSk(entry.key), command: entry.command, state, ...(entry.rejection ? { rejection: entry.rejection } : {}) };
+}
+
+/**
+ * Records a command older than the log keeps in the namespace's history (not applied, not
+ * published): visible to whoever explains a bill. Idempotent: a redelivery writes nothing more.
+ */
+export async function recordStale(entry: HistoryEntry): Promise<void> {
+  const put = new PutCommand({
+    TableName: tableName('state'),
+    Item: { pk: `NS#${entry.namespaceId}`, sk: staleHistorySk(entry.version, entry.eventId), ...entry },
+    ConditionExpression: itemDoesNotExist,
+  });
+  // Already recorded (a redelivery meeting the same version): nothing more to write.
+  await translate(() => ddb().send(put), () => new AlreadyRecorded()).catch((error: unknown) => {
+    if (!(error instanceof AlreadyRecorded)) throw error;
+  });
+}
+
+class AlreadyRecorded extends Error {}
+
+/**
+ * Deletes the log entries of a namespace before `floorKey`: what the log no longer keeps (older than
+ * the previous term's start). Off the request path (the state table's stream); idempotent.
+ *
+ * @returns how many entries were deleted
+ */
+export async function pruneLog(namespaceId: number, floorKey: string): Promise<number> {
+  const items = await queryAll({
+    TableName: tableName('state'),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :floor',
+    ExpressionAttributeValues: { ':pk': `NS#${namespaceId}`, ':first': LOG_PREFIX, ':floor': logSk(floorKey) },
+    ProjectionExpression: 'pk, sk',
+  });
+  const keys = items.map((item) => ({ pk: item.pk as string, sk: item.sk as string })).filter((key) => key.sk < logSk(floorKey));
+  await batchDeleteAll(tableName('state'), keys);
+  return keys.length;
+}
+
+/** A namespace's state with what a write of it needs (its `changedOn`, the log's bounds), or null when never stored. */
 export async function readState(namespaceId: number, consistent = true): Promise<StateRead | null> {
   const out = await translate(() => ddb().send(new GetCommand({ TableName: tableName('state'), Key: nsKey(namespaceId), ConsistentRead: consistent })));
   return out.Item ? toStateRead(out.Item) : null;
 }
 
+/** A namespace's state as the API answers it, or null when never stored. */
 export async function getState(namespaceId: number, consistent = true): Promise<NamespaceState | null> {
-  return (await readState(namespaceId, consistent))?.state ?? null;
+  const read = await readState(namespaceId, consistent);
+  return read ? publicState(read.state) : null;
 }
 
 export async function getPointer(subscriptionId: string): Promise<SubscriptionPointer | null> {
@@ -200,9 +345,18 @@ export interface CommandWrite {
   before: NamespaceState | null;
   /** The `changedOn` read with `before` (ReadSet.changedOn, StateRead.changedOn). */
   changedOn: string | null;
-  after: NamespaceState;
+  /** The new state: the fold of the log, with the next version. */
+  after: FoldState;
+  /** The log's bounds after the write. */
+  log: LogBoundsRead;
+  /** The command's own log entry (conditional on not existing: a redelivery meets it). */
+  entry: LogEntry;
+  /** Later entries folded again whose state or verdict changed. */
+  rewritten: readonly LogEntry[];
+  /** The base entry of a state stored before the log, on its first write. */
+  upgradeBase?: LogEntry | null;
   history: HistoryEntry;
-  idempotency: IdempotencyRecord;
+  idempotency: IdempotencyRecordOf;
   /** Set when the command associates a subscription with the namespace (created). */
   associate?: SubscriptionPointer;
   /** For subscription-addressed commands: the state must still hold this subscription. */
@@ -210,27 +364,38 @@ export interface CommandWrite {
 }
 
 /**
- * Applies one change atomically: the state (conditional on its version), the history entry, the
- * idempotency record (conditional on not existing) and, for a new association, the pointer.
+ * Applies one command atomically: the state with the log's bounds (conditional on its version),
+ * the command's log entry (conditional on not existing), the later entries it folded again, the
+ * history entry, the idempotency record (conditional on not existing) and, for a new association,
+ * the pointer. At most 6 items besides the rewritten entries (domain/log.ts MAX_REFOLD keeps the
+ * whole under DynamoDB's 100).
  */
 export async function commitCommand(write: CommandWrite): Promise<void> {
   const stateTable = tableName('state');
   const { after, before, changedOn } = write;
+  const namespaceId = after.namespaceId;
   const stateCondition = before
     ? { ConditionExpression: versionMatches + (write.requireSubscriptionId ? ` AND ${subscriptionMatches}` : ''),
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': before.version, ...(write.requireSubscriptionId ? { ':sub': write.requireSubscriptionId } : {}) } }
     : { ConditionExpression: itemDoesNotExist };
   const items: TransactItem[] = [
-    { Put: { TableName: stateTable, Item: { ...nsKey(after.namespaceId), ...after, ...stateAuditAttributes(before, after, changedOn) }, ...stateCondition } },
     {
       Put: {
         TableName: stateTable,
-        Item: { pk: `NS#${after.namespaceId}`, sk: historySk(after.version), ...write.history },
+        Item: { ...nsKey(namespaceId), ...after, logLastKey: write.log.lastKey, logBaseKey: write.log.baseKey, ...stateAuditAttributes(before, after, changedOn) },
+        ...stateCondition,
+      },
+    },
+    {
+      Put: {
+        TableName: stateTable,
+        Item: { pk: `NS#${namespaceId}`, sk: historySk(after.version), ...write.history },
         ConditionExpression: itemDoesNotExist,
       },
     },
     idempotencyPut(write.idempotency),
+    { Put: { TableName: stateTable, Item: logItem(namespaceId, write.entry), ConditionExpression: itemDoesNotExist } },
   ];
   if (write.associate) {
     items.push({
@@ -243,6 +408,8 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
       },
     });
   }
+  if (write.upgradeBase) items.push({ Put: { TableName: stateTable, Item: logItem(namespaceId, write.upgradeBase) } });
+  for (const entry of write.rewritten) items.push({ Put: { TableName: stateTable, Item: logItem(namespaceId, entry) } });
   await transactWrite(items, cancellationToError);
 }
 
@@ -251,9 +418,9 @@ const itemDoesNotExist = 'attribute_not_exists(pk)';
 const versionMatches = '#version = :version';
 const subscriptionMatches = 'subscriptionId = :sub';
 
-// Item order of commitCommand's transaction: state, history, idempotency, pointer.
+// Item order of commitCommand's transaction: state, history, idempotency, log entry, pointer, …
 const IDEMPOTENCY_ITEM = 2;
-const POINTER_ITEM = 3;
+const POINTER_ITEM = 4;
 
 /**
  * What a failed condition of commitCommand's transaction means. A conflict, throttling or an
@@ -263,6 +430,8 @@ function cancellationToError(failed: ConditionFailedError): Error {
   const duplicate = duplicateFrom<NamespaceState>(failed.at(IDEMPOTENCY_ITEM));
   if (duplicate) return new DuplicateEventError(duplicate);
   const pointer = failed.at(POINTER_ITEM);
+  // A failed condition on the log entry: the same command was kept concurrently (or long ago);
+  // the next read finds it in the log.
   if (pointer) return new SubscriptionTakenError(pointer.item ? stripKeys<SubscriptionPointer>(pointer.item) : null);
   return new ConcurrentUpdateError('another change to this namespace won the race', { cause: failed });
 }

@@ -64,6 +64,13 @@ export const config = {
     context: 'provisioning:adminBaseUrl',
     description: 'Base URL of the admin page (links in Slack messages and digests); defaults to the API URL.',
   },
+  maxFutureSkewSeconds: {
+    kind: 'setting',
+    env: 'MAX_FUTURE_SKEW_SECONDS',
+    context: 'provisioning:maxFutureSkewSeconds',
+    description:
+      "How far after the service's clock an occurredAt or measuredAt may lie (seconds, default 300); later is invalid input, so a wrong clock on the commerce side cannot freeze a namespace.",
+  },
   errorLogNoiseCodes: {
     kind: 'setting',
     env: 'ERROR_LOG_NOISE_CODES',

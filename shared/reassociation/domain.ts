@@ -13,7 +13,7 @@
  * and by week).
  */
 import { emptyState, seatsOwed } from '../lifecycle/domain/rules.js';
-import type { IsoDate, IsoInstant, NamespaceState } from '../lifecycle/domain/types.js';
+import type { FoldState, IsoDate, IsoInstant, NamespaceState } from '../lifecycle/domain/types.js';
 
 export const REASSOCIATION_REASONS = ['reseller_provisioning', 'trial_conversion', 'broken_association', 'other'] as const;
 export type ReassociationReason = (typeof REASSOCIATION_REASONS)[number];
@@ -35,9 +35,9 @@ export interface ReassociationInput {
   /** The namespace the subscription's pointer names. */
   sourceNamespaceId: number;
   /** The source's stored state; null when none is stored (a broken association). */
-  source: NamespaceState | null;
+  source: FoldState | null;
   /** The target's stored state; null when the namespace was never seen. */
-  target: NamespaceState | null;
+  target: FoldState | null;
   /** When the change is applied (the service's clock). */
   appliedAt: IsoInstant;
 }
@@ -63,8 +63,8 @@ export interface ReassociationWarning {
 }
 
 export interface ReassociationPlan {
-  before: { source: NamespaceState; target: NamespaceState | null };
-  after: { source: NamespaceState; target: NamespaceState };
+  before: { source: FoldState; target: FoldState | null };
+  after: { source: FoldState; target: FoldState };
   /** The subscription the target held before, which loses its association (its pointer is detached). */
   displaced: { subscriptionId: string; wasActivePaid: boolean } | null;
   /** Whether the target was in a trial when the subscription moved (the trial-conversion evidence). */
@@ -158,9 +158,14 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
       autoRenew: source.autoRenew,
       nextReconciliationDate: source.nextReconciliationDate,
       status: 'active',
+      expiredOn: null,
+      // A trial there is converted at the move, as a paid term starting then converts it: its dates
+      // are kept, its last day the day before the move.
       trial: false,
-      trialStartsOn: null,
-      trialEndsOn: null,
+      trialEndsOn: target.trial ? minDate(target.trialEndsOn, addDays(appliedAt.slice(0, 10), -1)) : target.trialEndsOn,
+      // The term's history travels with it; the target's log starts again at the move.
+      previousTerm: source.previousTerm,
+      fold: { peakMeasured: source.fold.peakMeasured, termKey: null, previousTermKey: null },
     },
     target.version,
     appliedAt,
@@ -182,6 +187,9 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
       autoRenew: false,
       nextReconciliationDate: null,
       status: 'none',
+      expiredOn: null,
+      previousTerm: null,
+      fold: { peakMeasured: false, termKey: null, previousTermKey: null },
     },
     source.version,
     appliedAt,
@@ -251,7 +259,9 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
   };
 }
 
-function finish(state: NamespaceState, version: number, appliedAt: IsoInstant): NamespaceState {
+const minDate = (a: IsoDate | null, b: IsoDate): IsoDate => (a !== null && a < b ? a : b);
+
+function finish(state: FoldState, version: number, appliedAt: IsoInstant): FoldState {
   const next = { ...state, version: version + 1, updatedAt: appliedAt };
   next.seatsOwed = seatsOwed(next);
   return next;

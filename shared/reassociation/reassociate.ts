@@ -3,6 +3,8 @@
  * states), decide with the pure rule, write (one TransactWriteItems). A replay answers the stored
  * result; a lost race re-reads and decides again a bounded number of times, then answers 409.
  */
+import { baseKey } from '../lifecycle/domain/log.js';
+import { publicState } from '../lifecycle/domain/rules.js';
 import { planReassociation } from './domain.js';
 import type { ReassociationCommand, ReassociationPlan } from './domain.js';
 import { idempotencyExpiresAt } from '../platform/dynamodb/idempotency.js';
@@ -67,13 +69,23 @@ export async function reassociate(command: ReassociationCommand, options: Comman
         throw new ReassociationRejectedError(command.subscriptionId, decision.rejection);
       }
       const { plan } = decision;
-      const result: ReassociationResult = { dryRun, before: plan.before, after: plan.after, warnings: plan.warnings };
+      const result = resultOf(plan, dryRun);
       return apply(result, write(command, plan, set, { actor: options.actor, appliedAt, hash, expiresAt: idempotencyExpiresAt(now()) }));
     },
     commit: (change) => commitReassociation(change),
     duplicateIn: (error) => (error instanceof DuplicateReassociationError ? error.record : null),
   });
   return { result: outcome.result, replayed: outcome.replayed };
+}
+
+/** What the route answers: the states as the API shows them. */
+function resultOf(plan: ReassociationPlan, dryRun: boolean): ReassociationResult {
+  return {
+    dryRun,
+    before: { source: publicState(plan.before.source), target: plan.before.target && publicState(plan.before.target) },
+    after: { source: publicState(plan.after.source), target: publicState(plan.after.target) },
+    warnings: plan.warnings,
+  };
 }
 
 /** The one transaction of an applied plan. */
@@ -84,7 +96,14 @@ function write(
   context: { actor: string; appliedAt: string; hash: string; expiresAt: number },
 ): ReassociationWrite {
   const { actor, appliedAt } = context;
-  const stored: ReassociationResult = { dryRun: false, before: plan.before, after: plan.after, warnings: plan.warnings };
+  const stored = resultOf(plan, false);
+  // Both logs start again after the move: a command dated before it is stale on either namespace.
+  const base = (role: 'source' | 'target') => ({
+    key: baseKey(set.log[role].lastKey, appliedAt, `reassociated-${command.eventId}`),
+    command: null,
+    state: plan.after[role],
+    rejection: null,
+  });
   // The displaced subscription's pointer is only deleted while it still names the target.
   const detach =
     plan.displaced && set.displacedPointer?.namespaceId === command.targetNamespaceId
@@ -103,6 +122,7 @@ function write(
     changedOn: set.changedOn,
     sourceAfter: plan.after.source,
     targetAfter: plan.after.target,
+    bases: { source: base('source'), target: base('target') },
     history: {
       source: historyEntry('source', command, plan, actor, appliedAt),
       target: historyEntry('target', command, plan, actor, appliedAt),
@@ -145,8 +165,8 @@ function historyEntry(
   actor: string,
   appliedAt: string,
 ): ReassociationHistoryEntry {
-  const before = plan.before[role];
-  const after = plan.after[role];
+  const before = plan.before[role] && publicState(plan.before[role]);
+  const after = publicState(plan.after[role]);
   return {
     namespaceId: after.namespaceId,
     version: after.version,

@@ -20,7 +20,8 @@ import type {
   ReassociationWarningCode,
 } from './domain.js';
 import { monthsNewestFirst } from './domain.js';
-import type { NamespaceState } from '../lifecycle/domain/types.js';
+import type { LogEntry } from '../lifecycle/domain/log.js';
+import type { FoldState, NamespaceState } from '../lifecycle/domain/types.js';
 import { tableName } from '../platform/tables.js';
 import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
 import { queryAll, queryPage } from '../platform/dynamodb/query.js';
@@ -29,8 +30,8 @@ import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
 import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
-import { getPointer, historySk, nsKey, readForCommand, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
-import type { HistoryEntry, SubscriptionPointer } from '../lifecycle/index.js';
+import { getPointer, historySk, logItem, nsKey, readForCommand, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
+import type { HistoryEntry, LogBoundsRead, SubscriptionPointer } from '../lifecycle/index.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
 export interface ReassociationResult {
@@ -92,10 +93,12 @@ export interface ReassociationReadSet {
   idempotency: StoredIdempotencyRecord<unknown> | null;
   pointer: SubscriptionPointer | null;
   /** The state of the namespace the pointer names. */
-  source: NamespaceState | null;
-  target: NamespaceState | null;
+  source: FoldState | null;
+  target: FoldState | null;
   /** The `changedOn` of each state item as read: the write carries it forward (stateAuditAttributes). */
   changedOn: { source: string | null; target: string | null };
+  /** Each namespace's log bounds: the move starts both logs again after their newest entry. */
+  log: { source: LogBoundsRead; target: LogBoundsRead };
   /** The pointer of the subscription the target holds, when it holds another one. */
   displacedPointer: SubscriptionPointer | null;
 }
@@ -131,13 +134,14 @@ export async function readForReassociation(keys: {
   const first = await readForCommand({ eventId: keys.eventId, namespaceId: keys.targetNamespaceId, subscriptionId: keys.subscriptionId });
   const idempotency = first.idempotency as StoredIdempotencyRecord<unknown> | null;
   const target = first.state;
+  const none: LogBoundsRead = { lastKey: null, baseKey: null };
   if (idempotency || !first.pointer) {
-    return { idempotency, pointer: first.pointer, source: null, target, changedOn: { source: null, target: first.changedOn }, displacedPointer: null };
+    return { idempotency, pointer: first.pointer, source: null, target, changedOn: { source: null, target: first.changedOn }, log: { source: none, target: first.log }, displacedPointer: null };
   }
   const sourceId = first.pointer.namespaceId;
   const displacedId = target?.subscriptionId && target.subscriptionId !== keys.subscriptionId ? target.subscriptionId : null;
   const [source, displacedPointer] = await Promise.all([
-    sourceId === keys.targetNamespaceId ? Promise.resolve(target ? { state: target, changedOn: first.changedOn } : null) : readState(sourceId),
+    sourceId === keys.targetNamespaceId ? Promise.resolve(target ? { state: target, changedOn: first.changedOn, log: first.log } : null) : readState(sourceId),
     displacedId ? getPointer(displacedId) : Promise.resolve(null),
   ]);
   return {
@@ -146,6 +150,7 @@ export async function readForReassociation(keys: {
     source: source?.state ?? null,
     target,
     changedOn: { source: source?.changedOn ?? null, target: first.changedOn },
+    log: { source: source?.log ?? none, target: first.log },
     displacedPointer,
   };
 }
@@ -169,8 +174,13 @@ export interface ReassociationWrite {
   targetBefore: NamespaceState | null;
   /** The `changedOn` read with each (ReassociationReadSet.changedOn). */
   changedOn: { source: string | null; target: string | null };
-  sourceAfter: NamespaceState;
-  targetAfter: NamespaceState;
+  sourceAfter: FoldState;
+  targetAfter: FoldState;
+  /**
+   * Each log's base entry: the state after the move, after every entry the log holds. Commands
+   * dated before it are stale on both namespaces (the order guarantee holds between moves).
+   */
+  bases: { source: LogEntry; target: LogEntry };
   history: { source: ReassociationHistoryEntry; target: ReassociationHistoryEntry };
   /** The subscription's pointer moves from the source to the target. */
   pointer: SubscriptionPointer;
@@ -196,7 +206,13 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(sourceAfter.namespaceId), ...sourceAfter, ...stateAuditAttributes(sourceBefore, sourceAfter, write.changedOn.source) },
+        Item: {
+          ...nsKey(sourceAfter.namespaceId),
+          ...sourceAfter,
+          logLastKey: write.bases.source.key,
+          logBaseKey: write.bases.source.key,
+          ...stateAuditAttributes(sourceBefore, sourceAfter, write.changedOn.source),
+        },
         ConditionExpression: `${versionMatches} AND ${holdsSubscription}`,
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': sourceBefore.version, ':sub': write.pointer.subscriptionId },
@@ -206,7 +222,13 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(targetAfter.namespaceId), ...targetAfter, ...stateAuditAttributes(targetBefore, targetAfter, write.changedOn.target) },
+        Item: {
+          ...nsKey(targetAfter.namespaceId),
+          ...targetAfter,
+          logLastKey: write.bases.target.key,
+          logBaseKey: write.bases.target.key,
+          ...stateAuditAttributes(targetBefore, targetAfter, write.changedOn.target),
+        },
         ...(targetBefore
           ? {
               ConditionExpression: versionMatches,
@@ -252,6 +274,10 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
       },
     );
   }
+  items.push(
+    { Put: { TableName: stateTable, Item: logItem(write.sourceAfter.namespaceId, write.bases.source) } },
+    { Put: { TableName: stateTable, Item: logItem(write.targetAfter.namespaceId, write.bases.target) } },
+  );
   const idempotencyIndex = items.push(idempotencyPut(write.idempotency)) - 1;
   await transactWrite(items, (failed) => {
     const duplicate = duplicateFrom<unknown>(failed.at(idempotencyIndex));

@@ -27,8 +27,8 @@ let runtime: Runtime;
 let api: Client;
 let operator: Client;
 
-const AS_OF = '2031-06-01';
-const NEXT_DAY = '2031-06-02';
+const AS_OF = '2021-06-01';
+const NEXT_DAY = '2021-06-02';
 const today = () => new Date().toISOString().slice(0, 10);
 const at = (day: string) => `${day}T10:00:00Z`;
 
@@ -69,33 +69,33 @@ const pointer = (subscriptionId: string, namespaceId: number) =>
 
 /**
  * One namespace per finding, and some that owe nothing:
- *   8101 AU-R1  auto-renewing term ended 2031-05-20, not renewed            renewal_not_processed
- *   8102 AU-E1  term ended 2031-05-25, not auto-renewing, still active      expiry_not_processed
- *   8103 AU-C1  4 seats owed, reconciliation date 2031-05-15 passed         reconciliation_not_processed
- *   8104        trial ended 2031-05-30, still in it                         trial_not_ended
+ *   8101 AU-R1  auto-renewing term ended 2021-05-20, not renewed            renewal_not_processed
+ *   8102 AU-E1  term ended 2021-05-25, not auto-renewing, still active      expiry_not_processed
+ *   8103 AU-C1  4 seats owed, reconciliation date 2021-05-15 passed         reconciliation_not_processed
+ *   8104        trial ended 2021-05-30, still in it                         trial_not_ended
  *   8105 AU-OK  term until 2032, reconciliation passed but nothing owed     —
- *   8106        trial until 2031-07-01                                      —
+ *   8106        trial until 2021-07-01                                      —
  *   8107 AU-B1  its pointer (rewritten behind the service's back) names 8199 broken_association
  *   8108        seat usage only: no subscription                            —
  *   cust-drift  billing account moved while account_data_persistence was off billing_account_drift
  */
 async function fixture() {
-  await create('AU-R1', 8101, { startDate: '2030-05-20', endDate: '2031-05-20', autoRenew: true });
-  await create('AU-E1', 8102, { startDate: '2030-05-25', endDate: '2031-05-25', autoRenew: false });
-  await create('AU-C1', 8103, { startDate: '2031-01-01', endDate: '2032-01-01', autoRenew: true, nextReconciliationDate: '2031-05-15' });
-  await usage(8103, 14, '2031-02-01');
-  await trial(8104, '2031-05-01', '2031-05-30');
-  await create('AU-OK', 8105, { startDate: '2031-01-01', endDate: '2032-01-01', autoRenew: true, nextReconciliationDate: '2031-05-15' });
-  await usage(8105, 5, '2031-02-01');
-  await trial(8106, '2031-06-01', '2031-07-01');
-  await create('AU-B1', 8107, { startDate: '2031-01-01', endDate: '2032-01-01', autoRenew: true });
+  await create('AU-R1', 8101, { startDate: '2020-05-20', endDate: '2021-05-20', autoRenew: true });
+  await create('AU-E1', 8102, { startDate: '2020-05-25', endDate: '2021-05-25', autoRenew: false });
+  await create('AU-C1', 8103, { startDate: '2021-01-01', endDate: '2022-01-01', autoRenew: true, nextReconciliationDate: '2021-05-15' });
+  await usage(8103, 14, '2021-02-01');
+  await trial(8104, '2021-05-01', '2021-05-30');
+  await create('AU-OK', 8105, { startDate: '2021-01-01', endDate: '2022-01-01', autoRenew: true, nextReconciliationDate: '2021-05-15' });
+  await usage(8105, 5, '2021-02-01');
+  await trial(8106, '2021-06-01', '2021-07-01');
+  await create('AU-B1', 8107, { startDate: '2021-01-01', endDate: '2022-01-01', autoRenew: true });
   await pointer('AU-B1', 8199);
-  await usage(8108, 3, '2031-02-01');
+  await usage(8108, 3, '2021-02-01');
   await ok(operator.call('PUT', '/v1/flags/account_data_persistence', { actors: ['cust-drift'] }));
-  await setAccount('cust-drift', 'Z-1', '2031-01-01T00:00:00Z');
+  await setAccount('cust-drift', 'Z-1', '2021-01-01T00:00:00Z');
   const flag = await ok(operator.call('GET', '/v1/flags/account_data_persistence'));
   await ok(operator.call('PUT', '/v1/flags/account_data_persistence', { actors: [], expectedVersion: flag.version }));
-  await setAccount('cust-drift', 'Z-2', '2031-01-02T00:00:00Z');
+  await setAccount('cust-drift', 'Z-2', '2021-01-02T00:00:00Z');
 }
 
 const EXPECTED: Record<string, string> = {
@@ -179,7 +179,7 @@ describe('Reconciliation audit', () => {
       expect(record).toMatchObject({ status: 'open', occurrences: 1, payload: { asOf: AS_OF } });
     }
     const renewal = records.find((r) => r.code === 'renewal_not_processed')!;
-    expect(renewal.payload).toMatchObject({ namespaceId: 8101, subscriptionId: 'AU-R1', dueOn: '2031-05-20', daysOverdue: 12 });
+    expect(renewal.payload).toMatchObject({ namespaceId: 8101, subscriptionId: 'AU-R1', dueOn: '2021-05-20', daysOverdue: 12 });
     const broken = records.find((r) => r.code === 'broken_association')!;
     expect(broken.payload).toMatchObject({ subscriptionId: 'AU-B1', pointerNamespaceId: 8199, holderNamespaceIds: [8107] });
     const drift = records.find((r) => r.code === 'billing_account_drift')!;
@@ -205,11 +205,11 @@ describe('Reconciliation audit', () => {
     for (const kind of DUE_KINDS) expect(idle[DUE[kind].attribute]).toBeUndefined();
     expect(idle.dueShard).toBeUndefined();
 
-    await ok(api.call('POST', '/v1/subscriptions/AU-R1/renewals', { eventId: eventId('renew'), occurredAt: at('2031-05-20'), startDate: '2031-05-20', endDate: '2032-05-20' }));
+    await ok(api.call('POST', '/v1/subscriptions/AU-R1/renewals', { eventId: eventId('renew'), occurredAt: at('2021-05-20'), startDate: '2021-05-20', endDate: '2022-05-20' }));
     expect(await dueIndex('renewal', AS_OF)).toEqual([]);
-    expect((await stateItem(8101)).renewalDue).toBe('2032-05-20');
+    expect((await stateItem(8101)).renewalDue).toBe('2022-05-20');
 
-    await ok(api.call('POST', '/v1/subscriptions/AU-E1/expiry', { eventId: eventId('expire'), occurredAt: at('2031-05-25'), expiredOn: '2031-05-25' }));
+    await ok(api.call('POST', '/v1/subscriptions/AU-E1/expiry', { eventId: eventId('expire'), occurredAt: at('2021-05-25'), expiredOn: '2021-05-25' }));
     expect(await dueIndex('expiry')).toEqual([]);
     const expired = await stateItem(8102);
     expect(Object.keys(expired).filter((k) => k.endsWith('Due') || k === 'dueShard')).toEqual([]);
@@ -220,7 +220,7 @@ describe('Reconciliation audit', () => {
     await pointer('AU-B1', 8107);
     const trialRecord = await recordOf('trial_not_ended');
     await ok(operator.call('PATCH', `/v1/errors/${trialRecord.id}`, { status: 'needs_attention', notes: 'Portal lost the trial-ended event' }));
-    await ok(api.call('POST', '/v1/namespaces/8104/trials/end', { eventId: eventId('end'), occurredAt: at('2031-05-30'), endedOn: '2031-05-30' }));
+    await ok(api.call('POST', '/v1/namespaces/8104/trials/end', { eventId: eventId('end'), occurredAt: at('2021-05-30'), endedOn: '2021-05-30' }));
 
     const summary = await runJob(NEXT_DAY);
     expect(summary).toMatchObject({
@@ -252,13 +252,13 @@ describe('Reconciliation audit', () => {
   it('re-checks an open finding by key when its records did not change since the last run', async () => {
     // The customer's change falls before the watermark: only the re-check sees it, and it still holds.
     await ddb().send(new UpdateCommand({ TableName: runtime.tables.state, Key: { pk: 'CUST#cust-drift', sk: 'CUSTOMER' }, UpdateExpression: 'SET changedOn = :old', ExpressionAttributeValues: { ':old': '2020-01-01' } }));
-    const summary = await runJob('2031-06-03');
+    const summary = await runJob('2021-06-03');
     expect(summary).toMatchObject({ findings: { billing_account_drift: 1, reconciliation_not_processed: 1 }, stillOpen: 1, resolved: 0, examined: { rechecked: 1 } });
     expect((await recordOf('billing_account_drift')).status).toBe('open');
     // Fixed behind the audit's back (the membership now where the customer bills): resolved by the re-check.
     await ddb().send(new UpdateCommand({ TableName: runtime.tables.state, Key: { pk: 'CUST#cust-drift', sk: 'CUSTOMER' }, UpdateExpression: 'SET membershipZuoraAccountId = :z', ExpressionAttributeValues: { ':z': 'Z-2' } }));
     await ddb().send(new PutCommand({ TableName: runtime.tables.state, Item: { pk: 'BA#Z-2', sk: 'MEMBER#cust-drift', customerId: 'cust-drift', zuoraAccountId: 'Z-2' } }));
-    expect(await runJob('2031-06-03')).toMatchObject({ findings: { billing_account_drift: 0 }, resolved: 1 });
+    expect(await runJob('2021-06-03')).toMatchObject({ findings: { billing_account_drift: 0 }, resolved: 1 });
     expect((await recordOf('billing_account_drift')).status).toBe('resolved');
   });
 
@@ -267,10 +267,10 @@ describe('Reconciliation audit', () => {
     const source = await stateItem(8105);
     expect(source).toMatchObject({ subscriptionId: null, changedOn: today() });
     expect(Object.keys(source).filter((k) => k.endsWith('Due') || k === 'dueShard')).toEqual([]);
-    expect(await stateItem(8109)).toMatchObject({ subscriptionId: 'AU-OK', renewalDue: '2032-01-01', dueShard: 8109 % DUE_SHARDS, changedOn: today() });
+    expect(await stateItem(8109)).toMatchObject({ subscriptionId: 'AU-OK', renewalDue: '2022-01-01', dueShard: 8109 % DUE_SHARDS, changedOn: today() });
     const moved = await ddb().send(new GetCommand({ TableName: runtime.tables.state, Key: { pk: 'SUB#AU-OK', sk: 'SUB' } }));
     expect(moved.Item).toMatchObject({ namespaceId: 8109, changedOn: today() });
-    expect(await runJob('2031-06-04')).toMatchObject({ findings: { broken_association: 0 }, new: 0 });
+    expect(await runJob('2021-06-04')).toMatchObject({ findings: { broken_association: 0 }, new: 0 });
   });
 });
 
@@ -289,14 +289,14 @@ describe('Reconciliation audit runs', () => {
   it('resumes a run that used up its time budget where it stopped, reporting each finding once', async () => {
     published.length = 0;
     const answers: AuditSummary[] = [];
-    do answers.push(await runAudit(options('2031-06-10', 0), deps()));
+    do answers.push(await runAudit(options('2021-06-10', 0), deps()));
     while (answers.at(-1)!.status === 'partial' && answers.length < 100);
     expect(answers.length).toBeGreaterThan(3);
     expect(answers.slice(0, -1).every((a) => a.status === 'partial' && typeof a.phase === 'string')).toBe(true);
     const last = answers.at(-1)!;
     expect(last).toMatchObject({ status: 'completed', findings: { reconciliation_not_processed: 1 }, total: 1, published: 1 });
     expect(published.map((f) => `${f.code} ${f.subject}`)).toEqual(['reconciliation_not_processed subscription:AU-C1']);
-    const run = await new AuditStore().run('2031-06-10');
+    const run = await new AuditStore().run('2021-06-10');
     expect(run).toMatchObject({ status: 'completed', pass: 1, invocations: answers.length });
     expect(run!.completedAt).toEqual(expect.any(String));
   });
@@ -305,35 +305,35 @@ describe('Reconciliation audit runs', () => {
     const failing = deps(async () => {
       throw new Error('the bus is unreachable');
     });
-    await expect(runAudit(options('2031-06-11', 60_000), failing)).rejects.toThrow('the bus is unreachable');
+    await expect(runAudit(options('2021-06-11', 60_000), failing)).rejects.toThrow('the bus is unreachable');
     const store = new AuditStore();
-    const stopped = await store.run('2031-06-11');
+    const stopped = await store.run('2021-06-11');
     // The reconciliation finding (namespace 8103, shard 3) was the first to publish: the run stopped there.
     expect(stopped).toMatchObject({ status: 'running', phase: 'reconciliation', cursor: JSON.stringify({ shard: 3 }) });
     expect(stopped!.leaseUntil <= new Date().toISOString()).toBe(true);
 
     published.length = 0;
-    const summary = await runAudit(options('2031-06-11', 60_000), deps());
+    const summary = await runAudit(options('2021-06-11', 60_000), deps());
     expect(summary).toMatchObject({ status: 'completed', findings: { reconciliation_not_processed: 1 } });
     expect(published.map((f) => f.code)).toEqual(['reconciliation_not_processed']);
-    expect(await store.run('2031-06-11')).toMatchObject({ status: 'completed', invocations: 2 });
+    expect(await store.run('2021-06-11')).toMatchObject({ status: 'completed', invocations: 2 });
   });
 
   it('answers 409 audit_in_progress while another invocation holds the run', async () => {
     await ddb().send(
       new PutCommand({
         TableName: runtime.tables.state,
-        Item: { pk: 'AUDIT', sk: 'RUN#2031-07-01', asOf: '2031-07-01', runId: 'other', pass: 1, status: 'running', startedAt: new Date().toISOString(), leaseUntil: '2999-01-01T00:00:00.000Z', window: { from: today(), through: today() }, phase: 'changed', invocations: 1 },
+        Item: { pk: 'AUDIT', sk: 'RUN#2021-07-01', asOf: '2021-07-01', runId: 'other', pass: 1, status: 'running', startedAt: new Date().toISOString(), leaseUntil: '2999-01-01T00:00:00.000Z', window: { from: today(), through: today() }, phase: 'changed', invocations: 1 },
       }),
     );
-    const res = await operator.call('POST', '/v1/jobs/reconciliation-audit/runs', { asOf: '2031-07-01' });
+    const res = await operator.call('POST', '/v1/jobs/reconciliation-audit/runs', { asOf: '2021-07-01' });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'audit_in_progress', details: { runId: 'other', phase: 'changed' } });
   });
 
   it('is for operators with a valid date only', async () => {
     expect((await client(runtime, 'service').call('POST', '/v1/jobs/reconciliation-audit/runs', { asOf: AS_OF })).status).toBe(403);
-    const bad = await operator.call('POST', '/v1/jobs/reconciliation-audit/runs', { asOf: '2031-02-30' });
+    const bad = await operator.call('POST', '/v1/jobs/reconciliation-audit/runs', { asOf: '2021-02-30' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('validation_failed');
   });
@@ -342,11 +342,11 @@ describe('Reconciliation audit runs', () => {
     expect(runtime.scheduler.schedules).toEqual(
       expect.arrayContaining([{ function: 'reconciliation-audit', cron: 'cron(0 5 * * ? *)', next: expect.stringMatching(/T05:00:00.000Z$/) }]),
     );
-    const first = await runtime.scheduler.runNow('reconciliation-audit', new Date('2031-06-20T05:00:00Z'));
-    expect(first).toMatchObject({ ok: true, result: { asOf: '2031-06-20', status: 'completed' } });
+    const first = await runtime.scheduler.runNow('reconciliation-audit', new Date('2021-06-20T05:00:00Z'));
+    expect(first).toMatchObject({ ok: true, result: { asOf: '2021-06-20', status: 'completed' } });
     // A second delivery of the same schedule repeats nothing.
-    const again = await runtime.scheduler.runNow('reconciliation-audit', new Date('2031-06-20T05:00:00Z'));
-    expect(again).toMatchObject({ ok: true, result: { asOf: '2031-06-20', status: 'already_completed', runId: (first.result as { runId: string }).runId } });
+    const again = await runtime.scheduler.runNow('reconciliation-audit', new Date('2021-06-20T05:00:00Z'));
+    expect(again).toMatchObject({ ok: true, result: { asOf: '2021-06-20', status: 'already_completed', runId: (first.result as { runId: string }).runId } });
     const latest = await new AuditStore().latest();
     expect(latest).toMatchObject({ watermark: today() });
     expect(Date.now() - Date.parse(latest!.completedAt)).toBeLessThan(60_000);

@@ -184,9 +184,9 @@ describe('Hostile input', () => {
   it('answers commands whose dates contradict each other with 400 validation_failed naming them', async () => {
     const headers = { authorization: `Bearer ${runtime.tokens.service}`, 'content-type': 'application/json' };
     const cases: Array<[string, string, Record<string, unknown>, string[]]> = [
-      ['POST', '/v1/subscriptions', { eventId: 'dates-1', occurredAt: '2026-01-01T00:00:00Z', subscriptionId: 'S-dates', namespaceId: 4243, planCode: 'premium', seats: 5, startDate: '2026-01-01', endDate: '2025-01-01' }, ['startDate', 'endDate']],
-      ['POST', '/v1/subscriptions/S-seed/renewals', { eventId: 'dates-2', occurredAt: '2027-01-01T00:00:00Z', startDate: '2027-01-01', endDate: '2027-01-01' }, ['startDate', 'endDate']],
-      ['POST', '/v1/namespaces/4244/trials', { eventId: 'dates-3', occurredAt: '2026-01-01T00:00:00Z', planCode: 'ultimate_trial', trialStartsOn: '2026-02-01', trialEndsOn: '2026-01-15' }, ['trialStartsOn', 'trialEndsOn']],
+      ['POST', '/v1/subscriptions', { eventId: 'dates-1', occurredAt: '2026-01-01T00:00:00Z', subscriptionId: 'S-dates', namespaceId: 4243, planCode: 'premium', seats: 5, startDate: '2026-01-01', endDate: '2025-01-01' }, ['endDate']],
+      ['POST', '/v1/subscriptions/S-seed/renewals', { eventId: 'dates-2', occurredAt: '2026-06-01T00:00:00Z', startDate: '2027-01-01', endDate: '2027-01-01' }, ['endDate']],
+      ['POST', '/v1/namespaces/4244/trials', { eventId: 'dates-3', occurredAt: '2026-01-01T00:00:00Z', planCode: 'ultimate_trial', trialStartsOn: '2026-02-01', trialEndsOn: '2026-01-15' }, ['trialEndsOn']],
     ];
     for (const [method, path, body, fields] of cases) {
       for (const query of ['', '?dryRun=true']) {

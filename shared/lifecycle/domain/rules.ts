@@ -1,13 +1,19 @@
 /**
- * The pure rules of the seven explicit lifecycle commands. Each rule applies exactly the change its
- * command names to a namespace's subscription state, or refuses it with a typed rejection; nothing
- * is inferred from which fields changed. No I/O, no clock: `ctx.appliedAt` is the only time used
- * besides the command's own.
+ * The pure rules of the explicit lifecycle commands, for commands taken in business order. The
+ * service keeps a log of every command a namespace received, ordered by business time
+ * (./log.ts), and the state is the fold of that log: a command that arrives late is put where it
+ * belongs and the commands after it are folded again. So these rules only have to be right for
+ * commands in order; the order of arrival cannot change a bill.
+ *
+ * Each rule applies exactly the change its command names, or refuses it with a typed rejection
+ * (the command stays in the log and is judged again when a late command lands before it). Derived
+ * fields (`planCode`, `status`, `seatsOwed`) are computed, never overwritten. No I/O, no clock.
  */
 import type {
   ApplyContext,
   ApplyResult,
   EntitlementsUpdated,
+  FoldState,
   IsoDate,
   IsoInstant,
   LifecycleCommand,
@@ -17,12 +23,18 @@ import type {
   SubscriptionCreated,
   SubscriptionExpired,
   SubscriptionRenewed,
+  TermSummary,
   TrialEnded,
   TrialStarted,
 } from './types.js';
 
-const FREE_PLAN = 'free';
+export const FREE_PLAN = 'free';
+const FREE_PLANS: ReadonlySet<string> = new Set([FREE_PLAN, 'default']);
 const TRIAL_PLAN_SUFFIX = '_trial';
+
+/** Whether a plan's overage is billed: paid plans only (never free or trial plans). */
+export const isBillablePlan = (planCode: string | null): boolean =>
+  planCode !== null && !FREE_PLANS.has(planCode) && !planCode.endsWith(TRIAL_PLAN_SUFFIX) && !planCode.includes('_trial_');
 
 /**
  * The state of a namespace never seen before: no subscription, the free plan, no statistics.
@@ -30,7 +42,7 @@ const TRIAL_PLAN_SUFFIX = '_trial';
  * @example
  * emptyState(42); // { namespaceId: 42, status: 'none', planCode: 'free', version: 0, … }
  */
-export function emptyState(namespaceId: number): NamespaceState {
+export function emptyState(namespaceId: number): FoldState {
   return {
     namespaceId,
     subscriptionId: null,
@@ -49,72 +61,99 @@ export function emptyState(namespaceId: number): NamespaceState {
     autoRenew: false,
     nextReconciliationDate: null,
     status: 'none',
+    expiredOn: null,
     lastMeasuredAt: null,
+    previousTerm: null,
     version: 0,
     updatedAt: null,
+    fold: { peakMeasured: false, termKey: null, previousTermKey: null },
   };
 }
 
+/** The fields the API answers, in the order it answers them. */
+export const STATE_FIELDS: ReadonlyArray<keyof NamespaceState> = [
+  'namespaceId', 'subscriptionId', 'planCode', 'paidPlanCode', 'seats', 'seatsInUse', 'maxSeatsUsed',
+  'maxSeatsUsedChangedAt', 'seatsOwed', 'trial', 'trialStartsOn', 'trialEndsOn', 'startDate', 'endDate',
+  'autoRenew', 'nextReconciliationDate', 'status', 'expiredOn', 'lastMeasuredAt', 'previousTerm', 'version', 'updatedAt',
+];
+
 /**
- * Seats to bill beyond the licence: only a paid, non-trial plan of an active term owes anything.
+ * The state as the API answers it: exactly its fields, in a stable order (never the fold's marks).
  *
  * @example
- * seatsOwed({ ...state, status: 'active', planCode: 'premium', trial: false, seats: 10, maxSeatsUsed: 14 }); // 4
+ * publicState(head); // { namespaceId: 42, subscriptionId: 'A-S1', planCode: 'premium', … } — no `fold`
  */
-export function seatsOwed(
-  state: Pick<NamespaceState, 'status' | 'trial' | 'planCode' | 'seats' | 'maxSeatsUsed'>,
-): number {
-  const billable =
-    state.status === 'active' &&
-    !state.trial &&
-    state.planCode !== FREE_PLAN &&
-    !state.planCode.endsWith(TRIAL_PLAN_SUFFIX);
-  return billable ? Math.max(0, state.maxSeatsUsed - state.seats) : 0;
+export function publicState(state: NamespaceState): NamespaceState {
+  const shown = {} as Record<string, unknown>;
+  for (const field of STATE_FIELDS) shown[field] = (state as unknown as Record<string, unknown>)[field] ?? null;
+  return shown as unknown as NamespaceState;
 }
 
 /**
- * Applies one lifecycle command to a namespace's state. Pure: the input is never mutated, and the
- * same input always gives the same output. On success the new state has `version + 1`,
- * `updatedAt = ctx.appliedAt` and `seatsOwed` recomputed; on refusal nothing changes and the
- * rejection says what was wrong and what to do.
+ * Seats a term owes beyond its licence: its peak above its seats, on a billable plan with seats.
  *
  * @example
- * const before = { ...emptyState(7), subscriptionId: 'sub-1', status: 'active', planCode: 'premium',
- *   paidPlanCode: 'premium', seats: 10, seatsInUse: 3, maxSeatsUsed: 14, startDate: '2025-01-01',
- *   endDate: '2026-01-01', version: 5 };
- * const result = applyCommand(
- *   before,
- *   { type: 'renewed', eventId: 'e-9', occurredAt: '2026-01-01T00:00:00Z', subscriptionId: 'sub-1',
- *     startDate: '2026-01-01', endDate: '2027-01-01', seats: 5 },
- *   { appliedAt: '2026-01-01T00:00:05Z' },
- * );
- * if (result.ok) result.state; // maxSeatsUsed 3, seatsOwed 0, version 6
- * else result.rejection;       // { code: 'stale_event', message: '…' }
+ * termSeatsOwed({ paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }); // 4
+ * termSeatsOwed({ paidPlanCode: 'premium', seats: 0, maxSeatsUsed: 14 });  // 0: a term without seats owes nothing
  */
-export function applyCommand(state: NamespaceState, command: LifecycleCommand, ctx: ApplyContext): ApplyResult {
+export function termSeatsOwed(term: Pick<NamespaceState, 'paidPlanCode' | 'seats' | 'maxSeatsUsed'>): number {
+  return isBillablePlan(term.paidPlanCode) && term.seats > 0 ? Math.max(0, term.maxSeatsUsed - term.seats) : 0;
+}
+
+/**
+ * What the current state owes: the term's owed seats while the term is active and no trial runs;
+ * nothing otherwise (an expired term, a trial: GitLab bills neither).
+ *
+ * @example
+ * seatsOwed({ ...state, status: 'active', trial: false, paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }); // 4
+ */
+export function seatsOwed(state: Pick<NamespaceState, 'status' | 'trial' | 'paidPlanCode' | 'seats' | 'maxSeatsUsed'>): number {
+  return state.status === 'active' && !state.trial ? termSeatsOwed(state) : 0;
+}
+
+/** Recomputes the derived fields: status, plan in force, seats owed. */
+function derive(state: FoldState): FoldState {
+  const status = state.startDate === null ? 'none' : state.expiredOn !== null ? 'expired' : 'active';
+  const planCode = state.trial ? state.planCode : status === 'active' && state.paidPlanCode !== null ? state.paidPlanCode : FREE_PLAN;
+  const next = { ...state, status, planCode } as FoldState;
+  next.seatsOwed = seatsOwed(next);
+  return next;
+}
+
+/**
+ * Applies one lifecycle command to the state in business order. Pure: the input is never mutated,
+ * and the same input always gives the same output; `version` and `updatedAt` are the writer's.
+ *
+ * @example
+ * const result = applyCommand(state, { type: 'seatUsageReported', eventId: 'u-1', occurredAt, namespaceId: 7,
+ *   seatsInUse: 12, measuredAt: '2026-03-01T00:00:00Z' }, { key: logKey(command) });
+ * if (result.ok) result.state.maxSeatsUsed; // ≥ 12 when the day falls in the term and not on a trial day
+ */
+export function applyCommand(state: FoldState, command: LifecycleCommand, ctx: ApplyContext): ApplyResult {
   switch (command.type) {
     case 'created':
       return applyCreated(state, command, ctx);
     case 'renewed':
       return applyRenewed(state, command, ctx);
     case 'entitlementsUpdated':
-      return applyEntitlementsUpdated(state, command, ctx);
+      return applyEntitlementsUpdated(state, command);
     case 'expired':
-      return applyExpired(state, command, ctx);
+      return applyExpired(state, command);
     case 'trialStarted':
-      return applyTrialStarted(state, command, ctx);
+      return applyTrialStarted(state, command);
     case 'trialEnded':
-      return applyTrialEnded(state, command, ctx);
+      return applyTrialEnded(state, command);
     case 'seatUsageReported':
-      return applySeatUsageReported(state, command, ctx);
+      return applySeatUsageReported(state, command);
     default:
       return assertNever(command);
   }
 }
 
-// A new paid term starts on the namespace; a trial running there is converted without a manual
-// step, and the peak resets: an old term's overage (or a trial's usage) must never be billed again.
-export function applyCreated(state: NamespaceState, command: SubscriptionCreated, ctx: ApplyContext): ApplyResult {
+// A new paid term starts on the namespace (its place in the log is its start). The peak starts
+// again from the seats in use when it starts: an old term's overage must never be billed again.
+// A trial running then is converted without a manual step.
+export function applyCreated(state: FoldState, command: SubscriptionCreated, ctx: ApplyContext): ApplyResult {
   if (state.status === 'active' && state.subscriptionId === command.subscriptionId) {
     return reject(
       'subscription_exists',
@@ -130,39 +169,24 @@ export function applyCreated(state: NamespaceState, command: SubscriptionCreated
         'support to reassociate the subscription to another namespace.',
     );
   }
-  if (!isDateAfter(command.endDate, command.startDate)) {
-    return invalidTerm(command.startDate, command.endDate);
-  }
-  return accept(
-    state,
-    {
+  return ok(
+    startTerm(state, ctx.key, {
       subscriptionId: command.subscriptionId,
-      planCode: command.planCode,
       paidPlanCode: command.planCode,
       seats: command.seats,
       startDate: command.startDate,
       endDate: command.endDate,
       autoRenew: command.autoRenew ?? false,
       nextReconciliationDate: command.nextReconciliationDate ?? null,
-      status: 'active',
-      trial: false,
-      trialStartsOn: null,
-      trialEndsOn: null,
-      ...resetPeak(state, command.occurredAt),
-    },
-    ctx,
+    }),
   );
 }
 
-// A new term of the same subscription (also after it expired) resets the peak: an old term's
-// overage must never be billed again. A trial running on top of the paid term keeps running.
-export function applyRenewed(state: NamespaceState, command: SubscriptionRenewed, ctx: ApplyContext): ApplyResult {
-  if (state.subscriptionId !== command.subscriptionId) {
-    return notHeld(state, command.subscriptionId, 'renewal');
-  }
-  if (!isDateAfter(command.endDate, command.startDate)) {
-    return invalidTerm(command.startDate, command.endDate);
-  }
+// A new term of the same subscription (also after it expired): what the renewal omits carries
+// over, and the peak starts again. Its place in the log is its start, so until then every command
+// still belongs to the current term.
+export function applyRenewed(state: FoldState, command: SubscriptionRenewed, ctx: ApplyContext): ApplyResult {
+  if (state.subscriptionId !== command.subscriptionId) return notHeld(state, command.subscriptionId, 'renewal');
   if (state.startDate !== null && !isDateAfter(command.startDate, state.startDate)) {
     return reject(
       'stale_event',
@@ -179,90 +203,62 @@ export function applyRenewed(state: NamespaceState, command: SubscriptionRenewed
         'cannot tell which plan to reactivate. Resend the renewal with planCode.',
     );
   }
-  return accept(
-    state,
-    {
+  return ok(
+    startTerm(state, ctx.key, {
+      subscriptionId: command.subscriptionId,
+      paidPlanCode,
+      seats: command.seats ?? state.seats,
       startDate: command.startDate,
       endDate: command.endDate,
-      seats: command.seats ?? state.seats,
-      paidPlanCode,
-      planCode: state.trial ? state.planCode : paidPlanCode,
+      autoRenew: command.autoRenew ?? state.autoRenew,
       nextReconciliationDate: command.nextReconciliationDate ?? state.nextReconciliationDate,
-      status: 'active',
-      ...resetPeak(state, command.occurredAt),
-    },
-    ctx,
+    }),
   );
 }
 
 // A mid-term change (seats added, plan changed, reconciliation rescheduled) keeps the term's peak:
 // seats used earlier in the term and not covered by the new licence are still owed.
-export function applyEntitlementsUpdated(
-  state: NamespaceState,
-  command: EntitlementsUpdated,
-  ctx: ApplyContext,
-): ApplyResult {
-  if (state.subscriptionId !== command.subscriptionId) {
-    return notHeld(state, command.subscriptionId, 'entitlements update');
-  }
-  if (state.status === 'expired') {
+export function applyEntitlementsUpdated(state: FoldState, command: EntitlementsUpdated): ApplyResult {
+  if (state.subscriptionId !== command.subscriptionId) return notHeld(state, command.subscriptionId, 'entitlements update');
+  if (state.expiredOn !== null) {
     return reject(
       'subscription_expired',
-      `Subscription ${command.subscriptionId} has expired; its entitlements can no longer change. ` +
+      `Subscription ${command.subscriptionId} expired on ${state.expiredOn}; its entitlements can no longer change. ` +
         'Send a renewal to start a new term, or a new subscription.',
     );
   }
-  const paidPlanCode = command.planCode ?? state.paidPlanCode;
-  return accept(
-    state,
-    {
+  return ok(
+    derive({
+      ...state,
       seats: command.seats ?? state.seats,
-      paidPlanCode,
-      planCode: state.trial ? state.planCode : (command.planCode ?? state.planCode),
+      paidPlanCode: command.planCode ?? state.paidPlanCode,
+      autoRenew: command.autoRenew ?? state.autoRenew,
       nextReconciliationDate: command.nextReconciliationDate ?? state.nextReconciliationDate,
-    },
-    ctx,
+    }),
   );
 }
 
-// The paid term ended without renewal: the namespace drops to free and owes nothing, while the
-// subscription stays associated (and its last statistics stay) so the history explains past bills.
-export function applyExpired(state: NamespaceState, command: SubscriptionExpired, ctx: ApplyContext): ApplyResult {
-  if (state.subscriptionId !== command.subscriptionId) {
-    return notHeld(state, command.subscriptionId, 'expiry');
-  }
-  if (state.status === 'expired') {
+// The term ended without renewal on `expiredOn` (its place in the log): the namespace drops to free
+// and the current state owes nothing, while the subscription stays associated and the term's
+// statistics stay, so the history explains past bills. An expiry that does not fall after the
+// current term's start concerns an earlier term: it never cuts off a term the customer renewed.
+export function applyExpired(state: FoldState, command: SubscriptionExpired): ApplyResult {
+  if (state.subscriptionId !== command.subscriptionId) return notHeld(state, command.subscriptionId, 'expiry');
+  if (state.startDate === null || !isDateAfter(command.expiredOn, state.startDate)) return ok(state);
+  if (state.expiredOn !== null) {
     return reject(
       'stale_event',
-      `Subscription ${command.subscriptionId} has already expired; this expiry was not applied again. ` +
+      `Subscription ${command.subscriptionId} already expired on ${state.expiredOn}; this expiry was not applied again. ` +
         'Nothing to do.',
     );
   }
-  // An expiry dated before the current term started belongs to an earlier term that has since been
-  // renewed: applying it would cut off a term the customer paid for.
-  if (state.startDate !== null && isDateAfter(state.startDate, command.expiredOn)) {
-    return reject(
-      'stale_event',
-      `Expiry of ${command.subscriptionId} on ${command.expiredOn} is older than the current term ` +
-        `(started ${state.startDate}): it belongs to an earlier term and was not applied.`,
-    );
-  }
-  return accept(
-    state,
-    {
-      status: 'expired',
-      planCode: state.trial ? state.planCode : FREE_PLAN,
-      paidPlanCode: null,
-      autoRenew: false,
-      nextReconciliationDate: null,
-    },
-    ctx,
-  );
+  return ok(derive({ ...state, expiredOn: command.expiredOn, autoRenew: false, nextReconciliationDate: null }));
 }
 
-// A trial lets a namespace use a higher plan for free; the paid term underneath (if any) is kept
-// so it comes back when the trial ends, and nothing is owed while the trial runs.
-export function applyTrialStarted(state: NamespaceState, command: TrialStarted, ctx: ApplyContext): ApplyResult {
+// A trial lets a namespace use a higher plan for free from `trialStartsOn` (its place in the log);
+// the paid term underneath (if any) is kept so it comes back when the trial ends, and nothing is
+// owed while the trial runs. Measurements on its days do not count toward the peak.
+export function applyTrialStarted(state: FoldState, command: TrialStarted): ApplyResult {
   if (state.trial) {
     return reject(
       'stale_event',
@@ -270,132 +266,122 @@ export function applyTrialStarted(state: NamespaceState, command: TrialStarted, 
         `${state.trialEndsOn}); a second trial cannot start. End the current trial first.`,
     );
   }
-  if (!isDateAfter(command.trialEndsOn, command.trialStartsOn)) {
-    return reject(
-      'invalid_dates',
-      `trialEndsOn (${command.trialEndsOn}) must be after trialStartsOn (${command.trialStartsOn}). ` +
-        'Correct the trial dates and resend.',
-      ['trialStartsOn', 'trialEndsOn'],
-    );
-  }
-  return accept(
-    state,
-    {
-      trial: true,
-      trialStartsOn: command.trialStartsOn,
-      trialEndsOn: command.trialEndsOn,
-      planCode: command.planCode,
-    },
-    ctx,
-  );
+  return ok(derive({ ...state, trial: true, trialStartsOn: command.trialStartsOn, trialEndsOn: command.trialEndsOn, planCode: command.planCode }));
 }
 
-// The trial is over: the namespace returns to its active paid plan, or to free without one. The
-// term's statistics are untouched, so usage during the trial still counts against the paid term.
-export function applyTrialEnded(state: NamespaceState, _command: TrialEnded, ctx: ApplyContext): ApplyResult {
-  if (!state.trial) {
-    return reject(
-      'not_in_trial',
-      `Namespace ${state.namespaceId} is not in a trial, so there is no trial to end. ` +
-        'Check the namespace id, or whether the trial was already ended or converted to a paid subscription.',
-    );
-  }
-  const paidTermActive = state.status === 'active' && state.paidPlanCode !== null;
-  return accept(
-    state,
-    {
-      trial: false,
-      trialStartsOn: null,
-      trialEndsOn: null,
-      planCode: paidTermActive && state.paidPlanCode !== null ? state.paidPlanCode : FREE_PLAN,
-    },
-    ctx,
-  );
+// The trial running on `endedOn` (its place in the log) is over: the namespace returns to its
+// active paid plan, or to free. The trial keeps its dates, its last day becoming the day it ended.
+// An end with no trial running then changes nothing.
+export function applyTrialEnded(state: FoldState, command: TrialEnded): ApplyResult {
+  if (!state.trial) return ok(state);
+  return ok(derive({ ...state, trial: false, trialEndsOn: command.endedOn }));
 }
 
-// The daily measurement: the term's peak only ever grows within a term, because overage is billed
-// on the highest number of seats used, not on today's.
-export function applySeatUsageReported(
-  state: NamespaceState,
-  command: SeatUsageReported,
-  ctx: ApplyContext,
-): ApplyResult {
-  const measuredAt = Date.parse(command.measuredAt);
-  if (Number.isNaN(measuredAt)) {
-    return reject(
-      'invalid_dates',
-      `measuredAt (${command.measuredAt}) is not an ISO 8601 instant. Resend with a time such as 2026-11-22T10:00:00Z.`,
-      ['measuredAt'],
-    );
-  }
-  if (state.lastMeasuredAt !== null && measuredAt < Date.parse(state.lastMeasuredAt)) {
-    return reject(
-      'stale_event',
-      `Seat usage measured at ${command.measuredAt} is older than the last measurement applied ` +
-        `(${state.lastMeasuredAt}) and was not applied. Only send measurements newer than the last one.`,
-    );
-  }
-  const peakGrows = command.seatsInUse > state.maxSeatsUsed;
-  return accept(
-    state,
-    {
+// The daily measurement. Every measurement counts toward the peak of the term its day falls in
+// (overage is billed on the highest number of seats used in the term, not on today's), except on a
+// trial day: GitLab does not refresh seats during a trial. `seatsInUse` is the newest measurement.
+export function applySeatUsageReported(state: FoldState, command: SeatUsageReported): ApplyResult {
+  const counted = countsTowardPeak(state, command.measuredAt);
+  const raises = counted && (!state.fold.peakMeasured || command.seatsInUse > state.maxSeatsUsed);
+  return ok(
+    derive({
+      ...state,
       seatsInUse: command.seatsInUse,
-      maxSeatsUsed: peakGrows ? command.seatsInUse : state.maxSeatsUsed,
-      maxSeatsUsedChangedAt: peakGrows ? command.measuredAt : state.maxSeatsUsedChangedAt,
       lastMeasuredAt: command.measuredAt,
-    },
-    ctx,
+      ...(raises ? { maxSeatsUsed: command.seatsInUse, maxSeatsUsedChangedAt: command.measuredAt } : {}),
+      fold: counted ? { ...state.fold, peakMeasured: true } : state.fold,
+    }),
   );
 }
 
-/** The fields a new term sets: the peak restarts from the seats in use right now. */
-function resetPeak(
-  state: NamespaceState,
-  occurredAt: IsoInstant,
-): Pick<NamespaceState, 'maxSeatsUsed' | 'maxSeatsUsedChangedAt'> {
-  return { maxSeatsUsed: state.seatsInUse, maxSeatsUsedChangedAt: occurredAt };
+/**
+ * Whether a measurement taken at `instant` counts toward the current term's peak: within the term
+ * (`startDate ≤ instant <` its end or expiry) and not on a trial day (from `trialStartsOn` while a
+ * trial runs; `trialStartsOn..trialEndsOn` once it ended).
+ */
+export function countsTowardPeak(state: FoldState, instant: IsoInstant): boolean {
+  if (state.startDate === null || state.endDate === null) return false;
+  const at = Date.parse(instant);
+  const end = Math.min(dayStart(state.endDate), state.expiredOn !== null ? dayStart(state.expiredOn) : Infinity);
+  if (at < dayStart(state.startDate) || at >= end) return false;
+  return !onTrialDay(state, new Date(at).toISOString().slice(0, 10));
 }
 
-type RuleChange = Partial<Omit<NamespaceState, 'namespaceId' | 'version' | 'updatedAt' | 'seatsOwed'>>;
+function onTrialDay(state: Pick<NamespaceState, 'trial' | 'trialStartsOn' | 'trialEndsOn'>, day: IsoDate): boolean {
+  if (state.trialStartsOn === null || day < state.trialStartsOn) return false;
+  return state.trial || (state.trialEndsOn !== null && day <= state.trialEndsOn);
+}
 
-function accept(state: NamespaceState, change: RuleChange, ctx: ApplyContext): ApplyResult {
-  const next: NamespaceState = {
-    ...state,
-    ...change,
-    version: state.version + 1,
-    updatedAt: ctx.appliedAt,
+/**
+ * The term a state holds, as it is kept once a new term follows it.
+ */
+export function summarizeTerm(state: NamespaceState): TermSummary | null {
+  if (state.subscriptionId === null || state.startDate === null || state.endDate === null || state.paidPlanCode === null) return null;
+  return {
+    subscriptionId: state.subscriptionId,
+    planCode: state.paidPlanCode,
+    seats: state.seats,
+    startDate: state.startDate,
+    endDate: state.endDate,
+    expiredOn: state.expiredOn,
+    maxSeatsUsed: state.maxSeatsUsed,
+    maxSeatsUsedChangedAt: state.maxSeatsUsedChangedAt,
+    seatsOwed: termSeatsOwed(state),
+    nextReconciliationDate: state.nextReconciliationDate,
   };
-  next.seatsOwed = seatsOwed(next);
-  return { ok: true, state: next };
 }
 
-function reject(code: RejectionCode, message: string, fields?: readonly string[]): ApplyResult {
-  return { ok: false, rejection: { code, message, ...(fields ? { fields } : {}) } };
+type TermFields = Pick<NamespaceState, 'subscriptionId' | 'paidPlanCode' | 'seats' | 'startDate' | 'endDate' | 'autoRenew' | 'nextReconciliationDate'> & {
+  startDate: IsoDate;
+};
+
+/**
+ * A term starts (created, renewed): the current term, if any, becomes the previous one (and the
+ * oldest place the log keeps); the peak restarts from the seats in use when it starts; a running
+ * trial is converted, its last day the day before the term.
+ */
+function startTerm(state: FoldState, key: string, term: TermFields): FoldState {
+  const ended = summarizeTerm(state);
+  const trialEnd = state.trial ? { trial: false, trialEndsOn: minDate(state.trialEndsOn, addDays(term.startDate, -1)) } : {};
+  return derive({
+    ...state,
+    ...trialEnd,
+    ...term,
+    expiredOn: null,
+    maxSeatsUsed: state.lastMeasuredAt !== null ? state.seatsInUse : 0,
+    maxSeatsUsedChangedAt: `${term.startDate}T00:00:00Z`,
+    previousTerm: ended ?? state.previousTerm,
+    fold: { peakMeasured: false, termKey: key, previousTermKey: ended ? state.fold.termKey : state.fold.previousTermKey },
+  });
 }
 
-function invalidTerm(startDate: IsoDate, endDate: IsoDate): ApplyResult {
-  return reject(
-    'invalid_dates',
-    `endDate (${endDate}) must be after startDate (${startDate}). Correct the term dates and resend.`,
-    ['startDate', 'endDate'],
-  );
+const ok = (state: FoldState): ApplyResult => ({ ok: true, state });
+
+function reject(code: RejectionCode, message: string): ApplyResult {
+  return { ok: false, rejection: { code, message } };
 }
 
-// The store finds the namespace by subscription, so a mismatch means the association moved (for
-// instance a reassociation) after the event was sent.
+// At the command's place in the log the namespace holds another subscription (or none): the
+// association moved, or the command is dated before its subscription's term.
 function notHeld(state: NamespaceState, subscriptionId: string, what: string): ApplyResult {
   const held = state.subscriptionId === null ? 'no subscription' : `subscription ${state.subscriptionId}`;
   return reject(
-    'stale_event',
-    `Namespace ${state.namespaceId} holds ${held}, not ${subscriptionId}; the ${what} was not applied. ` +
-      `Look up which namespace ${subscriptionId} is associated with now.`,
+    'subscription_not_held',
+    `Namespace ${state.namespaceId} holds ${held}, not ${subscriptionId}, at the time of this ${what}; it was not applied. ` +
+      `Look up which namespace ${subscriptionId} is associated with, and check the ${what}'s dates.`,
   );
 }
 
-/** True when date `a` is strictly after date `b`; false if either is not a parsable date. */
-function isDateAfter(a: IsoDate, b: IsoDate): boolean {
-  return Date.parse(a) > Date.parse(b);
-}
+const DAY_MS = 86_400_000;
+const dayStart = (date: IsoDate): number => Date.parse(`${date}T00:00:00Z`);
+
+/** `date` moved by `days` days. */
+export const addDays = (date: IsoDate, days: number): IsoDate => new Date(dayStart(date) + days * DAY_MS).toISOString().slice(0, 10);
+
+const minDate = (a: IsoDate | null, b: IsoDate): IsoDate => (a !== null && a < b ? a : b);
+
+/** True when date `a` is strictly after date `b`. */
+const isDateAfter = (a: IsoDate, b: IsoDate): boolean => a > b;
 
 function assertNever(command: never): never {
   throw new Error(`Unknown lifecycle command: ${JSON.stringify(command)}`);

@@ -9,35 +9,84 @@ export type IsoInstant = string;
 
 export type SubscriptionStatus = 'active' | 'expired' | 'none';
 
-/** One record per namespace: the platform's subscription row. */
-export interface NamespaceState {
-  namespaceId: number;
-  /** The subscription currently associated with the namespace, or null. */
-  subscriptionId: string | null;
-  /** Effective plan: `free`, `premium`, `ultimate`, or a trial plan such as `ultimate_trial`. */
+/**
+ * A term that ended (a new term started after it), kept for reconciliation: what it was and what
+ * it owes. Its statistics still move while late commands dated within it arrive.
+ */
+export interface TermSummary {
+  subscriptionId: string;
   planCode: string;
-  /** Plan of the paid term, kept while a trial runs on top of it; null when no paid term. */
-  paidPlanCode: string | null;
-  /** Licensed seats of the paid term. */
   seats: number;
-  seatsInUse: number;
+  startDate: IsoDate;
+  endDate: IsoDate;
+  /** The day an expiry ended it early; null when it ran to its end. */
+  expiredOn: IsoDate | null;
   maxSeatsUsed: number;
   maxSeatsUsedChangedAt: IsoInstant | null;
-  /** Derived: max(0, maxSeatsUsed − seats) on a paid, non-trial plan; else 0. */
+  /** `max(0, maxSeatsUsed − seats)` on a billable plan with seats; else 0. */
   seatsOwed: number;
+  nextReconciliationDate: IsoDate | null;
+}
+
+/** One record per namespace: the platform's subscription row, as the API answers it. */
+export interface NamespaceState {
+  namespaceId: number;
+  /** The subscription associated with the namespace (its current or last term), or null. */
+  subscriptionId: string | null;
+  /** Derived: the trial's plan while a trial runs, else the paid plan of an active term, else `free`. */
+  planCode: string;
+  /** Plan of the current (or last, when expired) paid term; null when there never was one. */
+  paidPlanCode: string | null;
+  /** Licensed seats of the current term. */
+  seats: number;
+  /** The newest measurement. */
+  seatsInUse: number;
+  /** The current term's peak: its highest counted measurement, or the seats in use when it started until it has one. */
+  maxSeatsUsed: number;
+  /** When the peak was first reached; `${startDate}T00:00:00.000Z` for the value carried in at the term's start. */
+  maxSeatsUsedChangedAt: IsoInstant | null;
+  /** Derived: `max(0, maxSeatsUsed − seats)` on a billable plan with seats, while the term is active and no trial runs; else 0. */
+  seatsOwed: number;
+  /** A trial runs (from `trialStartsOn` until its end arrives or a paid term starts during it). */
   trial: boolean;
+  /** The last trial's first day (kept after it ends). */
   trialStartsOn: IsoDate | null;
+  /** The last trial's last day: planned while it runs, the day it ended once ended. */
   trialEndsOn: IsoDate | null;
+  /** The current term: `[startDate, endDate)`. */
   startDate: IsoDate | null;
   endDate: IsoDate | null;
   autoRenew: boolean;
   nextReconciliationDate: IsoDate | null;
+  /** Derived: `none` before any term, `expired` once the current term expired, else `active`. */
   status: SubscriptionStatus;
-  /** `measuredAt` of the last applied seat usage report: an older one is stale. */
+  /** The day the current term expired on; null while it has not. */
+  expiredOn: IsoDate | null;
+  /** `measuredAt` of the newest measurement. */
   lastMeasuredAt: IsoInstant | null;
-  /** Incremented by every applied change; writes are conditional on it. 0 = never stored. */
+  /** The term before the current one, with its peak and owed seats. */
+  previousTerm: TermSummary | null;
+  /** Incremented by every write of the namespace (each command that arrives and is kept). */
   version: number;
   updatedAt: IsoInstant | null;
+}
+
+/**
+ * What the fold needs besides what the API shows: stored with the state and every log snapshot,
+ * never answered.
+ */
+export interface FoldMarks {
+  /** The current term's peak comes from a measurement of its own (false: the value carried in at its start). */
+  peakMeasured: boolean;
+  /** The log key of the command that started the current term. */
+  termKey: string | null;
+  /** The log key of the command that started the previous term: the oldest place the log keeps. */
+  previousTermKey: string | null;
+}
+
+/** The state the rules fold: what the API shows plus the fold's own marks. */
+export interface FoldState extends NamespaceState {
+  fold: FoldMarks;
 }
 
 interface CommandBase {
@@ -65,6 +114,7 @@ export interface SubscriptionRenewed extends CommandBase {
   endDate: IsoDate;
   seats?: number;
   planCode?: string;
+  autoRenew?: boolean;
   nextReconciliationDate?: IsoDate;
 }
 
@@ -73,6 +123,7 @@ export interface EntitlementsUpdated extends CommandBase {
   subscriptionId: string;
   seats?: number;
   planCode?: string;
+  autoRenew?: boolean;
   nextReconciliationDate?: IsoDate;
 }
 
@@ -115,27 +166,29 @@ export type LifecycleCommand =
 export type CommandType = LifecycleCommand['type'];
 
 /**
- * Why a command was refused; nothing is written. Each is a conflict with the current state, except
- * `invalid_dates`: the command contradicts itself (invalid input). See lifecycle/errors.ts.
+ * Why the rules refuse a command at its place in the log. A refused command is kept in the log and
+ * judged again when a late command lands before it; nothing of the state changes.
  */
 export type RejectionCode =
+  /** Superseded: an older renewal, a second expiry, a trial while one runs. Settled on the bus. */
   | 'stale_event'
+  /** A second `created` for a subscription that is already active on the namespace. */
   | 'subscription_exists'
+  /** The namespace holds another active subscription (never kept in the log: it concerns another subscription). */
   | 'namespace_has_subscription'
+  /** The term has expired: its entitlements can no longer change. */
   | 'subscription_expired'
-  | 'not_in_trial'
-  | 'invalid_dates';
+  /** At the command's place in the log the namespace does not hold its subscription. */
+  | 'subscription_not_held';
 
 export interface Rejection {
   code: RejectionCode;
   message: string;
-  /** The command's fields the rejection is about (for `invalid_dates`: the dates that disagree). */
-  fields?: readonly string[];
 }
 
-export type ApplyResult = { ok: true; state: NamespaceState } | { ok: false; rejection: Rejection };
+export type ApplyResult = { ok: true; state: FoldState } | { ok: false; rejection: Rejection };
 
 export interface ApplyContext {
-  /** When the change is applied (the service's clock): becomes `updatedAt`. */
-  appliedAt: IsoInstant;
+  /** The command's key in the namespace's log (shared/lifecycle/domain/log.ts). */
+  key: string;
 }

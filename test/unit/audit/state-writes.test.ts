@@ -77,6 +77,6 @@ describe('Function: commitCommand (audit attributes)', () => {
 
     const items = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items[0]!.Put!.Item).toMatchObject({ pk: 'NS#9', changedOn: '2026-06-02', dueShard: 1, expiryDue: '2027-06-01' });
-    expect(items[3]!.Put!.Item).toMatchObject({ pk: 'SUB#S-9', sk: 'SUB', namespaceId: 9, changedOn: '2026-06-02' });
+    expect(items.find((i) => i.Put?.Item?.sk === 'SUB')!.Put!.Item).toMatchObject({ pk: 'SUB#S-9', sk: 'SUB', namespaceId: 9, changedOn: '2026-06-02' });
   });
 });

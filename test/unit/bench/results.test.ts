@@ -25,7 +25,7 @@ function sample(): BenchFigures {
       service: load(1200, 12),
       raw: load(1500, 12),
       rawReadWrite: load(1300, 12),
-      itemBytes: { state: 500, history: 1100, idempotency: 600 },
+      itemBytes: { state: 500, history: 1100, idempotency: 600, log: 900 },
     },
     init: {
       bareMs: 100,

@@ -48,8 +48,8 @@ describe('Function: reassociate', () => {
     expect(res.statusCode).toBe(200);
     expect(ddbMock.calls()).toHaveLength(3);
     const items = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(items).toHaveLength(7);
-    const [sourceState, sourceHistory, targetState, targetHistory, pointer, record, idem] = items.map((i) => i.Put!);
+    expect(items).toHaveLength(9);
+    const [sourceState, sourceHistory, targetState, targetHistory, pointer, record, sourceBase, targetBase, idem] = items.map((i) => i.Put!);
     expect(sourceState).toMatchObject({
       Item: { pk: 'NS#7', sk: 'STATE', subscriptionId: null, version: 4 },
       ConditionExpression: '#version = :version AND subscriptionId = :sub',
@@ -61,6 +61,10 @@ describe('Function: reassociate', () => {
     expect(pointer).toMatchObject({ Item: { pk: 'SUB#sub-1', sk: 'SUB', namespaceId: 8 }, ConditionExpression: 'namespaceId = :ns', ExpressionAttributeValues: { ':ns': 7 } });
     expect(record!.Item!.pk).toMatch(/^REASSOC#\d{4}-\d{2}$/);
     expect(record).toMatchObject({ Item: { reason: 'reseller_provisioning', actor: 'op-42', targetWasInTrial: false, note: body.note } });
+    // Both logs start again after the move: the state after it is each namespace's base entry.
+    expect(sourceBase!.Item!.sk).toMatch(/^LOG#.*#9#.*#~reassociated-ra-1$/);
+    expect(targetBase).toMatchObject({ Item: { pk: 'NS#8', state: { subscriptionId: 'sub-1', maxSeatsUsed: 14 } } });
+    expect(targetState!.Item).toMatchObject({ logLastKey: targetBase!.Item!.sk.slice(4), logBaseKey: targetBase!.Item!.sk.slice(4) });
     expect(idem).toMatchObject({ TableName: 'idem-table', Item: { eventId: 'ra-1', requestHash: reassociationHash(command), commandType: 'reassociated' } });
     expect(JSON.parse(res.body)).toMatchObject({ dryRun: false, before: { source: { version: 3 }, target: null }, after: { target: { namespaceId: 8 } }, warnings: [] });
   });
@@ -84,7 +88,7 @@ describe('Function: reassociate', () => {
     };
     ddbMock.on(TransactWriteCommand).rejects(
       transactionCanceled(...[
-        ...Array.from({ length: 6 }, () => ({ Code: 'None' })),
+        ...Array.from({ length: 8 }, () => ({ Code: 'None' })),
         {
           Code: 'ConditionalCheckFailed',
           Item: {

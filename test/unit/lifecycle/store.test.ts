@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { commitCommand, readForCommand, readState } from '../../../shared/lifecycle/store.js';
 import type { CommandWrite } from '../../../shared/lifecycle/store.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
-import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
+import type { FoldState, NamespaceState } from '../../../shared/lifecycle/domain/types.js';
 import { STATE_TABLES, mockDocumentClient } from '../fixtures/dynamodb.js';
 
 const ddbMock = mockDocumentClient(STATE_TABLES);
 
-const held: NamespaceState = {
+const held: FoldState = {
   ...emptyState(42),
   subscriptionId: 'S-1',
   planCode: 'premium',
@@ -29,13 +29,16 @@ const item = { pk: 'NS#42', sk: 'STATE', ...held, changedOn: '2026-01-01' };
 
 /** A seat-usage write that keeps the association: changedOn must stay what was read. */
 const write = (before: NamespaceState | null, changedOn: string | null): CommandWrite => {
-  const after = { ...(before ?? held), seatsInUse: 7, version: (before?.version ?? 0) + 1, updatedAt: '2026-05-01T00:00:01.000Z' };
+  const after: FoldState = { ...held, ...before, seatsInUse: 7, version: (before?.version ?? 0) + 1, updatedAt: '2026-05-01T00:00:01.000Z' };
   return {
     before,
     changedOn,
     after,
-    history: { namespaceId: 42, version: after.version, eventId: 'u-1', type: 'seatUsageReported', actor: 'test', subscriptionId: 'S-1', before, after, occurredAt: '2026-05-01T00:00:00Z', appliedAt: after.updatedAt },
-    idempotency: { eventId: 'u-1', requestHash: 'h', commandType: 'seatUsageReported', namespaceId: 42, result: after, appliedAt: after.updatedAt, expiresAt: 1 },
+    log: { lastKey: '2026-05-01T00:00:00.000Z#5#2026-05-01T00:00:00.000Z#u-1', baseKey: null },
+    entry: { key: '2026-05-01T00:00:00.000Z#5#2026-05-01T00:00:00.000Z#u-1', command: null, state: after, rejection: null },
+    rewritten: [],
+    history: { namespaceId: 42, version: after.version, eventId: 'u-1', type: 'seatUsageReported', actor: 'test', subscriptionId: 'S-1', before, after, occurredAt: '2026-05-01T00:00:00Z', appliedAt: '2026-05-01T00:00:01.000Z' },
+    idempotency: { eventId: 'u-1', requestHash: 'h', commandType: 'seatUsageReported', namespaceId: 42, result: after, appliedAt: '2026-05-01T00:00:01.000Z', expiresAt: 1 },
   };
 };
 
@@ -60,7 +63,7 @@ describe('Function: readForCommand', () => {
 describe('Function: readState', () => {
   it('answers the state with its changedOn', async () => {
     ddbMock.on(GetCommand).resolves({ Item: item });
-    expect(await readState(42)).toEqual({ state: held, changedOn: '2026-01-01' });
+    expect(await readState(42)).toEqual({ state: held, changedOn: '2026-01-01', log: { lastKey: null, baseKey: null }, upgradeBase: null });
   });
 });
 

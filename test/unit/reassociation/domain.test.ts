@@ -16,7 +16,8 @@ import type {
   ReassociationPlan,
 } from '../../../shared/reassociation/domain.js';
 import { applyCreated, emptyState, seatsOwed } from '../../../shared/lifecycle/domain/rules.js';
-import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
+import type { FoldState } from '../../../shared/lifecycle/domain/types.js';
+import { logKey } from '../../../shared/lifecycle/domain/log.js';
 
 const SOURCE = 7;
 const TARGET = 8;
@@ -30,13 +31,13 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function state(namespaceId: number, overrides: Partial<NamespaceState> = {}): NamespaceState {
+function state(namespaceId: number, overrides: Partial<FoldState> = {}): FoldState {
   const s = { ...emptyState(namespaceId), version: 3, updatedAt: '2026-05-01T00:00:00.000Z', ...overrides };
   return deepFreeze({ ...s, seatsOwed: seatsOwed(s) });
 }
 
 /** sub-1 on the source: premium, 10 seats, a peak of 14 (4 owed) in its 2026-01-01 → 2027-01-01 term. */
-const source = (overrides: Partial<NamespaceState> = {}) =>
+const source = (overrides: Partial<FoldState> = {}) =>
   state(SOURCE, {
     subscriptionId: 'sub-1',
     status: 'active',
@@ -121,18 +122,15 @@ describe('planReassociation: the term moves whole', () => {
     expect(plan.before.target).toBe(target);
   });
 
-  it('converts a target in trial as a paid created would: trial cleared, paid plan applies', () => {
-    const target = state(TARGET, { trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-05-01', trialEndsOn: '2026-06-30', seatsInUse: 3 });
+  it('converts a target in trial as a paid term starting then would: trial over (its dates kept), paid plan applies', () => {
+    const target = state(TARGET, { trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-05-01', trialEndsOn: '2026-06-30', seatsInUse: 3, lastMeasuredAt: '2026-05-20T00:00:00Z' });
     const plan = planOf(planReassociation(input({ target, command: command({ reason: 'trial_conversion' }) })));
-    expect(plan.after.target).toMatchObject({ trial: false, trialStartsOn: null, trialEndsOn: null, planCode: 'premium', paidPlanCode: 'premium' });
+    expect(plan.after.target).toMatchObject({ trial: false, trialStartsOn: '2026-05-01', trialEndsOn: '2026-05-31', planCode: 'premium', paidPlanCode: 'premium' });
     expect(plan.targetWasInTrial).toBe(true);
     expect(plan.warnings.map((w) => w.code)).toEqual(['trial_converted']);
     // The same conversion a paid created makes, except the statistics: created resets them, a move never does.
-    const created = applyCreated(
-      target,
-      { type: 'created', eventId: 'c', occurredAt: APPLIED_AT, subscriptionId: 'sub-1', namespaceId: TARGET, planCode: 'premium', seats: 10, startDate: '2026-01-01', endDate: '2027-01-01' },
-      { appliedAt: APPLIED_AT },
-    );
+    const paidTerm = { type: 'created', eventId: 'c', occurredAt: APPLIED_AT, subscriptionId: 'sub-1', namespaceId: TARGET, planCode: 'premium', seats: 10, startDate: '2026-06-01', endDate: '2027-01-01' } as const;
+    const created = applyCreated(target, paidTerm, { key: logKey(paidTerm) });
     if (!created.ok) throw new Error('created refused');
     for (const field of ['trial', 'trialStartsOn', 'trialEndsOn', 'planCode', 'status'] as const) {
       expect(plan.after.target[field], field).toEqual(created.state[field]);
@@ -219,7 +217,7 @@ describe('planReassociation: properties', () => {
     fc
       .record({
         subscriptionId: fc.constantFrom(null, 'x-1', 'x-2'),
-        status: fc.constantFrom('active', 'expired', 'none') as fc.Arbitrary<NamespaceState['status']>,
+        status: fc.constantFrom('active', 'expired', 'none') as fc.Arbitrary<FoldState['status']>,
         trial: fc.boolean(),
         seats: fc.nat(100),
         seatsInUse: fc.nat(100),
@@ -240,7 +238,8 @@ describe('planReassociation: properties', () => {
         }
         const plan = planOf(decision);
         expect(plan.after.target).toMatchObject({ maxSeatsUsed, seats, maxSeatsUsedChangedAt: src.maxSeatsUsedChangedAt, trial: false, subscriptionId: 'sub-1', version: target.version + 1 });
-        expect(plan.after.target.seatsOwed).toBe(Math.max(0, maxSeatsUsed - seats));
+        // DESIGN's formula: a term without seats owes nothing.
+        expect(plan.after.target.seatsOwed).toBe(seats > 0 ? Math.max(0, maxSeatsUsed - seats) : 0);
         expect(plan.after.source).toMatchObject({ subscriptionId: null, status: 'none', seatsOwed: 0, version: src.version + 1 });
         expect(plan.displaced?.subscriptionId ?? null).toBe(target.subscriptionId);
       }),

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DUE, DUE_ATTRIBUTE_NAMES, DUE_KINDS, dueAttributes, stateChangedOn, stateIndexAttributes } from '../../../../shared/lifecycle/domain/due.js';
 import { applyCommand, emptyState } from '../../../../shared/lifecycle/domain/rules.js';
-import type { NamespaceState } from '../../../../shared/lifecycle/domain/types.js';
+import type { FoldState } from '../../../../shared/lifecycle/domain/types.js';
 
-const ctx = { appliedAt: '2026-06-01T10:00:00.000Z' };
+const ctx = { key: 'test' };
+const appliedAt = '2026-06-01T10:00:00.000Z';
 
 /** An active, auto-renewing paid term on namespace 42 ending 2026-12-01. */
-const active = (over: Partial<NamespaceState> = {}): NamespaceState => ({
+const active = (over: Partial<FoldState> = {}): FoldState => ({
   ...emptyState(42),
   subscriptionId: 'S-1',
   planCode: 'premium',
@@ -39,7 +40,7 @@ describe('Function: dueAttributes', () => {
   });
 
   it('puts a running trial in the trial-end index, on a free namespace too', () => {
-    const trial: NamespaceState = { ...emptyState(7), trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-11-01', trialEndsOn: '2026-11-30' };
+    const trial: FoldState = { ...emptyState(7), trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-11-01', trialEndsOn: '2026-11-30' };
     expect(dueAttributes(trial)).toEqual({
       dueShard: 3,
       trialEndDue: '2026-11-30',
@@ -80,7 +81,7 @@ describe('Function: stateChangedOn', () => {
   });
 
   it('gives a state write its due attributes and changedOn together', () => {
-    const result = applyCommand(active(), { type: 'seatUsageReported', eventId: 'u-1', occurredAt: ctx.appliedAt, namespaceId: 42, seatsInUse: 14, measuredAt: ctx.appliedAt }, ctx);
+    const result = applyCommand(active(), { type: 'seatUsageReported', eventId: 'u-1', occurredAt: appliedAt, namespaceId: 42, seatsInUse: 14, measuredAt: appliedAt }, ctx);
     expect(result.ok && stateIndexAttributes(active(), result.state, '2025-12-01')).toEqual({
       dueShard: 2,
       renewalDue: '2026-12-01',

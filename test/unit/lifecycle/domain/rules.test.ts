@@ -1,28 +1,26 @@
+/**
+ * The rules of the lifecycle commands, one by one, for commands in business order (the log puts
+ * late commands in their place: test/unit/lifecycle/domain/log.test.ts and the order property).
+ */
 import { describe, expect, it } from 'vitest';
+import { logKey } from '../../../../shared/lifecycle/domain/log.js';
 import {
   applyCommand,
-  applyCreated,
-  applyEntitlementsUpdated,
-  applyExpired,
-  applyRenewed,
-  applySeatUsageReported,
-  applyTrialEnded,
-  applyTrialStarted,
+  countsTowardPeak,
   emptyState,
+  isBillablePlan,
   seatsOwed,
+  summarizeTerm,
+  termSeatsOwed,
 } from '../../../../shared/lifecycle/domain/rules.js';
 import type {
   ApplyResult,
-  EntitlementsUpdated,
+  FoldState,
   LifecycleCommand,
-  NamespaceState,
   RejectionCode,
   SeatUsageReported,
   SubscriptionCreated,
-  SubscriptionExpired,
   SubscriptionRenewed,
-  TrialEnded,
-  TrialStarted,
 } from '../../../../shared/lifecycle/domain/types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -30,7 +28,6 @@ import type {
 // ---------------------------------------------------------------------------------------------
 
 const NS = 42;
-const ctx = { appliedAt: '2026-06-01T12:00:00.000Z' };
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
@@ -40,110 +37,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A state built from the empty one; seatsOwed is derived so fixtures stay consistent. */
-function state(overrides: Partial<NamespaceState> = {}): NamespaceState {
-  const s = { ...emptyState(NS), ...overrides };
-  return deepFreeze({ ...s, seatsOwed: seatsOwed(s) });
-}
+const apply = (state: FoldState, command: LifecycleCommand): ApplyResult => applyCommand(deepFreeze(state), command, { key: logKey(command) });
 
-/** Subscription sub-1 on premium, 10 seats, in its 2025-06-01 → 2026-06-01 term. */
-function paid(overrides: Partial<NamespaceState> = {}): NamespaceState {
-  return state({
-    subscriptionId: 'sub-1',
-    status: 'active',
-    planCode: 'premium',
-    paidPlanCode: 'premium',
-    seats: 10,
-    seatsInUse: 8,
-    maxSeatsUsed: 8,
-    maxSeatsUsedChangedAt: '2025-07-01T00:00:00Z',
-    startDate: '2025-06-01',
-    endDate: '2026-06-01',
-    autoRenew: true,
-    nextReconciliationDate: '2025-12-01',
-    lastMeasuredAt: '2025-07-01T00:00:00Z',
-    version: 3,
-    updatedAt: '2025-07-01T00:00:01Z',
-    ...overrides,
-  });
-}
-
-/** A free namespace in an ultimate trial. */
-function inTrial(overrides: Partial<NamespaceState> = {}): NamespaceState {
-  return state({
-    planCode: 'ultimate_trial',
-    trial: true,
-    trialStartsOn: '2026-05-01',
-    trialEndsOn: '2026-05-31',
-    seatsInUse: 6,
-    maxSeatsUsed: 9,
-    maxSeatsUsedChangedAt: '2026-05-10T00:00:00Z',
-    lastMeasuredAt: '2026-05-20T00:00:00Z',
-    version: 2,
-    updatedAt: '2026-05-20T00:00:01Z',
-    ...overrides,
-  });
-}
-
-const base = { eventId: 'evt-1', occurredAt: '2026-06-01T10:00:00Z' };
-
-const created = (o: Partial<SubscriptionCreated> = {}): SubscriptionCreated => ({
-  ...base,
-  type: 'created',
-  subscriptionId: 'sub-2',
-  namespaceId: NS,
-  planCode: 'premium',
-  seats: 10,
-  startDate: '2026-06-01',
-  endDate: '2027-06-01',
-  ...o,
-});
-const renewed = (o: Partial<SubscriptionRenewed> = {}): SubscriptionRenewed => ({
-  ...base,
-  type: 'renewed',
-  subscriptionId: 'sub-1',
-  startDate: '2026-06-01',
-  endDate: '2027-06-01',
-  ...o,
-});
-const entitlements = (o: Partial<EntitlementsUpdated> = {}): EntitlementsUpdated => ({
-  ...base,
-  type: 'entitlementsUpdated',
-  subscriptionId: 'sub-1',
-  ...o,
-});
-const expired = (o: Partial<SubscriptionExpired> = {}): SubscriptionExpired => ({
-  ...base,
-  type: 'expired',
-  subscriptionId: 'sub-1',
-  expiredOn: '2026-06-01',
-  ...o,
-});
-const trialStarted = (o: Partial<TrialStarted> = {}): TrialStarted => ({
-  ...base,
-  type: 'trialStarted',
-  namespaceId: NS,
-  planCode: 'ultimate_trial',
-  trialStartsOn: '2026-06-01',
-  trialEndsOn: '2026-07-01',
-  ...o,
-});
-const trialEnded = (o: Partial<TrialEnded> = {}): TrialEnded => ({
-  ...base,
-  type: 'trialEnded',
-  namespaceId: NS,
-  endedOn: '2026-07-01',
-  ...o,
-});
-const usage = (seatsInUse: number, measuredAt: string): SeatUsageReported => ({
-  ...base,
-  type: 'seatUsageReported',
-  namespaceId: NS,
-  seatsInUse,
-  measuredAt,
-});
-
-function accepted(result: ApplyResult): NamespaceState {
+function accepted(result: ApplyResult): FoldState {
   if (!result.ok) throw new Error(`expected the command to apply, got ${JSON.stringify(result.rejection)}`);
   return result.state;
 }
@@ -153,513 +49,314 @@ function expectRejected(result: ApplyResult, code: RejectionCode): void {
   if (result.ok) return;
   expect(result.rejection.code).toBe(code);
   expect(result.rejection.message.length).toBeGreaterThan(20);
-  expect(result).not.toHaveProperty('state');
 }
+
+/** Folds commands in the order given (the tests give them in business order). */
+const fold = (...commands: LifecycleCommand[]): FoldState => commands.reduce((s, c) => accepted(apply(s, c)), emptyState(NS));
+
+let n = 0;
+const base = () => ({ eventId: `evt-${++n}`, occurredAt: '2026-06-01T10:00:00Z' });
+
+const created = (o: Partial<SubscriptionCreated> = {}): SubscriptionCreated => ({
+  ...base(),
+  type: 'created',
+  subscriptionId: 'sub-1',
+  namespaceId: NS,
+  planCode: 'premium',
+  seats: 10,
+  startDate: '2025-06-01',
+  endDate: '2026-06-01',
+  ...o,
+});
+const renewed = (o: Partial<SubscriptionRenewed> = {}): SubscriptionRenewed => ({
+  ...base(),
+  type: 'renewed',
+  subscriptionId: 'sub-1',
+  startDate: '2026-06-01',
+  endDate: '2027-06-01',
+  ...o,
+});
+const usage = (seatsInUse: number, measuredAt: string): SeatUsageReported => ({ ...base(), type: 'seatUsageReported', namespaceId: NS, seatsInUse, measuredAt });
+const entitlements = (o: Record<string, unknown> = {}): LifecycleCommand => ({ ...base(), type: 'entitlementsUpdated', subscriptionId: 'sub-1', ...o }) as LifecycleCommand;
+const expired = (expiredOn: string, subscriptionId = 'sub-1'): LifecycleCommand => ({ ...base(), type: 'expired', subscriptionId, expiredOn });
+const trialStarted = (trialStartsOn: string, trialEndsOn: string, planCode = 'ultimate_trial'): LifecycleCommand => ({
+  ...base(),
+  type: 'trialStarted',
+  namespaceId: NS,
+  planCode,
+  trialStartsOn,
+  trialEndsOn,
+});
+const trialEnded = (endedOn: string): LifecycleCommand => ({ ...base(), type: 'trialEnded', namespaceId: NS, endedOn });
+
+/** sub-1 on premium, 10 seats, in its 2025-06-01 → 2026-06-01 term, 8 seats in use since July. */
+const paid = () => fold(created(), usage(8, '2025-07-01T00:00:00Z'));
 
 // ---------------------------------------------------------------------------------------------
 
 describe('Function: emptyState', () => {
   it('describes a never-seen namespace: no subscription, free, no statistics, never stored', () => {
-    expect(emptyState(7)).toEqual({
-      namespaceId: 7,
+    expect(emptyState(NS)).toMatchObject({
+      namespaceId: NS,
       subscriptionId: null,
       planCode: 'free',
       paidPlanCode: null,
       seats: 0,
       seatsInUse: 0,
       maxSeatsUsed: 0,
-      maxSeatsUsedChangedAt: null,
       seatsOwed: 0,
       trial: false,
-      trialStartsOn: null,
-      trialEndsOn: null,
-      startDate: null,
-      endDate: null,
-      autoRenew: false,
-      nextReconciliationDate: null,
       status: 'none',
-      lastMeasuredAt: null,
+      expiredOn: null,
+      previousTerm: null,
       version: 0,
-      updatedAt: null,
+      fold: { peakMeasured: false, termKey: null, previousTermKey: null },
     });
   });
 
   it('returns a fresh object on every call', () => {
-    expect(emptyState(7)).not.toBe(emptyState(7));
+    const a = emptyState(NS);
+    expect(emptyState(NS)).not.toBe(a);
+    expect(emptyState(NS)).toEqual(a);
   });
 });
 
-describe('Function: seatsOwed', () => {
+describe('Function: seatsOwed and termSeatsOwed', () => {
   it.each([
-    { case: 'paid plan over the licence', s: { status: 'active', planCode: 'premium', seats: 10, maxSeatsUsed: 14 }, owed: 4 },
-    { case: 'paid plan at the licence', s: { status: 'active', planCode: 'ultimate', seats: 10, maxSeatsUsed: 10 }, owed: 0 },
-    { case: 'paid plan under the licence', s: { status: 'active', planCode: 'premium', seats: 10, maxSeatsUsed: 3 }, owed: 0 },
-    { case: 'free plan', s: { status: 'active', planCode: 'free', seats: 0, maxSeatsUsed: 14 }, owed: 0 },
-    { case: 'trial flag on a paid plan code', s: { status: 'active', planCode: 'premium', trial: true, seats: 10, maxSeatsUsed: 14 }, owed: 0 },
-    { case: 'trial plan code', s: { status: 'active', planCode: 'ultimate_trial', seats: 10, maxSeatsUsed: 14 }, owed: 0 },
-    { case: 'expired subscription', s: { status: 'expired', planCode: 'premium', seats: 10, maxSeatsUsed: 14 }, owed: 0 },
-    { case: 'no subscription', s: { status: 'none', planCode: 'free', seats: 0, maxSeatsUsed: 14 }, owed: 0 },
-  ] as const)('$case → $owed', ({ s, owed }) => {
-    expect(seatsOwed({ ...emptyState(NS), ...s })).toBe(owed);
-  });
-});
-
-describe('Function: applyCommand', () => {
-  it.each<[string, NamespaceState, LifecycleCommand]>([
-    ['created', state(), created()],
-    ['renewed', paid(), renewed()],
-    ['entitlementsUpdated', paid(), entitlements({ seats: 12 })],
-    ['expired', paid(), expired()],
-    ['trialStarted', paid(), trialStarted()],
-    ['trialEnded', inTrial(), trialEnded()],
-    ['seatUsageReported', paid(), usage(9, '2026-06-01T00:00:00Z')],
-  ])('dispatches %s, bumps the version and stamps updatedAt without touching the input', (_type, before, command) => {
-    const snapshot = structuredClone(before);
-
-    const after = accepted(applyCommand(before, command, ctx));
-
-    expect(after).not.toBe(before);
-    expect(after.version).toBe(before.version + 1);
-    expect(after.updatedAt).toBe(ctx.appliedAt);
-    expect(after.namespaceId).toBe(before.namespaceId);
-    expect(after.seatsOwed).toBe(seatsOwed(after));
-    expect(before).toEqual(snapshot);
+    { case: 'a paid term over its licence', state: { status: 'active', trial: false, paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }, owed: 4 },
+    { case: 'a term within its licence', state: { status: 'active', trial: false, paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 9 }, owed: 0 },
+    { case: 'a trial running', state: { status: 'active', trial: true, paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }, owed: 0 },
+    { case: 'an expired term', state: { status: 'expired', trial: false, paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }, owed: 0 },
+    { case: 'a term with 0 seats', state: { status: 'active', trial: false, paidPlanCode: 'premium', seats: 0, maxSeatsUsed: 14 }, owed: 0 },
+    { case: 'a free plan', state: { status: 'active', trial: false, paidPlanCode: 'free', seats: 10, maxSeatsUsed: 14 }, owed: 0 },
+    { case: 'a trial plan', state: { status: 'active', trial: false, paidPlanCode: 'ultimate_trial_paid_customer', seats: 10, maxSeatsUsed: 14 }, owed: 0 },
+  ] as const)('owes $owed for $case', ({ state, owed }) => {
+    expect(seatsOwed(state)).toBe(owed);
   });
 
-  it('gives the same answer as the rule it dispatches to', () => {
-    const before = paid();
-    const command = renewed({ seats: 5 });
-
-    expect(applyCommand(before, command, ctx)).toEqual(applyRenewed(before, command, ctx));
-  });
-
-  it('follows the issue: 10 seats, usage 14 then 3, renewal with 5 seats owes nothing', () => {
-    // Prepare
-    let s = accepted(
-      applyCommand(
-        emptyState(NS),
-        created({ subscriptionId: 'sub-1', seats: 10, startDate: '2025-06-01', endDate: '2026-06-01' }),
-        ctx,
-      ),
-    );
-    s = accepted(applyCommand(s, usage(14, '2025-09-01T00:00:00Z'), ctx));
-    expect(s.seatsOwed).toBe(4);
-    s = accepted(applyCommand(s, usage(3, '2025-10-01T00:00:00Z'), ctx));
-    expect(s).toMatchObject({ seatsInUse: 3, maxSeatsUsed: 14, seatsOwed: 4 });
-
-    // Act
-    const renewal = renewed({ seats: 5, occurredAt: '2026-06-01T00:00:00Z' });
-    const after = accepted(applyCommand(s, renewal, ctx));
-
-    // Assess
-    expect(after).toMatchObject({
-      seats: 5,
-      seatsInUse: 3,
-      maxSeatsUsed: 3,
-      maxSeatsUsedChangedAt: '2026-06-01T00:00:00Z',
-      seatsOwed: 0,
-      version: 4,
-    });
-  });
-});
-
-describe('Rule: seat usage reported', () => {
-  it.each([
-    {
-      case: 'on a namespace without subscription',
-      before: state(),
-      command: usage(5, '2026-05-01T00:00:00Z'),
-      expected: { seatsInUse: 5, maxSeatsUsed: 5, maxSeatsUsedChangedAt: '2026-05-01T00:00:00Z', lastMeasuredAt: '2026-05-01T00:00:00Z', seatsOwed: 0, status: 'none', planCode: 'free' },
-    },
-    {
-      case: 'a new peak over the licence',
-      before: paid(),
-      command: usage(14, '2025-08-01T00:00:00Z'),
-      expected: { seatsInUse: 14, maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2025-08-01T00:00:00Z', lastMeasuredAt: '2025-08-01T00:00:00Z', seatsOwed: 4 },
-    },
-    {
-      case: 'lower usage keeps the peak and when it was reached',
-      before: paid({ seatsInUse: 14, maxSeatsUsed: 14 }),
-      command: usage(3, '2025-08-01T00:00:00Z'),
-      expected: { seatsInUse: 3, maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2025-07-01T00:00:00Z', lastMeasuredAt: '2025-08-01T00:00:00Z', seatsOwed: 4 },
-    },
-    {
-      case: 'usage equal to the peak does not move when it was reached',
-      before: paid(),
-      command: usage(8, '2025-08-01T00:00:00Z'),
-      expected: { seatsInUse: 8, maxSeatsUsed: 8, maxSeatsUsedChangedAt: '2025-07-01T00:00:00Z', lastMeasuredAt: '2025-08-01T00:00:00Z' },
-    },
-    {
-      case: 'a re-measurement at the same instant',
-      before: paid(),
-      command: usage(12, '2025-07-01T00:00:00Z'),
-      expected: { seatsInUse: 12, maxSeatsUsed: 12, maxSeatsUsedChangedAt: '2025-07-01T00:00:00Z', lastMeasuredAt: '2025-07-01T00:00:00Z', seatsOwed: 2 },
-    },
-    {
-      case: 'the same instant written with another offset',
-      before: paid(),
-      command: usage(12, '2025-07-01T02:00:00+02:00'),
-      expected: { seatsInUse: 12, lastMeasuredAt: '2025-07-01T02:00:00+02:00' },
-    },
-    {
-      case: 'a newer instant that sorts lower as a string',
-      before: paid({ lastMeasuredAt: '2025-07-01T09:00:00Z' }),
-      command: usage(9, '2025-07-01T08:30:00-01:00'),
-      expected: { seatsInUse: 9, maxSeatsUsed: 9, lastMeasuredAt: '2025-07-01T08:30:00-01:00' },
-    },
-    {
-      case: 'during a trial (nothing owed)',
-      before: inTrial(),
-      command: usage(30, '2026-05-21T00:00:00Z'),
-      expected: { seatsInUse: 30, maxSeatsUsed: 30, seatsOwed: 0, trial: true },
-    },
-  ])('applies $case', ({ before, command, expected }) => {
-    const after = accepted(applySeatUsageReported(before, command, ctx));
-
-    expect(after).toMatchObject({ ...expected, version: before.version + 1, updatedAt: ctx.appliedAt });
-    expect(after.seats).toBe(before.seats);
-    expect(after.planCode).toBe(before.planCode);
-  });
-
-  it.each([
-    { case: 'a measurement older than the last one', before: paid(), command: usage(20, '2025-06-30T23:59:59Z'), code: 'stale_event' },
-    {
-      case: 'an older instant that sorts higher as a string',
-      before: paid({ lastMeasuredAt: '2025-07-01T09:00:00Z' }),
-      command: usage(20, '2025-07-01T10:00:00+02:00'),
-      code: 'stale_event',
-    },
-    { case: 'an unparsable measuredAt', before: paid(), command: usage(20, 'yesterday'), code: 'invalid_dates' },
-  ] as const)('rejects $case with $code and leaves the state untouched', ({ before, command, code }) => {
-    const snapshot = structuredClone(before);
-
-    expectRejected(applySeatUsageReported(before, command, ctx), code);
-    expect(before).toEqual(snapshot);
+  it('counts a term’s overage whatever its status, for the previous term kept for reconciliation', () => {
+    expect(termSeatsOwed({ paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 })).toBe(4);
+    expect(isBillablePlan('ultimate')).toBe(true);
+    expect(isBillablePlan('default')).toBe(false);
+    expect(isBillablePlan(null)).toBe(false);
   });
 });
 
 describe('Rule: created', () => {
-  it('starts a paid term on a never-seen namespace, with the defaults for the optional fields', () => {
-    const after = accepted(applyCreated(state(), created(), ctx));
+  it('starts a paid term: the seats in use when it starts are its peak until it has a measurement of its own', () => {
+    const before = fold(usage(6, '2025-05-20T00:00:00Z'));
 
-    expect(after).toEqual({
-      ...emptyState(NS),
-      subscriptionId: 'sub-2',
+    const after = accepted(apply(before, created({ autoRenew: true, nextReconciliationDate: '2025-12-01' })));
+
+    expect(after).toMatchObject({
+      subscriptionId: 'sub-1',
       status: 'active',
       planCode: 'premium',
       paidPlanCode: 'premium',
       seats: 10,
-      startDate: '2026-06-01',
-      endDate: '2027-06-01',
-      autoRenew: false,
-      nextReconciliationDate: null,
-      maxSeatsUsed: 0,
-      maxSeatsUsedChangedAt: base.occurredAt,
+      startDate: '2025-06-01',
+      endDate: '2026-06-01',
+      autoRenew: true,
+      nextReconciliationDate: '2025-12-01',
+      seatsInUse: 6,
+      maxSeatsUsed: 6,
+      maxSeatsUsedChangedAt: '2025-06-01T00:00:00Z',
       seatsOwed: 0,
-      version: 1,
-      updatedAt: ctx.appliedAt,
+      previousTerm: null,
     });
+    expect(after.fold).toMatchObject({ peakMeasured: false, previousTermKey: null });
+    expect(after.fold.termKey).toMatch(/^2025-06-01T00:00:00.000Z#0#/);
   });
 
-  it('takes autoRenew and nextReconciliationDate from the event', () => {
-    const after = accepted(applyCreated(state(), created({ autoRenew: true, nextReconciliationDate: '2026-12-01' }), ctx));
+  it('converts a running trial: the trial ends the day before the term, its dates kept', () => {
+    const before = fold(trialStarted('2025-05-01', '2025-06-30'), usage(9, '2025-05-10T00:00:00Z'));
 
-    expect(after).toMatchObject({ autoRenew: true, nextReconciliationDate: '2026-12-01' });
+    const after = accepted(apply(before, created()));
+
+    expect(after).toMatchObject({ trial: false, trialStartsOn: '2025-05-01', trialEndsOn: '2025-05-31', planCode: 'premium', maxSeatsUsed: 9 });
   });
 
-  it.each([
-    { case: 'a free namespace with earlier usage', before: state({ seatsInUse: 7, maxSeatsUsed: 25, lastMeasuredAt: '2026-05-01T00:00:00Z' }) },
-    {
-      case: 'a namespace whose other subscription expired',
-      before: paid({ status: 'expired', planCode: 'free', paidPlanCode: null, seatsInUse: 7, maxSeatsUsed: 25, autoRenew: false, nextReconciliationDate: null }),
-    },
-    {
-      case: 'a namespace whose same subscription expired',
-      before: paid({ subscriptionId: 'sub-2', status: 'expired', planCode: 'free', paidPlanCode: null, seatsInUse: 7, maxSeatsUsed: 25 }),
-    },
-  ])('resets the peak to the seats in use on $case', ({ before }) => {
-    const after = accepted(applyCreated(before, created({ seats: 10 }), ctx));
-
-    expect(after).toMatchObject({
-      subscriptionId: 'sub-2',
-      status: 'active',
-      planCode: 'premium',
-      seatsInUse: 7,
-      maxSeatsUsed: 7,
-      maxSeatsUsedChangedAt: base.occurredAt,
-      seatsOwed: 0,
-      lastMeasuredAt: before.lastMeasuredAt,
-    });
+  it('refuses a second created of an active subscription, and one while another subscription is active', () => {
+    expectRejected(apply(paid(), created({ startDate: '2025-09-01' })), 'subscription_exists');
+    expectRejected(apply(paid(), created({ subscriptionId: 'sub-2', startDate: '2025-09-01' })), 'namespace_has_subscription');
   });
 
-  it('converts a namespace in trial: trial cleared, statistics reset, paid plan in force', () => {
-    const before = inTrial({ seatsInUse: 12, maxSeatsUsed: 20 });
+  it('takes a namespace whose subscription expired, the expired term becoming the previous one', () => {
+    const before = fold(created(), usage(14, '2025-07-01T00:00:00Z'), expired('2026-01-01'));
 
-    const after = accepted(applyCreated(before, created({ planCode: 'ultimate', seats: 10 }), ctx));
+    const after = accepted(apply(before, created({ subscriptionId: 'sub-2', startDate: '2026-03-01', endDate: '2027-03-01' })));
 
-    expect(after).toMatchObject({
-      trial: false,
-      trialStartsOn: null,
-      trialEndsOn: null,
-      planCode: 'ultimate',
-      paidPlanCode: 'ultimate',
-      status: 'active',
-      seatsInUse: 12,
-      maxSeatsUsed: 12,
-      maxSeatsUsedChangedAt: base.occurredAt,
-      seatsOwed: 2,
-    });
-  });
-
-  it.each([
-    { case: 'another subscription is active on the namespace', before: paid(), command: created(), code: 'namespace_has_subscription' },
-    {
-      case: 'another subscription is active under a trial',
-      before: paid({ trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-05-01', trialEndsOn: '2026-06-30' }),
-      command: created(),
-      code: 'namespace_has_subscription',
-    },
-    { case: 'the same subscription is already active', before: paid(), command: created({ subscriptionId: 'sub-1' }), code: 'subscription_exists' },
-    { case: 'the term ends when it starts', before: state(), command: created({ endDate: '2026-06-01' }), code: 'invalid_dates' },
-    { case: 'the term ends before it starts', before: state(), command: created({ endDate: '2026-05-01' }), code: 'invalid_dates' },
-  ] as const)('rejects with $code when $case', ({ before, command, code }) => {
-    const snapshot = structuredClone(before);
-
-    expectRejected(applyCreated(before, command, ctx), code);
-    expect(before).toEqual(snapshot);
+    expect(after).toMatchObject({ subscriptionId: 'sub-2', status: 'active', expiredOn: null, maxSeatsUsed: 14 });
+    expect(after.previousTerm).toMatchObject({ subscriptionId: 'sub-1', expiredOn: '2026-01-01', maxSeatsUsed: 14, seatsOwed: 4 });
   });
 });
 
 describe('Rule: renewed', () => {
-  it('starts a new term: dates, seats and plan from the event, the peak reset', () => {
-    const before = paid({ seatsInUse: 3, maxSeatsUsed: 14 });
+  it('starts a new term: what it omits carries over, the peak starts again, the old term is kept with its owed seats', () => {
+    const before = fold(created({ autoRenew: true, nextReconciliationDate: '2025-12-01' }), usage(14, '2025-09-01T00:00:00Z'), usage(3, '2026-05-01T00:00:00Z'));
 
-    const after = accepted(
-      applyRenewed(before, renewed({ seats: 5, planCode: 'ultimate', nextReconciliationDate: '2026-12-01', occurredAt: '2026-06-01T00:00:00Z' }), ctx),
-    );
+    const after = accepted(apply(before, renewed({ seats: 5 })));
 
-    expect(after).toEqual({
-      ...before,
+    expect(after).toMatchObject({
+      seats: 5,
+      paidPlanCode: 'premium',
+      autoRenew: true,
+      nextReconciliationDate: '2025-12-01',
       startDate: '2026-06-01',
       endDate: '2027-06-01',
-      seats: 5,
-      planCode: 'ultimate',
-      paidPlanCode: 'ultimate',
-      nextReconciliationDate: '2026-12-01',
+      seatsInUse: 3,
       maxSeatsUsed: 3,
       maxSeatsUsedChangedAt: '2026-06-01T00:00:00Z',
       seatsOwed: 0,
-      version: before.version + 1,
-      updatedAt: ctx.appliedAt,
     });
-  });
-
-  it('keeps seats, plan and reconciliation date the event does not give', () => {
-    const after = accepted(applyRenewed(paid(), renewed(), ctx));
-
-    expect(after).toMatchObject({ seats: 10, planCode: 'premium', paidPlanCode: 'premium', nextReconciliationDate: '2025-12-01', autoRenew: true });
-  });
-
-  it('reactivates an expired subscription when the renewal names the plan', () => {
-    const before = paid({ status: 'expired', planCode: 'free', paidPlanCode: null, autoRenew: false, nextReconciliationDate: null, seatsInUse: 4, maxSeatsUsed: 14 });
-
-    const after = accepted(applyRenewed(before, renewed({ planCode: 'premium' }), ctx));
-
-    expect(after).toMatchObject({ status: 'active', planCode: 'premium', paidPlanCode: 'premium', maxSeatsUsed: 4, seatsOwed: 0 });
-  });
-
-  it('keeps a trial running on top of the paid term and updates the paid plan underneath', () => {
-    const before = paid({ trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-05-20', trialEndsOn: '2026-06-20', seatsInUse: 12, maxSeatsUsed: 15 });
-
-    const after = accepted(applyRenewed(before, renewed({ planCode: 'ultimate', seats: 10 }), ctx));
-
-    expect(after).toMatchObject({
-      trial: true,
-      planCode: 'ultimate_trial',
-      trialStartsOn: '2026-05-20',
-      trialEndsOn: '2026-06-20',
-      paidPlanCode: 'ultimate',
-      maxSeatsUsed: 12,
-      seatsOwed: 0,
+    expect(after.previousTerm).toEqual({
+      subscriptionId: 'sub-1',
+      planCode: 'premium',
+      seats: 10,
+      startDate: '2025-06-01',
+      endDate: '2026-06-01',
+      expiredOn: null,
+      maxSeatsUsed: 14,
+      maxSeatsUsedChangedAt: '2025-09-01T00:00:00Z',
+      seatsOwed: 4,
+      nextReconciliationDate: '2025-12-01',
     });
+    expect(after.fold.previousTermKey).toBe(before.fold.termKey);
   });
 
-  it.each([
-    { case: 'the namespace holds another subscription', before: paid({ subscriptionId: 'sub-9' }), command: renewed(), code: 'stale_event' },
-    { case: 'the namespace holds no subscription', before: state(), command: renewed(), code: 'stale_event' },
-    { case: 'the term starts on the current start', before: paid(), command: renewed({ startDate: '2025-06-01', endDate: '2026-06-01' }), code: 'stale_event' },
-    { case: 'the term starts before the current start', before: paid(), command: renewed({ startDate: '2024-06-01', endDate: '2025-06-01' }), code: 'stale_event' },
-    { case: 'the term ends when it starts', before: paid(), command: renewed({ endDate: '2026-06-01' }), code: 'invalid_dates' },
-    { case: 'the term ends before it starts', before: paid(), command: renewed({ endDate: '2026-01-01' }), code: 'invalid_dates' },
-    {
-      case: 'an expired subscription is renewed without a plan',
-      before: paid({ status: 'expired', planCode: 'free', paidPlanCode: null }),
-      command: renewed(),
-      code: 'subscription_expired',
-    },
-  ] as const)('rejects with $code when $case', ({ before, command, code }) => {
-    const snapshot = structuredClone(before);
+  it('takes autoRenew, plan and reconciliation date when the renewal carries them', () => {
+    const after = accepted(apply(paid(), renewed({ planCode: 'ultimate', autoRenew: false, nextReconciliationDate: '2026-12-01' })));
+    expect(after).toMatchObject({ paidPlanCode: 'ultimate', planCode: 'ultimate', autoRenew: false, nextReconciliationDate: '2026-12-01' });
+  });
 
-    expectRejected(applyRenewed(before, command, ctx), code);
-    expect(before).toEqual(snapshot);
+  it('reactivates an expired term', () => {
+    const after = accepted(apply(fold(created(), expired('2026-06-01')), renewed({ startDate: '2026-08-01', endDate: '2027-08-01' })));
+    expect(after).toMatchObject({ status: 'active', expiredOn: null, planCode: 'premium', startDate: '2026-08-01' });
+  });
+
+  it('refuses a renewal that does not start after the current term, and one for a subscription the namespace does not hold', () => {
+    expectRejected(apply(paid(), renewed({ startDate: '2025-06-01' })), 'stale_event');
+    expectRejected(apply(paid(), renewed({ startDate: '2025-05-01' })), 'stale_event');
+    expectRejected(apply(paid(), renewed({ subscriptionId: 'sub-9' })), 'subscription_not_held');
   });
 });
 
 describe('Rule: entitlements updated', () => {
-  it.each([
-    { case: 'seats added, still under the peak', before: paid({ maxSeatsUsed: 14 }), command: entitlements({ seats: 12 }), expected: { seats: 12, maxSeatsUsed: 14, seatsOwed: 2 } },
-    { case: 'seats added, covering the peak', before: paid({ maxSeatsUsed: 14 }), command: entitlements({ seats: 20 }), expected: { seats: 20, maxSeatsUsed: 14, seatsOwed: 0 } },
-    { case: 'seats removed below the peak', before: paid({ maxSeatsUsed: 8 }), command: entitlements({ seats: 5 }), expected: { seats: 5, maxSeatsUsed: 8, seatsOwed: 3 } },
-    { case: 'plan changed', before: paid({ maxSeatsUsed: 14 }), command: entitlements({ planCode: 'ultimate' }), expected: { planCode: 'ultimate', paidPlanCode: 'ultimate', seats: 10, maxSeatsUsed: 14, seatsOwed: 4 } },
-    { case: 'reconciliation rescheduled', before: paid(), command: entitlements({ nextReconciliationDate: '2026-03-01' }), expected: { nextReconciliationDate: '2026-03-01', seats: 10, planCode: 'premium' } },
-    { case: 'nothing given', before: paid({ maxSeatsUsed: 14 }), command: entitlements(), expected: { seats: 10, planCode: 'premium', nextReconciliationDate: '2025-12-01', maxSeatsUsed: 14, seatsOwed: 4 } },
-    {
-      case: 'plan changed while a trial runs (only the paid plan changes)',
-      before: paid({ trial: true, planCode: 'ultimate_trial', trialStartsOn: '2025-08-01', trialEndsOn: '2025-09-01', maxSeatsUsed: 14 }),
-      command: entitlements({ planCode: 'ultimate', seats: 11 }),
-      expected: { planCode: 'ultimate_trial', paidPlanCode: 'ultimate', seats: 11, trial: true, maxSeatsUsed: 14, seatsOwed: 0 },
-    },
-  ])('keeps the peak and recomputes seatsOwed: $case', ({ before, command, expected }) => {
-    const after = accepted(applyEntitlementsUpdated(before, command, ctx));
+  it('changes the fields it carries and keeps the peak: seats used earlier in the term are still owed', () => {
+    const before = fold(created(), usage(14, '2025-09-01T00:00:00Z'));
 
-    expect(after).toMatchObject({
-      ...expected,
-      maxSeatsUsedChangedAt: before.maxSeatsUsedChangedAt,
-      startDate: before.startDate,
-      endDate: before.endDate,
-      version: before.version + 1,
-      updatedAt: ctx.appliedAt,
-    });
+    const after = accepted(apply(before, entitlements({ seats: 12, autoRenew: true })));
+
+    expect(after).toMatchObject({ seats: 12, autoRenew: true, maxSeatsUsed: 14, seatsOwed: 2, paidPlanCode: 'premium' });
   });
 
-  it.each([
-    { case: 'the subscription has expired', before: paid({ status: 'expired', planCode: 'free', paidPlanCode: null }), code: 'subscription_expired' },
-    { case: 'the namespace holds another subscription', before: paid({ subscriptionId: 'sub-9' }), code: 'stale_event' },
-  ] as const)('rejects with $code when $case', ({ before, code }) => {
-    const snapshot = structuredClone(before);
-
-    expectRejected(applyEntitlementsUpdated(before, entitlements({ seats: 50 }), ctx), code);
-    expect(before).toEqual(snapshot);
+  it('refuses an update after the term expired', () => {
+    expectRejected(apply(fold(created(), expired('2026-01-01')), entitlements({ seats: 3 })), 'subscription_expired');
   });
 });
 
 describe('Rule: expired', () => {
-  it('drops the namespace to free with nothing owed, keeping the association and the statistics', () => {
-    const before = paid({ seatsInUse: 12, maxSeatsUsed: 14 });
-    expect(before.seatsOwed).toBe(4);
+  it('ends the term on expiredOn: free, nothing owed on the current state, association and statistics kept', () => {
+    const before = fold(created({ autoRenew: true, nextReconciliationDate: '2025-12-01' }), usage(14, '2025-09-01T00:00:00Z'));
 
-    const after = accepted(applyExpired(before, expired(), ctx));
+    const after = accepted(apply(before, expired('2026-03-01')));
 
-    expect(after).toEqual({
-      ...before,
+    expect(after).toMatchObject({
       status: 'expired',
+      expiredOn: '2026-03-01',
       planCode: 'free',
-      paidPlanCode: null,
+      paidPlanCode: 'premium',
+      subscriptionId: 'sub-1',
+      maxSeatsUsed: 14,
       seatsOwed: 0,
       autoRenew: false,
       nextReconciliationDate: null,
-      version: before.version + 1,
-      updatedAt: ctx.appliedAt,
     });
-    expect(after).toMatchObject({ subscriptionId: 'sub-1', seats: 10, seatsInUse: 12, maxSeatsUsed: 14, startDate: '2025-06-01' });
   });
 
-  it('lets a trial running on top continue on its trial plan', () => {
-    const before = paid({ trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-05-20', trialEndsOn: '2026-06-20' });
-
-    const after = accepted(applyExpired(before, expired(), ctx));
-
-    expect(after).toMatchObject({ status: 'expired', trial: true, planCode: 'ultimate_trial', paidPlanCode: null, seatsOwed: 0 });
+  it('changes nothing current when expiredOn is not after the current term’s start (it concerns an earlier term)', () => {
+    const renewedState = fold(created(), renewed());
+    expect(accepted(apply(renewedState, expired('2026-06-01')))).toEqual(renewedState);
   });
 
-  it.each([
-    { case: 'it has already expired', before: paid({ status: 'expired', planCode: 'free', paidPlanCode: null }), command: expired(), code: 'stale_event' },
-    { case: 'the namespace holds another subscription', before: paid({ subscriptionId: 'sub-9' }), command: expired(), code: 'stale_event' },
-    { case: 'the namespace holds no subscription', before: state(), command: expired(), code: 'stale_event' },
-    { case: 'the expiry predates the current term', before: paid(), command: expired({ expiredOn: '2025-05-31' }), code: 'stale_event' },
-  ] as const)('rejects with $code when $case', ({ before, command, code }) => {
-    const snapshot = structuredClone(before);
-
-    expectRejected(applyExpired(before, command, ctx), code);
-    expect(before).toEqual(snapshot);
+  it('refuses a second expiry as stale', () => {
+    expectRejected(apply(fold(created(), expired('2026-03-01')), expired('2026-04-01')), 'stale_event');
   });
 });
 
-describe('Rule: trial started', () => {
-  it('puts a free namespace on the trial plan', () => {
-    const before = state({ seatsInUse: 4, maxSeatsUsed: 4 });
+describe('Rules: trials', () => {
+  it('puts the namespace on the trial plan, keeps the paid plan underneath, owes nothing while it runs', () => {
+    const before = fold(created(), usage(14, '2025-07-01T00:00:00Z'));
 
-    const after = accepted(applyTrialStarted(before, trialStarted(), ctx));
+    const after = accepted(apply(before, trialStarted('2025-08-01', '2025-08-31')));
 
-    expect(after).toEqual({
-      ...before,
-      trial: true,
-      trialStartsOn: '2026-06-01',
-      trialEndsOn: '2026-07-01',
-      planCode: 'ultimate_trial',
-      version: before.version + 1,
-      updatedAt: ctx.appliedAt,
-    });
+    expect(after).toMatchObject({ trial: true, planCode: 'ultimate_trial', paidPlanCode: 'premium', trialStartsOn: '2025-08-01', trialEndsOn: '2025-08-31', seatsOwed: 0 });
   });
 
-  it('keeps the paid plan underneath and owes nothing while the trial runs', () => {
-    const before = paid({ maxSeatsUsed: 14 });
-    expect(before.seatsOwed).toBe(4);
-
-    const after = accepted(applyTrialStarted(before, trialStarted(), ctx));
-
-    expect(after).toMatchObject({ trial: true, planCode: 'ultimate_trial', paidPlanCode: 'premium', status: 'active', maxSeatsUsed: 14, seatsOwed: 0 });
+  it('refuses a second trial while one runs', () => {
+    expectRejected(apply(fold(trialStarted('2025-08-01', '2025-08-31')), trialStarted('2025-08-10', '2025-09-30')), 'stale_event');
   });
 
-  it.each([
-    { case: 'a trial is already running', before: inTrial(), command: trialStarted(), code: 'stale_event' },
-    { case: 'the trial ends when it starts', before: state(), command: trialStarted({ trialEndsOn: '2026-06-01' }), code: 'invalid_dates' },
-    { case: 'the trial ends before it starts', before: state(), command: trialStarted({ trialEndsOn: '2026-05-01' }), code: 'invalid_dates' },
-  ] as const)('rejects with $code when $case', ({ before, command, code }) => {
-    const snapshot = structuredClone(before);
+  it('ends the trial running then, keeping its dates (its last day the day it ended), back to the paid plan', () => {
+    const after = accepted(apply(fold(created(), trialStarted('2025-08-01', '2025-08-31')), trialEnded('2025-08-20')));
+    expect(after).toMatchObject({ trial: false, trialStartsOn: '2025-08-01', trialEndsOn: '2025-08-20', planCode: 'premium' });
+  });
 
-    expectRejected(applyTrialStarted(before, command, ctx), code);
-    expect(before).toEqual(snapshot);
+  it('changes nothing when no trial runs', () => {
+    const before = paid();
+    expect(accepted(apply(before, trialEnded('2025-08-20')))).toEqual(before);
+  });
+
+  it('a paid term starting during a trial converts it (a renewal too)', () => {
+    const after = accepted(apply(fold(created(), trialStarted('2026-05-20', '2026-06-20')), renewed()));
+    expect(after).toMatchObject({ trial: false, trialEndsOn: '2026-05-31', planCode: 'premium', startDate: '2026-06-01' });
   });
 });
 
-describe('Rule: trial ended', () => {
-  it.each([
-    { case: 'without a subscription: back to free', before: inTrial(), planCode: 'free', seatsOwed: 0 },
-    {
-      case: 'on an active paid term: back to the paid plan, overage owed again',
-      before: paid({ trial: true, planCode: 'ultimate_trial', trialStartsOn: '2025-08-01', trialEndsOn: '2025-09-01', maxSeatsUsed: 14 }),
-      planCode: 'premium',
-      seatsOwed: 4,
-    },
-    {
-      case: 'after the paid term expired: back to free',
-      before: paid({ status: 'expired', paidPlanCode: null, trial: true, planCode: 'ultimate_trial', trialStartsOn: '2026-05-20', trialEndsOn: '2026-06-20', maxSeatsUsed: 14 }),
-      planCode: 'free',
-      seatsOwed: 0,
-    },
-  ])('ends the trial $case, never resetting statistics', ({ before, planCode, seatsOwed: owed }) => {
-    const after = accepted(applyTrialEnded(before, trialEnded(), ctx));
+describe('Rule: seat usage reported', () => {
+  it('counts toward the peak of the term its instant falls in; seatsInUse is the newest measurement', () => {
+    const s = fold(created(), usage(14, '2025-09-01T00:00:00Z'), usage(3, '2025-10-01T00:00:00Z'));
+    expect(s).toMatchObject({ seatsInUse: 3, maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2025-09-01T00:00:00Z', seatsOwed: 4, lastMeasuredAt: '2025-10-01T00:00:00Z' });
+  });
 
-    expect(after).toEqual({
-      ...before,
-      trial: false,
-      trialStartsOn: null,
-      trialEndsOn: null,
-      planCode,
-      seatsOwed: owed,
-      version: before.version + 1,
-      updatedAt: ctx.appliedAt,
-    });
+  it('replaces the carried-in value by the term’s first own measurement, even a lower one', () => {
+    const s = fold(created(), usage(16, '2026-05-31T00:00:00Z'), renewed(), usage(9, '2026-06-02T00:00:00Z'));
+    expect(s).toMatchObject({ maxSeatsUsed: 9, maxSeatsUsedChangedAt: '2026-06-02T00:00:00Z', seatsOwed: 0 });
+    expect(s.previousTerm).toMatchObject({ maxSeatsUsed: 16, seatsOwed: 6 });
+  });
+
+  it('keeps when the peak was first reached', () => {
+    const s = fold(created(), usage(12, '2025-09-01T00:00:00Z'), usage(12, '2025-10-01T00:00:00Z'));
+    expect(s.maxSeatsUsedChangedAt).toBe('2025-09-01T00:00:00Z');
   });
 
   it.each([
-    { case: 'a free namespace', before: state() },
-    { case: 'a paid namespace', before: paid() },
-  ])('rejects with not_in_trial on $case', ({ before }) => {
-    const snapshot = structuredClone(before);
+    { case: 'before the term', at: '2025-05-31T23:59:59Z' },
+    { case: 'after the term’s end (its renewal not heard of yet)', at: '2026-06-01T00:00:00Z' },
+    { case: 'on a trial day', at: '2025-08-15T12:00:00Z' },
+    { case: 'after the expiry', at: '2026-03-01T00:00:00Z' },
+  ])('does not count toward the peak $case', ({ at }) => {
+    const s = fold(created(), trialStarted('2025-08-01', '2025-08-31'), trialEnded('2025-08-31'), expired('2026-03-01'));
+    expect(countsTowardPeak(s, at)).toBe(false);
+    const after = accepted(apply(s, usage(30, at)));
+    expect(after).toMatchObject({ seatsInUse: 30, maxSeatsUsed: s.maxSeatsUsed });
+  });
 
-    expectRejected(applyTrialEnded(before, trialEnded(), ctx), 'not_in_trial');
-    expect(before).toEqual(snapshot);
+  it('counts on the first day after a trial and at the term’s first instant', () => {
+    const s = fold(created(), trialStarted('2025-08-01', '2025-08-31'), trialEnded('2025-08-31'));
+    expect(countsTowardPeak(s, '2025-09-01T00:00:00Z')).toBe(true);
+    expect(countsTowardPeak(s, '2025-06-01T00:00:00Z')).toBe(true);
+    expect(countsTowardPeak(s, '2025-06-01T01:00:00+02:00')).toBe(false);
+  });
+
+  it('treats every day from a running trial’s start as a trial day until its end arrives', () => {
+    const s = fold(created(), trialStarted('2025-08-01', '2025-08-10'));
+    expect(countsTowardPeak(s, '2025-09-15T00:00:00Z')).toBe(false);
+  });
+});
+
+describe('Function: summarizeTerm', () => {
+  it('is null without a term', () => {
+    expect(summarizeTerm(emptyState(NS))).toBeNull();
   });
 });
