@@ -13,7 +13,7 @@ import { auditFinding, AUDIT_FINDING } from '../platform/failure-events.js';
 import type { AuditFinding } from '../platform/failure-events.js';
 import { publish } from '../platform/bus.js';
 import { ErrorStore, resolveAlongWorkflow } from '../error-log/index.js';
-import type { Job, JobContext } from '../jobs/job.js';
+import type { Job, JobContext } from '../jobs/index.js';
 import { auditMetrics } from './metrics.js';
 import { AUDIT_JOB, runAudit } from './run.js';
 import type { AuditDeps, AuditSummary } from './run.js';

@@ -30,8 +30,7 @@ import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
 import { conflict } from '../platform/http/errors.js';
 import { ErrorStore } from './store.js';
-import type { Job, JobContext } from '../jobs/job.js';
-import type { JobName } from '../jobs/names.js';
+import type { Job, JobContext, JobName } from '../jobs/index.js';
 
 /** Longer than any run can take (the digest functions time out after 2 minutes). */
 export const DIGEST_LEASE_MS = 10 * 60_000;

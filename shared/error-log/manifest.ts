@@ -3,7 +3,7 @@
  * the operator's workflow routes, the digests (scheduled and on demand) and GitLab's webhook.
  */
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../platform/failure-events.js';
-import { jobRunPath } from '../jobs/names.js';
+import { jobRunPath } from '../jobs/index.js';
 import { SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
 

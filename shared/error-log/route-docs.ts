@@ -1,8 +1,7 @@
 /** OpenAPI entries of the error log, jobs and webhook routes (spread into routeDocs of shared/service/openapi.ts). */
 import * as z from '../platform/zod.js';
-import { JOB_NAMES, jobRunPath } from '../jobs/names.js';
-import type { JobName } from '../jobs/names.js';
-import { jobRunBody } from '../jobs/schemas.js';
+import { JOB_NAMES, jobRunBody, jobRunPath } from '../jobs/index.js';
+import type { JobName } from '../jobs/index.js';
 import { issueHookPayload } from './domain/gitlab-webhook.js';
 import { errorPatchBody, errorRecordSchema } from './domain/record.js';
 
