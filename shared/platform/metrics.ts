@@ -7,6 +7,8 @@
  *   runs in one process, so the admin page shows the service's counters since `npm start`; in AWS a
  *   container counts only what it handled itself, and CloudWatch is the source (infra/observability.ts).
  *
+ * Both live in one object per process, {@link ProcessMetrics}, behind `recordMetric` and
+ * `metricsSnapshot`; a test or a runtime resets it or puts its own in place ({@link useProcessMetrics}).
  * The Powertools instance is created on first use, not at import: a cold start that counts nothing
  * pays nothing, and POWERTOOLS_METRICS_DISABLED set after import (tests, the local runtime) applies.
  */
@@ -67,7 +69,7 @@ export interface ProcessCounter {
 }
 
 export interface MetricsSnapshot {
-  /** When this process started counting (its first import of this module). */
+  /** When this process started counting (its first import of this module, or the last reset). */
   since: string;
   /** `process`: these are the answering process's own counters, not the whole service's in AWS. */
   scope: 'process';
@@ -75,57 +77,130 @@ export interface MetricsSnapshot {
   counters: ProcessCounter[];
 }
 
-const counters = new Map<string, ProcessCounter>();
-let since = new Date().toISOString();
-let emitter: Metrics | undefined;
-
 const keyOf = (name: string, dimensions: Record<string, string>) =>
   JSON.stringify([name, ...Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b))]);
 
+/** Where a value goes besides this process's counters: one EMF line (Powertools' `singleMetric`). */
+export type MetricEmitter = (name: string, dimensions: Record<string, string>, value: number, unit: Unit) => void;
+
+/** Powertools' emitter, read from the environment when first used. */
+function powertoolsEmitter(): MetricEmitter {
+  let metrics: Metrics | undefined;
+  return (name, dimensions, value, unit) => {
+    metrics ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    const single = metrics.singleMetric();
+    for (const [dimension, dimensionValue] of Object.entries(dimensions)) single.addDimension(dimension, dimensionValue);
+    single.addMetric(name, unit, value);
+  };
+}
+
+export interface ProcessMetricsOptions {
+  /** Default: Powertools, created at the first value (so a cold start that counts nothing pays nothing). */
+  emitter?: () => MetricEmitter;
+  now?: () => Date;
+}
+
 /**
- * Records one value of a metric: in this process's counters and as an EMF line for CloudWatch.
- * A metric never fails the work it measures: an emitter problem is swallowed after counting.
+ * This process's counters and its EMF emitter: one per process by default
+ * ({@link processMetrics}); a test or a runtime may use its own or reset it.
+ *
+ * @example
+ * const metrics = new ProcessMetrics({ emitter: () => () => undefined });
+ * metrics.record(METRIC.eventsApplied, { type: 'renewed' });
+ * metrics.snapshot().counters; // [{ name: 'EventsApplied', dimensions: { type: 'renewed' }, sum: 1, … }]
+ */
+export class ProcessMetrics {
+  private readonly counters = new Map<string, ProcessCounter>();
+  private readonly createEmitter: () => MetricEmitter;
+  private readonly now: () => Date;
+  private emitter: MetricEmitter | undefined;
+  private since: string;
+
+  constructor(options: ProcessMetricsOptions = {}) {
+    this.createEmitter = options.emitter ?? powertoolsEmitter;
+    this.now = options.now ?? (() => new Date());
+    this.since = this.now().toISOString();
+  }
+
+  /**
+   * Records one value: in the counters and through the emitter. A metric never fails the work it
+   * measures: an emitter problem is swallowed after counting.
+   */
+  record(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
+    const at = this.now().toISOString();
+    const key = keyOf(name, dimensions);
+    const counter = this.counters.get(key);
+    if (counter) {
+      counter.samples += 1;
+      counter.sum += value;
+      counter.max = Math.max(counter.max, value);
+      counter.last = value;
+      counter.lastAt = at;
+    } else {
+      this.counters.set(key, { name, dimensions: { ...dimensions }, unit, samples: 1, sum: value, max: value, last: value, firstAt: at, lastAt: at });
+    }
+    try {
+      this.emitter ??= this.createEmitter();
+      this.emitter(name, dimensions, value, unit);
+    } catch {
+      // Counted in process; CloudWatch misses one value rather than the caller failing.
+    }
+  }
+
+  /** The counters, sorted by name and dimensions (copies: the caller may keep them). */
+  snapshot(): MetricsSnapshot {
+    const list = [...this.counters.values()]
+      .map((c) => ({ ...c, dimensions: { ...c.dimensions } }))
+      .sort((a, b) => a.name.localeCompare(b.name) || keyOf(a.name, a.dimensions).localeCompare(keyOf(b.name, b.dimensions)));
+    return { since: this.since, scope: 'process', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, counters: list };
+  }
+
+  /** Forgets the counters and the emitter: a fresh start, with the environment as it is now. */
+  reset(): void {
+    this.counters.clear();
+    this.emitter = undefined;
+    this.since = this.now().toISOString();
+  }
+}
+
+let current = new ProcessMetrics();
+
+/** The metrics every function of this process records to (the default instance). */
+export const processMetrics = (): ProcessMetrics => current;
+
+/**
+ * Replaces the default instance (a test, or a runtime that keeps its own); answers the one it
+ * replaced, to put back afterwards.
+ *
+ * @example
+ * const previous = useProcessMetrics(new ProcessMetrics({ emitter: () => () => undefined }));
+ * try { … } finally { useProcessMetrics(previous); }
+ */
+export function useProcessMetrics(metrics: ProcessMetrics): ProcessMetrics {
+  const previous = current;
+  current = metrics;
+  return previous;
+}
+
+/**
+ * Records one value of a metric in this process's metrics (counters and an EMF line for CloudWatch).
  *
  * @example
  * recordMetric(METRIC.eventsApplied, { type: 'renewed' });
  * recordMetric(METRIC.auditLagHours, {}, 3.5, MetricUnit.Count);
  */
 export function recordMetric(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
-  const at = new Date().toISOString();
-  const key = keyOf(name, dimensions);
-  const counter = counters.get(key);
-  if (counter) {
-    counter.samples += 1;
-    counter.sum += value;
-    counter.max = Math.max(counter.max, value);
-    counter.last = value;
-    counter.lastAt = at;
-  } else {
-    counters.set(key, { name, dimensions: { ...dimensions }, unit, samples: 1, sum: value, max: value, last: value, firstAt: at, lastAt: at });
-  }
-  try {
-    emitter ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-    const single = emitter.singleMetric();
-    for (const [dimension, dimensionValue] of Object.entries(dimensions)) single.addDimension(dimension, dimensionValue);
-    single.addMetric(name, unit, value);
-  } catch {
-    // Counted in process; CloudWatch misses one value rather than the caller failing.
-  }
+  current.record(name, dimensions, value, unit);
 }
 
 /** This process's counters, sorted by name and dimensions. */
 export function metricsSnapshot(): MetricsSnapshot {
-  const list = [...counters.values()]
-    .map((c) => ({ ...c, dimensions: { ...c.dimensions } }))
-    .sort((a, b) => a.name.localeCompare(b.name) || keyOf(a.name, a.dimensions).localeCompare(keyOf(b.name, b.dimensions)));
-  return { since, scope: 'process', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, counters: list };
+  return current.snapshot();
 }
 
-/** Forgets the counters and the emitter (tests: a fresh start, with the environment as it is now). */
+/** Forgets the default instance's counters and emitter (tests: a fresh start, with the environment as it is now). */
 export function resetMetrics(): void {
-  counters.clear();
-  emitter = undefined;
-  since = new Date().toISOString();
+  current.reset();
 }
 
 /** What a command answered: whether it wrote, replayed a stored result, or only computed (dry run). */

@@ -5,10 +5,14 @@ import {
   countReassociation,
   countStale,
   errorLogMetrics,
+  ProcessMetrics,
   metricsSnapshot,
+  processMetrics,
   recordMetric,
   resetMetrics,
+  useProcessMetrics,
 } from '../../../shared/platform/metrics.js';
+import type { MetricEmitter } from '../../../shared/platform/metrics.js';
 import { HttpError, conflict } from '../../../shared/platform/http/errors.js';
 
 /** The EMF lines Powertools wrote to stdout while `act` ran. */
@@ -141,6 +145,66 @@ describe('Module: shared/metrics', () => {
       errorLogMetrics.notificationFailed();
       expect(counter('ErrorLogNoiseDropped', { code: 'stale_event' })?.sum).toBe(1);
       expect(counter('ErrorLogNotificationFailed')?.sum).toBe(1);
+    });
+  });
+
+  describe('Class: ProcessMetrics', () => {
+    const at = (iso: string) => () => new Date(iso);
+
+    it('counts and emits through the emitter it was given, created at the first value', () => {
+      const emitted: unknown[][] = [];
+      const createEmitter = vi.fn((): MetricEmitter => (...args) => emitted.push(args));
+      const metrics = new ProcessMetrics({ emitter: createEmitter, now: at('2026-05-01T10:00:00.000Z') });
+      expect(createEmitter).not.toHaveBeenCalled();
+      metrics.record(METRIC.dryRuns, { type: 'created' });
+      metrics.record(METRIC.dryRuns, { type: 'created' }, 2);
+      expect(createEmitter).toHaveBeenCalledTimes(1);
+      expect(emitted).toEqual([
+        ['DryRuns', { type: 'created' }, 1, 'Count'],
+        ['DryRuns', { type: 'created' }, 2, 'Count'],
+      ]);
+      expect(metrics.snapshot()).toEqual({
+        since: '2026-05-01T10:00:00.000Z',
+        scope: 'process',
+        namespace: 'Provisioning',
+        counters: [{ name: 'DryRuns', dimensions: { type: 'created' }, unit: 'Count', samples: 2, sum: 3, max: 2, last: 2, firstAt: '2026-05-01T10:00:00.000Z', lastAt: '2026-05-01T10:00:00.000Z' }],
+      });
+    });
+
+    it('counts a value whose emitter throws, and never throws itself', () => {
+      const metrics = new ProcessMetrics({ emitter: () => () => { throw new Error('no stdout'); } });
+      expect(() => metrics.record(METRIC.errorsLogged, { code: 'x' })).not.toThrow();
+      expect(metrics.snapshot().counters.map((c) => c.sum)).toEqual([1]);
+    });
+
+    it('forgets its counters and its emitter on reset, and starts counting again from then', () => {
+      let now = '2026-05-01T10:00:00.000Z';
+      const createEmitter = vi.fn((): MetricEmitter => () => undefined);
+      const metrics = new ProcessMetrics({ emitter: createEmitter, now: () => new Date(now) });
+      metrics.record(METRIC.eventsApplied, { type: 'renewed' });
+      now = '2026-05-02T10:00:00.000Z';
+      metrics.reset();
+      expect(metrics.snapshot()).toMatchObject({ since: '2026-05-02T10:00:00.000Z', counters: [] });
+      metrics.record(METRIC.eventsApplied, { type: 'renewed' });
+      expect(createEmitter).toHaveBeenCalledTimes(2);
+    });
+  });
+
+  describe('Function: useProcessMetrics', () => {
+    it('puts another instance behind recordMetric and metricsSnapshot, and answers the one it replaced', () => {
+      const own = new ProcessMetrics({ emitter: () => () => undefined });
+      const previous = useProcessMetrics(own);
+      try {
+        expect(previous).not.toBe(own);
+        expect(processMetrics()).toBe(own);
+        countCommand('expired', { replayed: false, dryRun: false });
+        expect(own.snapshot().counters.map((c) => [c.name, c.sum])).toEqual([['EventsApplied', 1]]);
+        expect(metricsSnapshot()).toEqual(own.snapshot());
+        expect(previous.snapshot().counters).toEqual([]);
+      } finally {
+        useProcessMetrics(previous);
+      }
+      expect(processMetrics()).toBe(previous);
     });
   });
 });
