@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { commandHandler } from '../../../shared/lifecycle/handler.js';
 import { requestHash } from '../../../shared/lifecycle/execute.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
@@ -174,7 +174,10 @@ describe('Function: seat-usage-reported', () => {
 
 describe('Function: subscription-renewed', () => {
   it('follows the subscription pointer to the namespace, then remembers it', async () => {
-    const renewed = commandHandler('renewed');
+    // A process that has not seen S-1 yet, whatever ran before: the module's namespace hint starts empty.
+    vi.resetModules();
+    const fresh = await import('../../../shared/lifecycle/handler.js');
+    const renewed = fresh.commandHandler('renewed');
     const active = { ...emptyState(9), subscriptionId: 'S-1', status: 'active', planCode: 'premium', paidPlanCode: 'premium', seats: 5, startDate: '2026-01-01', endDate: '2027-01-01', version: 3 };
     ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [{ pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 9 }], 'idem-table': [] } });
     ddbMock.on(GetCommand).resolves({ Item: { pk: 'NS#9', sk: 'STATE', ...active } });
