@@ -8,11 +8,12 @@
  *   container counts only what it handled itself, and CloudWatch is the source (infra/observability.ts).
  *
  * Both live in one object per process, {@link ProcessMetrics}, behind `recordMetric` and
- * `metricsSnapshot`; a test or a runtime resets it or puts its own in place ({@link useProcessMetrics}).
+ * `metricsSnapshot`; a test or a runtime resets it or puts its own in place ({@link processMetrics}).
  * The Powertools instance is created on first use, not at import: a cold start that counts nothing
  * pays nothing, and POWERTOOLS_METRICS_DISABLED set after import (tests, the local runtime) applies.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ProcessDefault } from './process-default.js';
 
 export const METRICS_NAMESPACE = 'Provisioning';
 /** Powertools adds `service` to every metric it emits: dashboards and alarms address metrics with it. */
@@ -101,8 +102,7 @@ export interface ProcessMetricsOptions {
 }
 
 /**
- * This process's counters and its EMF emitter: one per process by default
- * ({@link processMetrics}); a test or a runtime may use its own or reset it.
+ * A process's counters and its EMF emitter: one per process by default ({@link processMetrics}).
  *
  * @example
  * const metrics = new ProcessMetrics({ emitter: () => () => undefined });
@@ -163,24 +163,13 @@ export class ProcessMetrics {
   }
 }
 
-let current = new ProcessMetrics();
-
-/** The metrics every function of this process records to (the default instance). */
-export const processMetrics = (): ProcessMetrics => current;
-
 /**
- * Replaces the default instance (a test, or a runtime that keeps its own); answers the one it
- * replaced, to put back afterwards.
- *
- * @example
- * const previous = useProcessMetrics(new ProcessMetrics({ emitter: () => () => undefined }));
- * try { … } finally { useProcessMetrics(previous); }
+ * The metrics every function of this process records to: `processMetrics.use(own)` puts another
+ * instance behind `recordMetric` and `metricsSnapshot`, `reset()` starts afresh.
  */
-export function useProcessMetrics(metrics: ProcessMetrics): ProcessMetrics {
-  const previous = current;
-  current = metrics;
-  return previous;
-}
+export const processMetrics = new ProcessDefault(() => new ProcessMetrics());
+// Created at import (cheap: Powertools waits for the first value), so `since` is when the process started.
+processMetrics.get();
 
 /**
  * Records one value of a metric in this process's metrics (counters and an EMF line for CloudWatch).
@@ -190,17 +179,17 @@ export function useProcessMetrics(metrics: ProcessMetrics): ProcessMetrics {
  * recordMetric(METRIC.auditLagHours, {}, 3.5, MetricUnit.Count);
  */
 export function recordMetric(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
-  current.record(name, dimensions, value, unit);
+  processMetrics.get().record(name, dimensions, value, unit);
 }
 
 /** This process's counters, sorted by name and dimensions. */
 export function metricsSnapshot(): MetricsSnapshot {
-  return current.snapshot();
+  return processMetrics.get().snapshot();
 }
 
-/** Forgets the default instance's counters and emitter (tests: a fresh start, with the environment as it is now). */
+/** Forgets this process's counters and emitter (tests: a fresh start, with the environment as it is now). */
 export function resetMetrics(): void {
-  current.reset();
+  processMetrics.get().reset();
 }
 
 /** What a command answered: whether it wrote, replayed a stored result, or only computed (dry run). */

@@ -10,7 +10,6 @@ import {
   processMetrics,
   recordMetric,
   resetMetrics,
-  useProcessMetrics,
 } from '../../../shared/platform/metrics.js';
 import type { MetricEmitter } from '../../../shared/platform/metrics.js';
 import { HttpError, conflict } from '../../../shared/platform/http/errors.js';
@@ -190,21 +189,22 @@ describe('Module: shared/metrics', () => {
     });
   });
 
-  describe('Function: useProcessMetrics', () => {
-    it('puts another instance behind recordMetric and metricsSnapshot, and answers the one it replaced', () => {
+  describe('Object: processMetrics', () => {
+    afterEach(() => processMetrics.reset());
+
+    it('puts another instance behind recordMetric and metricsSnapshot, and a new one after a reset', () => {
+      const before = processMetrics.get();
       const own = new ProcessMetrics({ emitter: () => () => undefined });
-      const previous = useProcessMetrics(own);
-      try {
-        expect(previous).not.toBe(own);
-        expect(processMetrics()).toBe(own);
-        countCommand('expired', { replayed: false, dryRun: false });
-        expect(own.snapshot().counters.map((c) => [c.name, c.sum])).toEqual([['EventsApplied', 1]]);
-        expect(metricsSnapshot()).toEqual(own.snapshot());
-        expect(previous.snapshot().counters).toEqual([]);
-      } finally {
-        useProcessMetrics(previous);
-      }
-      expect(processMetrics()).toBe(previous);
+      processMetrics.use(own);
+      countCommand('expired', { replayed: false, dryRun: false });
+      expect(own.snapshot().counters.map((c) => [c.name, c.sum])).toEqual([['EventsApplied', 1]]);
+      expect(metricsSnapshot()).toEqual(own.snapshot());
+      expect(before.snapshot().counters).toEqual([]);
+      resetMetrics();
+      expect(own.snapshot().counters).toEqual([]);
+      processMetrics.reset();
+      expect(processMetrics.get()).not.toBe(own);
+      expect(processMetrics.get()).not.toBe(before);
     });
   });
 });
