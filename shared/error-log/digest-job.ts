@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readSetting } from '../platform/config.js';
+import { ProcessDefault } from '../platform/process-default.js';
 import { digestMarker, digestPeriod, renderDigestIssue, selectDigest } from './domain/digest.js';
 import type { DigestKind } from './domain/digest.js';
 import { GitLabIssues, GitLabNotConfiguredError } from './gitlab.js';
@@ -45,14 +46,16 @@ export interface DigestDeps {
   adminBaseUrl: () => string | undefined;
 }
 
-let defaults: DigestDeps | undefined;
-const defaultDeps = (): DigestDeps =>
-  (defaults ??= {
-    store: new ErrorStore(),
-    tracker: () => GitLabIssues.fromConfig(),
-    notifier: new SlackNotifier(),
-    adminBaseUrl: () => readSetting('adminBaseUrl'),
-  });
+/**
+ * What the scheduled and operator runs use: the error store, GitLab and Slack from the
+ * configuration, created at the first run. A test puts its own in place with `digestDeps.use(…)`.
+ */
+export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
+  store: new ErrorStore(),
+  tracker: () => GitLabIssues.fromConfig(),
+  notifier: new SlackNotifier(),
+  adminBaseUrl: () => readSetting('adminBaseUrl'),
+}));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
 async function retryNotifications(records: readonly ErrorRecord[], deps: DigestDeps, context: JobContext): Promise<{ sent: number; failed: number }> {
@@ -66,7 +69,7 @@ async function retryNotifications(records: readonly ErrorRecord[], deps: DigestD
   return result;
 }
 
-export async function runDigest(job: string, kind: DigestKind, context: JobContext, deps: DigestDeps = defaultDeps()): Promise<Record<string, unknown>> {
+export async function runDigest(job: string, kind: DigestKind, context: JobContext, deps: DigestDeps = digestDeps.get()): Promise<Record<string, unknown>> {
   const period = digestPeriod(kind, context.asOf);
   const log = context.log.createChild({ persistentKeys: { job, period: period.key } });
   const base = { job, period: period.key, from: period.from, to: period.to };
