@@ -7,10 +7,10 @@
  *   runs in one process, so the admin page shows the service's counters since `npm start`; in AWS a
  *   container counts only what it handled itself, and CloudWatch is the source (infra/observability.ts).
  *
- * Both live in one object per process, {@link ProcessMetrics}, behind `recordMetric` and
- * `metricsSnapshot`; a test or a runtime resets it or puts its own in place ({@link processMetrics}).
- * The Powertools instance is created on first use, not at import: a cold start that counts nothing
- * pays nothing, and POWERTOOLS_METRICS_DISABLED set after import (tests, the local runtime) applies.
+ * The counters ({@link processMetrics}) and the emitter ({@link metricEmitter}) are objects with one
+ * default instance per process, behind `recordMetric` and `metricsSnapshot`: a test or a runtime
+ * resets them or puts its own in place. The Powertools instance is created at the first value, not
+ * at import, so POWERTOOLS_METRICS_DISABLED set after import (tests, the local runtime) applies.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ProcessDefault } from './process-default.js';
@@ -84,48 +84,36 @@ const keyOf = (name: string, dimensions: Record<string, string>) =>
 /** Where a value goes besides this process's counters: one EMF line (Powertools' `singleMetric`). */
 export type MetricEmitter = (name: string, dimensions: Record<string, string>, value: number, unit: Unit) => void;
 
-/** Powertools' emitter, read from the environment when first used. */
+/** Powertools' emitter, with the environment as it is when created (at the first value). */
 function powertoolsEmitter(): MetricEmitter {
-  let metrics: Metrics | undefined;
+  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   return (name, dimensions, value, unit) => {
-    metrics ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
     const single = metrics.singleMetric();
     for (const [dimension, dimensionValue] of Object.entries(dimensions)) single.addDimension(dimension, dimensionValue);
     single.addMetric(name, unit, value);
   };
 }
 
-export interface ProcessMetricsOptions {
-  /** Default: Powertools, created at the first value (so a cold start that counts nothing pays nothing). */
-  emitter?: () => MetricEmitter;
-  now?: () => Date;
-}
-
 /**
- * A process's counters and its EMF emitter: one per process by default ({@link processMetrics}).
+ * A process's counters: what `GET /v1/operator/metrics` answers. One per process by default
+ * ({@link processMetrics}).
  *
  * @example
- * const metrics = new ProcessMetrics({ emitter: () => () => undefined });
+ * const metrics = new ProcessMetrics();
  * metrics.record(METRIC.eventsApplied, { type: 'renewed' });
  * metrics.snapshot().counters; // [{ name: 'EventsApplied', dimensions: { type: 'renewed' }, sum: 1, … }]
  */
 export class ProcessMetrics {
   private readonly counters = new Map<string, ProcessCounter>();
-  private readonly createEmitter: () => MetricEmitter;
   private readonly now: () => Date;
-  private emitter: MetricEmitter | undefined;
   private since: string;
 
-  constructor(options: ProcessMetricsOptions = {}) {
-    this.createEmitter = options.emitter ?? powertoolsEmitter;
+  constructor(options: { now?: () => Date } = {}) {
     this.now = options.now ?? (() => new Date());
     this.since = this.now().toISOString();
   }
 
-  /**
-   * Records one value: in the counters and through the emitter. A metric never fails the work it
-   * measures: an emitter problem is swallowed after counting.
-   */
+  /** Counts one value of a metric. */
   record(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
     const at = this.now().toISOString();
     const key = keyOf(name, dimensions);
@@ -139,12 +127,6 @@ export class ProcessMetrics {
     } else {
       this.counters.set(key, { name, dimensions: { ...dimensions }, unit, samples: 1, sum: value, max: value, last: value, firstAt: at, lastAt: at });
     }
-    try {
-      this.emitter ??= this.createEmitter();
-      this.emitter(name, dimensions, value, unit);
-    } catch {
-      // Counted in process; CloudWatch misses one value rather than the caller failing.
-    }
   }
 
   /** The counters, sorted by name and dimensions (copies: the caller may keep them). */
@@ -155,24 +137,31 @@ export class ProcessMetrics {
     return { since: this.since, scope: 'process', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, counters: list };
   }
 
-  /** Forgets the counters and the emitter: a fresh start, with the environment as it is now. */
+  /** Forgets the counters: they start again from now. */
   reset(): void {
     this.counters.clear();
-    this.emitter = undefined;
     this.since = this.now().toISOString();
   }
 }
 
 /**
- * The metrics every function of this process records to: `processMetrics.use(own)` puts another
+ * The counters every function of this process records to: `processMetrics.use(own)` puts another
  * instance behind `recordMetric` and `metricsSnapshot`, `reset()` starts afresh.
  */
 export const processMetrics = new ProcessDefault(() => new ProcessMetrics());
-// Created at import (cheap: Powertools waits for the first value), so `since` is when the process started.
+// Created at import, so that `since` is when the process started.
 processMetrics.get();
 
 /**
- * Records one value of a metric in this process's metrics (counters and an EMF line for CloudWatch).
+ * The process's EMF emitter, created at the first value: a cold start that counts nothing pays
+ * nothing, and a function that only reads the counters (operator-metrics) bundles no Powertools
+ * Metrics. A test puts its own in place (`metricEmitter.use(…)`).
+ */
+export const metricEmitter = /* @__PURE__ */ new ProcessDefault<MetricEmitter>(powertoolsEmitter);
+
+/**
+ * Records one value of a metric: in this process's counters and as an EMF line for CloudWatch.
+ * A metric never fails the work it measures: an emitter problem is swallowed after counting.
  *
  * @example
  * recordMetric(METRIC.eventsApplied, { type: 'renewed' });
@@ -180,6 +169,11 @@ processMetrics.get();
  */
 export function recordMetric(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
   processMetrics.get().record(name, dimensions, value, unit);
+  try {
+    metricEmitter.get()(name, dimensions, value, unit);
+  } catch {
+    // Counted in process; CloudWatch misses one value rather than the caller failing.
+  }
 }
 
 /** This process's counters, sorted by name and dimensions. */
@@ -190,6 +184,7 @@ export function metricsSnapshot(): MetricsSnapshot {
 /** Forgets this process's counters and emitter (tests: a fresh start, with the environment as it is now). */
 export function resetMetrics(): void {
   processMetrics.get().reset();
+  metricEmitter.reset();
 }
 
 /** What a command answered: whether it wrote, replayed a stored result, or only computed (dry run). */

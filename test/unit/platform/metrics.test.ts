@@ -6,12 +6,12 @@ import {
   countStale,
   errorLogMetrics,
   ProcessMetrics,
+  metricEmitter,
   metricsSnapshot,
   processMetrics,
   recordMetric,
   resetMetrics,
 } from '../../../shared/platform/metrics.js';
-import type { MetricEmitter } from '../../../shared/platform/metrics.js';
 import { HttpError, conflict } from '../../../shared/platform/http/errors.js';
 
 /** The EMF lines Powertools wrote to stdout while `act` ran. */
@@ -148,63 +148,59 @@ describe('Module: shared/metrics', () => {
   });
 
   describe('Class: ProcessMetrics', () => {
-    const at = (iso: string) => () => new Date(iso);
-
-    it('counts and emits through the emitter it was given, created at the first value', () => {
-      const emitted: unknown[][] = [];
-      const createEmitter = vi.fn((): MetricEmitter => (...args) => emitted.push(args));
-      const metrics = new ProcessMetrics({ emitter: createEmitter, now: at('2026-05-01T10:00:00.000Z') });
-      expect(createEmitter).not.toHaveBeenCalled();
+    it('counts per name and dimensions, with the time of the first and last value', () => {
+      let now = '2026-05-01T10:00:00.000Z';
+      const metrics = new ProcessMetrics({ now: () => new Date(now) });
       metrics.record(METRIC.dryRuns, { type: 'created' });
+      now = '2026-05-01T11:00:00.000Z';
       metrics.record(METRIC.dryRuns, { type: 'created' }, 2);
-      expect(createEmitter).toHaveBeenCalledTimes(1);
-      expect(emitted).toEqual([
-        ['DryRuns', { type: 'created' }, 1, 'Count'],
-        ['DryRuns', { type: 'created' }, 2, 'Count'],
-      ]);
       expect(metrics.snapshot()).toEqual({
         since: '2026-05-01T10:00:00.000Z',
         scope: 'process',
         namespace: 'Provisioning',
-        counters: [{ name: 'DryRuns', dimensions: { type: 'created' }, unit: 'Count', samples: 2, sum: 3, max: 2, last: 2, firstAt: '2026-05-01T10:00:00.000Z', lastAt: '2026-05-01T10:00:00.000Z' }],
+        counters: [{ name: 'DryRuns', dimensions: { type: 'created' }, unit: 'Count', samples: 2, sum: 3, max: 2, last: 2, firstAt: '2026-05-01T10:00:00.000Z', lastAt: '2026-05-01T11:00:00.000Z' }],
       });
     });
 
-    it('counts a value whose emitter throws, and never throws itself', () => {
-      const metrics = new ProcessMetrics({ emitter: () => () => { throw new Error('no stdout'); } });
-      expect(() => metrics.record(METRIC.errorsLogged, { code: 'x' })).not.toThrow();
-      expect(metrics.snapshot().counters.map((c) => c.sum)).toEqual([1]);
-    });
-
-    it('forgets its counters and its emitter on reset, and starts counting again from then', () => {
+    it('forgets its counters on reset, and counts from then', () => {
       let now = '2026-05-01T10:00:00.000Z';
-      const createEmitter = vi.fn((): MetricEmitter => () => undefined);
-      const metrics = new ProcessMetrics({ emitter: createEmitter, now: () => new Date(now) });
+      const metrics = new ProcessMetrics({ now: () => new Date(now) });
       metrics.record(METRIC.eventsApplied, { type: 'renewed' });
       now = '2026-05-02T10:00:00.000Z';
       metrics.reset();
       expect(metrics.snapshot()).toMatchObject({ since: '2026-05-02T10:00:00.000Z', counters: [] });
-      metrics.record(METRIC.eventsApplied, { type: 'renewed' });
-      expect(createEmitter).toHaveBeenCalledTimes(2);
     });
   });
 
-  describe('Object: processMetrics', () => {
-    afterEach(() => processMetrics.reset());
+  describe('Objects: processMetrics and metricEmitter', () => {
+    afterEach(() => {
+      processMetrics.reset();
+      metricEmitter.reset();
+    });
 
-    it('puts another instance behind recordMetric and metricsSnapshot, and a new one after a reset', () => {
+    it('put other counters and another emitter behind recordMetric and metricsSnapshot', () => {
       const before = processMetrics.get();
-      const own = new ProcessMetrics({ emitter: () => () => undefined });
+      const own = new ProcessMetrics();
+      const emitted: unknown[][] = [];
       processMetrics.use(own);
+      metricEmitter.use((...args) => void emitted.push(args));
       countCommand('expired', { replayed: false, dryRun: false });
       expect(own.snapshot().counters.map((c) => [c.name, c.sum])).toEqual([['EventsApplied', 1]]);
       expect(metricsSnapshot()).toEqual(own.snapshot());
       expect(before.snapshot().counters).toEqual([]);
+      expect(emitted).toEqual([['EventsApplied', { type: 'expired' }, 1, 'Count']]);
       resetMetrics();
       expect(own.snapshot().counters).toEqual([]);
       processMetrics.reset();
       expect(processMetrics.get()).not.toBe(own);
-      expect(processMetrics.get()).not.toBe(before);
+    });
+
+    it('counts a value whose emitter throws, and never throws itself', () => {
+      metricEmitter.use(() => {
+        throw new Error('no stdout');
+      });
+      expect(() => recordMetric(METRIC.errorsLogged, { code: 'x' })).not.toThrow();
+      expect(counter('ErrorsLogged', { code: 'x' })?.sum).toBe(1);
     });
   });
 });
