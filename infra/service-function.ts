@@ -26,7 +26,7 @@ export interface ServiceFunctionProps {
 
 /**
  * One Lambda of the service with the defaults every function shares: Node.js 22 on arm64, a minified
- * ESM bundle with source maps and the AWS SDK left to the runtime, its own log group with retention,
+ * CommonJS bundle with source maps and the AWS SDK left to the runtime, its own log group with retention,
  * and a role that may write only to that log group. Table and bus access is granted by the caller,
  * from the manifest.
  *

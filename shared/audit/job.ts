@@ -1,5 +1,5 @@
 /**
- * The reconciliation audit as a job of the registry (shared/jobs/job.ts): its schedule
+ * The reconciliation audit as a job (shared/jobs/job.ts): its schedule
  * (05:00 UTC, functions/reconciliation-audit/) and `POST /v1/jobs/reconciliation-audit/runs` run it
  * with the production adapters — the state and errors tables, the bus, the error log's workflow.
  *

@@ -32,7 +32,7 @@ function emfLines(act: () => void): Array<Record<string, unknown>> {
 const counter = (name: string, dimensions: Record<string, string> = {}) =>
   metricsSnapshot().counters.find((c) => c.name === name && JSON.stringify(c.dimensions) === JSON.stringify(dimensions));
 
-describe('Module: shared/metrics', () => {
+describe('Module: shared/platform/metrics', () => {
   beforeEach(() => {
     delete process.env.POWERTOOLS_METRICS_DISABLED;
     resetMetrics();
