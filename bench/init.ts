@@ -1,13 +1,16 @@
 /**
- * Bundle size and cold import time of each function `npm run synth` bundles, beside a bare bundle
- * that only imports the DynamoDB client, built with the stack's own esbuild options.
+ * Bundle size and cold import time of each function `npm run synth` bundles (the manifest's and the
+ * webhook authorizer), beside a bare bundle that only imports the DynamoDB client, built with the
+ * stack's own esbuild options.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { functions as manifestFunctions } from '../shared/service/manifest.js';
+import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
+import { httpRoutes, functions as manifestFunctions } from '../shared/service/manifest.js';
+import type { FunctionSpec } from '../shared/service/manifest.js';
 import { REPO_ROOT } from '../local/runtime.js';
 import type { InitFigures } from './results.js';
 import { median } from './results.js';
@@ -86,6 +89,15 @@ function newestMtime(target: string): number {
   return newest;
 }
 
+/**
+ * Every function the stack bundles: the manifest's, and the webhook authorizer, which the stack
+ * builds outside the manifest once a route uses `webhook` auth (infra/provisioning-stack.ts).
+ */
+export function bundledFunctions(): FunctionSpec[] {
+  const authorizer = httpRoutes().some((route) => route.auth === 'webhook') ? [webhookAuthorizerFunction] : [];
+  return [...manifestFunctions, ...authorizer];
+}
+
 /** cdk.out is missing or older than a source it is built from. */
 export function synthIsStale(): boolean {
   const manifest = path.join(CDK_OUT, 'manifest.json');
@@ -114,7 +126,7 @@ interface SynthesizedFunction {
   bundle: string;
 }
 
-/** Each manifest function's bundle in cdk.out, found by the template's `aws:asset:path` metadata. */
+/** Each bundled function's bundle in cdk.out, found by the template's `aws:asset:path` metadata. */
 export function synthesizedFunctions(): SynthesizedFunction[] {
   const assembly = JSON.parse(readFileSync(path.join(CDK_OUT, 'manifest.json'), 'utf8')) as {
     artifacts?: Record<string, { type: string; properties?: { templateFile?: string } }>;
@@ -129,14 +141,14 @@ export function synthesizedFunctions(): SynthesizedFunction[] {
       const asset = resource.Metadata?.['aws:asset:path'];
       const constructPath = resource.Metadata?.['aws:cdk:path'];
       if (resource.Type !== 'AWS::Lambda::Function' || !asset || !constructPath) continue;
-      // ProvisioningService/<manifest name>/Function/Resource
+      // ProvisioningService/<function name>/Function/Resource
       const name = constructPath.split('/')[1] ?? '';
       const file = (resource.Properties?.Handler ?? 'index.handler').replace(/\.[^.]+$/, '');
       const bundle = ['.mjs', '.js'].map((ext) => path.join(CDK_OUT, asset, `${file}${ext}`)).find((candidate) => existsSync(candidate));
       if (bundle) found.set(name, bundle);
     }
   }
-  return manifestFunctions.map((spec) => {
+  return bundledFunctions().map((spec) => {
     const bundle = found.get(spec.name);
     if (!bundle) throw new Error(`cdk.out has no bundle for ${spec.name}: run npm run synth and look at its output`);
     return { name: spec.name, entry: spec.entry, bundle };
@@ -186,10 +198,10 @@ const BARE_EVERY = 5;
 /** Rebuilt sizes within this share of the synthesized ones: the options are the stack's (sources may move during a run). */
 const SAME_OPTIONS_TOLERANCE = 0.02;
 
-/** Each manifest function bundled as the stack would (without a synth): a quick run's bundles. */
+/** Each function bundled as the stack would (without a synth): a quick run's bundles. */
 async function buildFunctions(): Promise<SynthesizedFunction[]> {
   return Promise.all(
-    manifestFunctions.map(async (spec) => {
+    bundledFunctions().map(async (spec) => {
       const bundle = path.join(BUILD_DIR, 'functions', spec.name, 'index.js');
       await build(path.join(REPO_ROOT, spec.entry), bundle);
       return { name: spec.name, entry: spec.entry, bundle };

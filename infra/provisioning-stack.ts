@@ -198,7 +198,7 @@ export class ProvisioningStack extends Stack {
         description: `${entry.direction === 'in' ? 'Consumed' : 'Published'}: detail-type "${entry.detailType}", source ${entry.source}`,
         content: JSON.stringify(detailJsonSchema(entry)),
       });
-      schema.addDependency(registry);
+      schema.addResourceDependency(registry);
     }
   }
 

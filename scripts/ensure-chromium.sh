@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Installs Debian's `chromium` when /usr/bin/chromium is missing: the admin page's browser test
-# (test/integration/admin.browser.test.ts) drives it with playwright-core. Needs root (CI runs as
-# root); on a machine that already has it, does nothing.
+# Part of `npm test`: the admin page's browser test (test/integration/admin.browser.test.ts) drives
+# Debian's chromium with playwright-core. When /usr/bin/chromium is missing it is installed from
+# Debian's packages if we are root (CI and this project's machines are), otherwise this stops the
+# run with one line saying what to do. Silent when chromium is there.
 set -euo pipefail
 CHROMIUM=/usr/bin/chromium
-if [ -x "$CHROMIUM" ]; then
-  echo "chromium is installed: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"
-  exit 0
-fi
+[ -x "$CHROMIUM" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "chromium is missing and installing it needs root: run sudo scripts/ensure-chromium.sh (or apt-get install chromium)" >&2
+  echo "chromium is missing (the admin page's browser test needs $CHROMIUM): run 'sudo apt-get install chromium' (or 'sudo bash scripts/ensure-chromium.sh'), then npm test again" >&2
   exit 1
 fi
-echo "chromium is missing: installing Debian's chromium package"
+echo "chromium is missing: installing Debian's chromium package (a minute or two, once)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 # Without recommends (upower, udev, printing...); fonts-liberation so pages render with real fonts.
-apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
-"$CHROMIUM" --version
+# apt's output is shown only when it fails.
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-liberation; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "installing chromium failed (output above): install it with 'apt-get install chromium', then npm test again" >&2
+  exit 1
+fi
+echo "installed: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"

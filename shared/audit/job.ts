@@ -1,5 +1,5 @@
 /**
- * The reconciliation audit as a job of the registry (shared/jobs/job.ts): its schedule
+ * The reconciliation audit as a job (shared/jobs/job.ts): its schedule
  * (05:00 UTC, functions/reconciliation-audit/) and `POST /v1/jobs/reconciliation-audit/runs` run it
  * with the production adapters — the state and errors tables, the bus, the error log's workflow.
  *
@@ -13,7 +13,7 @@ import { auditFinding, AUDIT_FINDING } from '../platform/failure-events.js';
 import type { AuditFinding } from '../platform/failure-events.js';
 import { publish } from '../platform/bus.js';
 import { ErrorStore, resolveAlongWorkflow } from '../error-log/index.js';
-import type { Job, JobContext } from '../jobs/job.js';
+import type { Job, JobContext } from '../jobs/index.js';
 import { auditMetrics } from './metrics.js';
 import { AUDIT_JOB, runAudit } from './run.js';
 import type { AuditDeps, AuditSummary } from './run.js';

@@ -2,7 +2,7 @@
  * The daily reconciliation audit (shared/audit/): scheduled here, and run by operators with
  * `POST /v1/jobs/reconciliation-audit/runs` in the same function (shared/jobs/run.ts).
  */
-import { jobRunTrigger } from '../jobs/manifest.js';
+import { jobRunTrigger } from '../jobs/index.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 
 export const auditFunctions: readonly FunctionSpec[] = [

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { JobName } from '../jobs/names.js';
+import type { JobName } from '../jobs/index.js';
 import {
   AUDIT_CODES,
   DUE_CODE,

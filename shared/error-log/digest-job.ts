@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readSetting } from '../platform/config.js';
+import { ProcessDefault } from '../platform/process-default.js';
 import { digestMarker, digestPeriod, renderDigestIssue, selectDigest } from './domain/digest.js';
 import type { DigestKind } from './domain/digest.js';
 import { GitLabIssues, GitLabNotConfiguredError } from './gitlab.js';
@@ -30,8 +31,7 @@ import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
-import type { Job, JobContext } from '../jobs/job.js';
-import type { JobName } from '../jobs/names.js';
+import type { Job, JobContext, JobName } from '../jobs/index.js';
 
 /** Longer than any run can take (the digest functions time out after 2 minutes). */
 export const DIGEST_LEASE_MS = 10 * 60_000;
@@ -46,14 +46,16 @@ export interface DigestDeps {
   adminBaseUrl: () => string | undefined;
 }
 
-let defaults: DigestDeps | undefined;
-const defaultDeps = (): DigestDeps =>
-  (defaults ??= {
-    store: new ErrorStore(),
-    tracker: () => GitLabIssues.fromConfig(),
-    notifier: new SlackNotifier(),
-    adminBaseUrl: () => readSetting('adminBaseUrl'),
-  });
+/**
+ * What the scheduled and operator runs use: the error store, GitLab and Slack from the
+ * configuration, created at the first run. A test puts its own in place with `digestDeps.use(…)`.
+ */
+export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
+  store: new ErrorStore(),
+  tracker: () => GitLabIssues.fromConfig(),
+  notifier: new SlackNotifier(),
+  adminBaseUrl: () => readSetting('adminBaseUrl'),
+}));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
 async function retryNotifications(records: readonly ErrorRecord[], deps: DigestDeps, context: JobContext): Promise<{ sent: number; failed: number }> {
@@ -67,7 +69,7 @@ async function retryNotifications(records: readonly ErrorRecord[], deps: DigestD
   return result;
 }
 
-export async function runDigest(job: string, kind: DigestKind, context: JobContext, deps: DigestDeps = defaultDeps()): Promise<Record<string, unknown>> {
+export async function runDigest(job: string, kind: DigestKind, context: JobContext, deps: DigestDeps = digestDeps.get()): Promise<Record<string, unknown>> {
   const period = digestPeriod(kind, context.asOf);
   const log = context.log.createChild({ persistentKeys: { job, period: period.key } });
   const base = { job, period: period.key, from: period.from, to: period.to };

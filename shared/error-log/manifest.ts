@@ -4,7 +4,7 @@
  */
 import * as z from '../platform/zod.js';
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../platform/failure-events.js';
-import { jobRunTrigger, unknownJobTrigger } from '../jobs/manifest.js';
+import { jobRunTrigger, unknownJobTrigger } from '../jobs/index.js';
 import { SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
 import { issueHookPayload } from './domain/gitlab-webhook.js';

@@ -131,21 +131,50 @@ const openFeatureLogger: OpenFeatureLogger = {
   debug: (...args) => logger.debug('openfeature', { detail: args.map(describe) }),
 };
 
-let registered: DynamoDbFlagProvider | undefined;
+/**
+ * This process's registration of the flags table with OpenFeature: made by the first
+ * {@link useFlagsTable}, kept for the process. A test resets it, so that the next use registers a
+ * new provider (with new options) instead of answering the old one.
+ *
+ * @example
+ * afterEach(() => flagsTable.reset());
+ */
+export class FlagsTableRegistration {
+  private provider: DynamoDbFlagProvider | undefined;
+
+  /** Registers the provider if none is, and answers the registered one (later options are ignored). */
+  use(options?: FlagProviderOptions): DynamoDbFlagProvider {
+    if (!this.provider) {
+      this.provider = new DynamoDbFlagProvider(options);
+      OpenFeature.setLogger(openFeatureLogger);
+      OpenFeature.setProvider(this.provider);
+    }
+    return this.provider;
+  }
+
+  /** The registered provider, if any. */
+  get registered(): DynamoDbFlagProvider | undefined {
+    return this.provider;
+  }
+
+  /** Forgets the registration (and what its provider cached): the next use registers a new provider. */
+  reset(): void {
+    this.provider?.clearCache();
+    this.provider = undefined;
+  }
+}
+
+/** The process's registration: what {@link useFlagsTable} uses. */
+export const flagsTable = new FlagsTableRegistration();
 
 /**
  * Makes this process's OpenFeature API evaluate with the flags table, once (later calls answer the
- * same provider). Call it at module scope in a handler that evaluates flags.
+ * same provider, until `flagsTable.reset()`). Call it at module scope in a handler that evaluates flags.
  *
  * @example
  * useFlagsTable();
  * const client = OpenFeature.getClient();
  */
 export function useFlagsTable(options?: FlagProviderOptions): DynamoDbFlagProvider {
-  if (!registered) {
-    registered = new DynamoDbFlagProvider(options);
-    OpenFeature.setLogger(openFeatureLogger);
-    OpenFeature.setProvider(registered);
-  }
-  return registered;
+  return flagsTable.use(options);
 }

@@ -7,10 +7,13 @@
  *   runs in one process, so the admin page shows the service's counters since `npm start`; in AWS a
  *   container counts only what it handled itself, and CloudWatch is the source (infra/observability.ts).
  *
- * The Powertools instance is created on first use, not at import: a cold start that counts nothing
- * pays nothing, and POWERTOOLS_METRICS_DISABLED set after import (tests, the local runtime) applies.
+ * The counters ({@link processMetrics}) and the emitter ({@link metricEmitter}) are objects with one
+ * default instance per process, behind `recordMetric` and `metricsSnapshot`: a test or a runtime
+ * resets them or puts its own in place. The Powertools instance is created at the first value, not
+ * at import, so POWERTOOLS_METRICS_DISABLED set after import (tests, the local runtime) applies.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ProcessDefault } from './process-default.js';
 
 export const METRICS_NAMESPACE = 'Provisioning';
 /** Powertools adds `service` to every metric it emits: dashboards and alarms address metrics with it. */
@@ -67,7 +70,7 @@ export interface ProcessCounter {
 }
 
 export interface MetricsSnapshot {
-  /** When this process started counting (its first import of this module). */
+  /** When this process started counting (its first import of this module, or the last reset). */
   since: string;
   /** `process`: these are the answering process's own counters, not the whole service's in AWS. */
   scope: 'process';
@@ -75,12 +78,86 @@ export interface MetricsSnapshot {
   counters: ProcessCounter[];
 }
 
-const counters = new Map<string, ProcessCounter>();
-let since = new Date().toISOString();
-let emitter: Metrics | undefined;
-
 const keyOf = (name: string, dimensions: Record<string, string>) =>
   JSON.stringify([name, ...Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b))]);
+
+/** Where a value goes besides this process's counters: one EMF line (Powertools' `singleMetric`). */
+export type MetricEmitter = (name: string, dimensions: Record<string, string>, value: number, unit: Unit) => void;
+
+/** Powertools' emitter, with the environment as it is when created (at the first value). */
+function powertoolsEmitter(): MetricEmitter {
+  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  return (name, dimensions, value, unit) => {
+    const single = metrics.singleMetric();
+    for (const [dimension, dimensionValue] of Object.entries(dimensions)) single.addDimension(dimension, dimensionValue);
+    single.addMetric(name, unit, value);
+  };
+}
+
+/**
+ * A process's counters: what `GET /v1/operator/metrics` answers. One per process by default
+ * ({@link processMetrics}).
+ *
+ * @example
+ * const metrics = new ProcessMetrics();
+ * metrics.record(METRIC.eventsApplied, { type: 'renewed' });
+ * metrics.snapshot().counters; // [{ name: 'EventsApplied', dimensions: { type: 'renewed' }, sum: 1, … }]
+ */
+export class ProcessMetrics {
+  private readonly counters = new Map<string, ProcessCounter>();
+  private readonly now: () => Date;
+  private since: string;
+
+  constructor(options: { now?: () => Date } = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.since = this.now().toISOString();
+  }
+
+  /** Counts one value of a metric. */
+  record(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
+    const at = this.now().toISOString();
+    const key = keyOf(name, dimensions);
+    const counter = this.counters.get(key);
+    if (counter) {
+      counter.samples += 1;
+      counter.sum += value;
+      counter.max = Math.max(counter.max, value);
+      counter.last = value;
+      counter.lastAt = at;
+    } else {
+      this.counters.set(key, { name, dimensions: { ...dimensions }, unit, samples: 1, sum: value, max: value, last: value, firstAt: at, lastAt: at });
+    }
+  }
+
+  /** The counters, sorted by name and dimensions (copies: the caller may keep them). */
+  snapshot(): MetricsSnapshot {
+    const list = [...this.counters.values()]
+      .map((c) => ({ ...c, dimensions: { ...c.dimensions } }))
+      .sort((a, b) => a.name.localeCompare(b.name) || keyOf(a.name, a.dimensions).localeCompare(keyOf(b.name, b.dimensions)));
+    return { since: this.since, scope: 'process', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, counters: list };
+  }
+
+  /** Forgets the counters: they start again from now. */
+  reset(): void {
+    this.counters.clear();
+    this.since = this.now().toISOString();
+  }
+}
+
+/**
+ * The counters every function of this process records to: `processMetrics.use(own)` puts another
+ * instance behind `recordMetric` and `metricsSnapshot`, `reset()` starts afresh.
+ */
+export const processMetrics = new ProcessDefault(() => new ProcessMetrics());
+// Created at import, so that `since` is when the process started.
+processMetrics.get();
+
+/**
+ * The process's EMF emitter, created at the first value: a cold start that counts nothing pays
+ * nothing, and a function that only reads the counters (operator-metrics) bundles no Powertools
+ * Metrics. A test puts its own in place (`metricEmitter.use(…)`).
+ */
+export const metricEmitter = /* @__PURE__ */ new ProcessDefault<MetricEmitter>(powertoolsEmitter);
 
 /**
  * Records one value of a metric: in this process's counters and as an EMF line for CloudWatch.
@@ -91,23 +168,9 @@ const keyOf = (name: string, dimensions: Record<string, string>) =>
  * recordMetric(METRIC.auditLagHours, {}, 3.5, MetricUnit.Count);
  */
 export function recordMetric(name: string, dimensions: Record<string, string> = {}, value = 1, unit: Unit = MetricUnit.Count): void {
-  const at = new Date().toISOString();
-  const key = keyOf(name, dimensions);
-  const counter = counters.get(key);
-  if (counter) {
-    counter.samples += 1;
-    counter.sum += value;
-    counter.max = Math.max(counter.max, value);
-    counter.last = value;
-    counter.lastAt = at;
-  } else {
-    counters.set(key, { name, dimensions: { ...dimensions }, unit, samples: 1, sum: value, max: value, last: value, firstAt: at, lastAt: at });
-  }
+  processMetrics.get().record(name, dimensions, value, unit);
   try {
-    emitter ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-    const single = emitter.singleMetric();
-    for (const [dimension, dimensionValue] of Object.entries(dimensions)) single.addDimension(dimension, dimensionValue);
-    single.addMetric(name, unit, value);
+    metricEmitter.get()(name, dimensions, value, unit);
   } catch {
     // Counted in process; CloudWatch misses one value rather than the caller failing.
   }
@@ -115,17 +178,13 @@ export function recordMetric(name: string, dimensions: Record<string, string> = 
 
 /** This process's counters, sorted by name and dimensions. */
 export function metricsSnapshot(): MetricsSnapshot {
-  const list = [...counters.values()]
-    .map((c) => ({ ...c, dimensions: { ...c.dimensions } }))
-    .sort((a, b) => a.name.localeCompare(b.name) || keyOf(a.name, a.dimensions).localeCompare(keyOf(b.name, b.dimensions)));
-  return { since, scope: 'process', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, counters: list };
+  return processMetrics.get().snapshot();
 }
 
-/** Forgets the counters and the emitter (tests: a fresh start, with the environment as it is now). */
+/** Forgets this process's counters and emitter (tests: a fresh start, with the environment as it is now). */
 export function resetMetrics(): void {
-  counters.clear();
-  emitter = undefined;
-  since = new Date().toISOString();
+  processMetrics.get().reset();
+  metricEmitter.reset();
 }
 
 /** What a command answered: whether it wrote, replayed a stored result, or only computed (dry run). */

@@ -2,7 +2,7 @@
  * The DynamoDB adapter of force reassociation: the read of everything the rule needs, the one
  * TransactWriteItems that applies it, and the report's queries. SDK errors are translated here.
  *
- * Keys in the state table, besides namespace-store's (NS#<id>/STATE, NS#<id>/HIST#<version>,
+ * Keys in the state table, besides the lifecycle store's (NS#<id>/STATE, NS#<id>/HIST#<version>,
  * SUB#<id>/SUB):
  *   REASSOC#<YYYY-MM> / <appliedAt>#<eventId>       one record per reassociation, a partition per
  *                                                   month of appliedAt (UTC): the report queries the
@@ -75,7 +75,7 @@ export interface Detachment {
   replacedBySubscriptionId: string;
 }
 
-/** A history entry of a reassociation, as namespace-store writes history, plus what moved. */
+/** A history entry of a reassociation, as the lifecycle store writes history, plus what moved. */
 export type ReassociationHistoryEntry = HistoryEntry & {
   reassociation: {
     role: 'source' | 'target';

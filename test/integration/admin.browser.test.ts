@@ -5,7 +5,7 @@
  * edits a flag, runs a job and reads the counters. Each view's screenshot is written to
  * test-results/screenshots/, and to docs/screenshots/ (the README shows them) with UPDATE_SCREENSHOTS=1. The steps run in order, on one page.
  *
- * chromium is installed by scripts/ensure-chromium.sh (.ci/run calls it); without it this file fails.
+ * chromium is installed by scripts/ensure-chromium.sh, which npm test runs first; without it this file fails.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,7 +93,7 @@ const alertText = async () => (await page.locator('#alert').textContent())?.trim
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Debian's chromium is missing (${CHROMIUM}): install it with scripts/ensure-chromium.sh (as root; .ci/run does), then run the tests again.`);
+    throw new Error(`Debian's chromium is missing (${CHROMIUM}): install it with scripts/ensure-chromium.sh (as root; npm test runs it), then run the tests again.`);
   }
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   runtime = await startTestRuntime();

@@ -41,6 +41,8 @@ describe('Secrets', () => {
         ...SECRETS,
         PORT: String(port),
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        // The EMF lines are checked too (test/setup.ts disables them for in-process handlers).
+        POWERTOOLS_METRICS_DISABLED: 'false',
         SLACK_WEBHOOK_URL: slack.url,
         GITLAB_URL: gitlab.url,
         GITLAB_PROJECT_ID: gitlab.projectId,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { composition } from '../../../bench/init.js';
+import { bundledFunctions, composition } from '../../../bench/init.js';
 import { firstError } from '../../../bench/text.js';
+import { functions, httpRoutes } from '../../../shared/service/manifest.js';
 
 describe('Function: composition', () => {
   it('adds up a bundle by package, the repository\'s own files as service code, largest first', () => {
@@ -41,5 +42,13 @@ describe('Function: firstError', () => {
 
   it('falls back to the last lines when no line names an error', () => {
     expect(firstError('one\ntwo\nthree\nfour')).toBe('two | three | four');
+  });
+});
+
+describe('Function: bundledFunctions', () => {
+  it('is every manifest function and the webhook authorizer the stack builds beside them', () => {
+    const names = bundledFunctions().map((fn) => fn.name);
+    expect(names).toEqual([...functions.map((fn) => fn.name), 'webhook-authorizer']);
+    expect(httpRoutes().some((route) => route.auth === 'webhook')).toBe(true);
   });
 });

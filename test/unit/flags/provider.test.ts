@@ -2,7 +2,8 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ErrorCode, OpenFeature, StandardResolutionReasons } from '@openfeature/server-sdk';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_TTL_SECONDS, DynamoDbFlagProvider, cacheTtlMsFromEnv } from '../../../shared/flags/provider.js';
+import { DEFAULT_CACHE_TTL_SECONDS, DynamoDbFlagProvider, cacheTtlMsFromEnv, flagsTable, useFlagsTable } from '../../../shared/flags/provider.js';
+import type { Flag } from '../../../shared/flags/domain.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const FLAG = 'account_data_persistence';
@@ -129,5 +130,31 @@ describe('Function: cacheTtlMsFromEnv', () => {
     expect(cacheTtlMsFromEnv({ FLAGS_CACHE_TTL_SECONDS: '0' })).toBe(0);
     expect(cacheTtlMsFromEnv({ FLAGS_CACHE_TTL_SECONDS: '-1' })).toBe(30_000);
     expect(cacheTtlMsFromEnv({ FLAGS_CACHE_TTL_SECONDS: 'soon' })).toBe(30_000);
+  });
+});
+
+describe('Function: useFlagsTable', () => {
+  const flag = (enabled: boolean) => item({ enabled, actors: [], percentageOfActors: 0 }) as unknown as Flag;
+
+  afterEach(async () => {
+    flagsTable.reset();
+    // The file's other tests evaluate through their own provider.
+    await OpenFeature.setProviderAndWait(provider);
+  });
+
+  it('registers one provider for the process: later calls answer it and ignore their options', async () => {
+    const first = useFlagsTable({ load: async () => flag(true), cacheTtlMs: 0 });
+    expect(useFlagsTable({ load: async () => flag(false) })).toBe(first);
+    expect(flagsTable.registered).toBe(first);
+    expect((await evaluate('cust-1')).value).toBe(true);
+  });
+
+  it('registers a new provider, with its own options, after a reset', async () => {
+    const first = useFlagsTable({ load: async () => flag(true), cacheTtlMs: 0 });
+    flagsTable.reset();
+    expect(flagsTable.registered).toBeUndefined();
+    const second = useFlagsTable({ load: async () => flag(false), cacheTtlMs: 0 });
+    expect(second).not.toBe(first);
+    expect((await evaluate('cust-1')).value).toBe(false);
   });
 });

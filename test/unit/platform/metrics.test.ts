@@ -5,7 +5,10 @@ import {
   countReassociation,
   countStale,
   errorLogMetrics,
+  ProcessMetrics,
+  metricEmitter,
   metricsSnapshot,
+  processMetrics,
   recordMetric,
   resetMetrics,
 } from '../../../shared/platform/metrics.js';
@@ -34,7 +37,7 @@ function emfLines(act: () => void): Array<Record<string, unknown>> {
 const counter = (name: string, dimensions: Record<string, string> = {}) =>
   metricsSnapshot().counters.find((c) => c.name === name && JSON.stringify(c.dimensions) === JSON.stringify(dimensions));
 
-describe('Module: shared/metrics', () => {
+describe('Module: shared/platform/metrics', () => {
   beforeEach(() => {
     delete process.env.POWERTOOLS_METRICS_DISABLED;
     resetMetrics();
@@ -146,6 +149,63 @@ describe('Module: shared/metrics', () => {
       errorLogMetrics.notificationFailed();
       expect(counter('ErrorLogNoiseDropped', { code: 'stale_event' })?.sum).toBe(1);
       expect(counter('ErrorLogNotificationFailed')?.sum).toBe(1);
+    });
+  });
+
+  describe('Class: ProcessMetrics', () => {
+    it('counts per name and dimensions, with the time of the first and last value', () => {
+      let now = '2026-05-01T10:00:00.000Z';
+      const metrics = new ProcessMetrics({ now: () => new Date(now) });
+      metrics.record(METRIC.dryRuns, { type: 'created' });
+      now = '2026-05-01T11:00:00.000Z';
+      metrics.record(METRIC.dryRuns, { type: 'created' }, 2);
+      expect(metrics.snapshot()).toEqual({
+        since: '2026-05-01T10:00:00.000Z',
+        scope: 'process',
+        namespace: 'Provisioning',
+        counters: [{ name: 'DryRuns', dimensions: { type: 'created' }, unit: 'Count', samples: 2, sum: 3, max: 2, last: 2, firstAt: '2026-05-01T10:00:00.000Z', lastAt: '2026-05-01T11:00:00.000Z' }],
+      });
+    });
+
+    it('forgets its counters on reset, and counts from then', () => {
+      let now = '2026-05-01T10:00:00.000Z';
+      const metrics = new ProcessMetrics({ now: () => new Date(now) });
+      metrics.record(METRIC.eventsApplied, { type: 'renewed' });
+      now = '2026-05-02T10:00:00.000Z';
+      metrics.reset();
+      expect(metrics.snapshot()).toMatchObject({ since: '2026-05-02T10:00:00.000Z', counters: [] });
+    });
+  });
+
+  describe('Objects: processMetrics and metricEmitter', () => {
+    afterEach(() => {
+      processMetrics.reset();
+      metricEmitter.reset();
+    });
+
+    it('put other counters and another emitter behind recordMetric and metricsSnapshot', () => {
+      const before = processMetrics.get();
+      const own = new ProcessMetrics();
+      const emitted: unknown[][] = [];
+      processMetrics.use(own);
+      metricEmitter.use((...args) => void emitted.push(args));
+      countCommand('expired', { replayed: false, dryRun: false });
+      expect(own.snapshot().counters.map((c) => [c.name, c.sum])).toEqual([['EventsApplied', 1]]);
+      expect(metricsSnapshot()).toEqual(own.snapshot());
+      expect(before.snapshot().counters).toEqual([]);
+      expect(emitted).toEqual([['EventsApplied', { type: 'expired' }, 1, 'Count']]);
+      resetMetrics();
+      expect(own.snapshot().counters).toEqual([]);
+      processMetrics.reset();
+      expect(processMetrics.get()).not.toBe(own);
+    });
+
+    it('counts a value whose emitter throws, and never throws itself', () => {
+      metricEmitter.use(() => {
+        throw new Error('no stdout');
+      });
+      expect(() => recordMetric(METRIC.errorsLogged, { code: 'x' })).not.toThrow();
+      expect(counter('ErrorsLogged', { code: 'x' })?.sum).toBe(1);
     });
   });
 });
