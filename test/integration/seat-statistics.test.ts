@@ -162,6 +162,63 @@ describe('Seat statistics over HTTP: the same events give the same bill in any o
   });
 });
 
+describe('Redeliveries and states stored before the log', () => {
+  const table = async () => {
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const { localClient } = await import('../../local/dynamodb.js');
+    return DynamoDBDocumentClient.from(localClient(runtime.dynamoEndpoint));
+  };
+
+  it('9. a command re-sent after its idempotency record expired changes nothing: the log holds it', async () => {
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const namespaceId = nextNamespace++;
+    const sequence = [created('2025-01-01', '2026-01-01', 10), trialStarted('2025-03-01', '2025-03-30'), entitlements('2025-04-01T00:00:00Z', { seats: 12 }), usage(9, '2025-05-01T00:00:00Z')].map(
+      (e, i) => commandOf(e, `redeliver-${namespaceId}-${i}`, namespaceId),
+    );
+    for (const command of sequence) expect((await send(command)).status).toBe(200);
+    const before = (await api.call('GET', `/v1/namespaces/${namespaceId}/subscription`)).body;
+    const doc = await table();
+    // What DynamoDB's TTL does after 90 days.
+    for (const command of sequence) await doc.send(new DeleteCommand({ TableName: runtime.tables.idempotency, Key: { eventId: command.eventId } }));
+    doc.destroy();
+    for (const command of sequence.slice(0, 3)) {
+      const again = await send(command);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(before);
+    }
+    expect((await api.call('GET', `/v1/namespaces/${namespaceId}/subscription`)).body).toEqual(before);
+  });
+
+  it('reads a state stored before the log, and makes it the log’s base on its next write', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const namespaceId = nextNamespace++;
+    const subscriptionId = `SS-${namespaceId}`;
+    // An item of the shape written before issue 16: no fold marks, no log, the peak stored.
+    const legacy = {
+      pk: `NS#${namespaceId}`, sk: 'STATE', namespaceId, subscriptionId, planCode: 'premium', paidPlanCode: 'premium', seats: 10, seatsInUse: 12,
+      maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2025-03-01T00:00:00Z', seatsOwed: 4, trial: false, trialStartsOn: null, trialEndsOn: null,
+      startDate: '2025-01-01', endDate: '2026-01-01', autoRenew: true, nextReconciliationDate: null, status: 'active',
+      lastMeasuredAt: '2025-04-01T00:00:00Z', version: 9, updatedAt: '2025-04-01T00:00:05Z', changedOn: '2025-01-01',
+    };
+    const doc = await table();
+    await doc.send(new PutCommand({ TableName: runtime.tables.state, Item: legacy }));
+    await doc.send(new PutCommand({ TableName: runtime.tables.state, Item: { pk: `SUB#${subscriptionId}`, sk: 'SUB', subscriptionId, namespaceId, associatedAt: '2025-01-01T00:00:00Z' } }));
+    doc.destroy();
+
+    const read = await api.call('GET', `/v1/namespaces/${namespaceId}/subscription`);
+    expect(read.body).toMatchObject({ maxSeatsUsed: 14, seatsOwed: 4, version: 9, previousTerm: null, expiredOn: null });
+    // Older than the state's newest known instant: stale, as the rules said before.
+    expect((await send(commandOf(usage(30, '2025-03-15T00:00:00Z'), `legacy-${namespaceId}-0`, namespaceId))).status).toBe(409);
+    // After it: folded on top of it; then a late one between the two.
+    expect((await send(commandOf(usage(16, '2025-05-01T00:00:00Z'), `legacy-${namespaceId}-1`, namespaceId))).body).toMatchObject({ maxSeatsUsed: 16, seatsOwed: 6, version: 10 });
+    expect((await send(commandOf(usage(2, '2025-04-15T00:00:00Z'), `legacy-${namespaceId}-2`, namespaceId))).body).toMatchObject({ maxSeatsUsed: 16, seatsInUse: 16, version: 11 });
+    expect((await send(commandOf(renewed('2026-01-01', '2027-01-01', 10), `legacy-${namespaceId}-3`, namespaceId))).body).toMatchObject({
+      maxSeatsUsed: 16,
+      previousTerm: { maxSeatsUsed: 16, seatsOwed: 6 },
+    });
+  });
+});
+
 describe('Seat statistics on the bus', () => {
   it('7. a measurement dated in the future is a failure that reaches the error log, never a settled event', async () => {
     const events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
