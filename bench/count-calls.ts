@@ -1,9 +1,11 @@
 /**
- * Counts the calls a DynamoDB client sends, per operation, with a middleware on the client's own
- * stack. A `DynamoDBDocumentClient` shares the middleware stack of the `DynamoDBClient` it wraps,
- * so adding the counter to `ddb()` counts every call the handlers make, named by the wire operation
- * (`BatchGetItem`, `TransactWriteItems`…), whichever command class sent it.
+ * Counts the calls a DynamoDB client sends, per operation, and the capacity they consumed, with
+ * middleware on the client's own stack. A `DynamoDBDocumentClient` shares the middleware stack of
+ * the `DynamoDBClient` it wraps, so adding the counter to `ddb()` counts every call the handlers
+ * make, named by the wire operation (`BatchGetItem`, `TransactWriteItems`…), whichever command class
+ * sent it.
  */
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type {
   DeserializeHandler,
   DeserializeHandlerArguments,
@@ -20,6 +22,15 @@ export interface CallCounts {
   sends: number;
   /** Requests per operation, e.g. `{ BatchGetItem: 1, TransactWriteItems: 1 }`. */
   byOperation: Record<string, number>;
+  /**
+   * Read capacity units the answered calls consumed (`ConsumedCapacity`, every table and index).
+   * A request that failed (a throttle, a failed condition) answers none, so it adds nothing here.
+   */
+  readUnits: number;
+  /** Write capacity units the answered calls consumed; a transaction's are twice a plain write's. */
+  writeUnits: number;
+  /** Items sent in TransactWriteItems requests (Put, Update, Delete, ConditionCheck), summed. */
+  transactItems: number;
 }
 
 export interface CallCounter {
@@ -42,49 +53,103 @@ let attached = 0;
 export const operationName = (context: HandlerExecutionContext): string =>
   (context.commandName ?? 'Unknown').replace(/Command$/, '');
 
+/** Operations whose consumed capacity is read capacity; every other one's is write capacity. */
+const READ_OPERATIONS: ReadonlySet<string> = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
 /**
- * Adds a counting middleware to `client` and answers its counter.
+ * The read and write units of one answer's `ConsumedCapacity` (one object, or one per table).
+ * DynamoDB in AWS splits them (`ReadCapacityUnits`, `WriteCapacityUnits`); DynamoDB Local (3.3)
+ * answers only `CapacityUnits`, which then counts as the operation's kind. Local's figures follow
+ * AWS's rules: a write 1 unit per KB, in a transaction 2; a consistent read 1 per 4 KB (a Query sums
+ * its items first), an eventual one half; an index whose key attributes change costs its writes too.
+ *
+ * @example
+ * consumedUnits('TransactWriteItems', [{ TableName: 'state', CapacityUnits: 6 }, { TableName: 'idempotency', CapacityUnits: 2 }]);
+ * // { readUnits: 0, writeUnits: 8 }
+ */
+export function consumedUnits(
+  operation: string,
+  consumed: ConsumedCapacity | ConsumedCapacity[] | undefined,
+): { readUnits: number; writeUnits: number } {
+  let readUnits = 0;
+  let writeUnits = 0;
+  for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+    if (entry.ReadCapacityUnits !== undefined || entry.WriteCapacityUnits !== undefined) {
+      readUnits += entry.ReadCapacityUnits ?? 0;
+      writeUnits += entry.WriteCapacityUnits ?? 0;
+    } else if (READ_OPERATIONS.has(operation)) readUnits += entry.CapacityUnits ?? 0;
+    else writeUnits += entry.CapacityUnits ?? 0;
+  }
+  return { readUnits, writeUnits };
+}
+
+const zero = (): CallCounts => ({ requests: 0, sends: 0, byOperation: {}, readUnits: 0, writeUnits: 0, transactItems: 0 });
+
+/**
+ * Adds a counting middleware to `client` and answers its counter. Every call it sends asks for its
+ * consumed capacity (`ReturnConsumedCapacity: 'TOTAL'`) unless the caller asked for something
+ * itself (`INDEXES`, or `NONE`: then that call's units are not counted).
  *
  * @example
  * const counter = countDynamoDbCalls(ddb());
  * await executeCommand(command, { actor });
- * counter.counts(); // { requests: 2, sends: 2, byOperation: { BatchGetItem: 1, TransactWriteItems: 1 } }
+ * counter.counts();
+ * // { requests: 2, sends: 2, byOperation: { BatchGetItem: 1, TransactWriteItems: 1 }, readUnits: 2, writeUnits: 10, transactItems: 4 }
  * counter.detach();
  */
 export function countDynamoDbCalls(client: HasMiddlewareStack): CallCounter {
   const id = ++attached;
   const sendName = `benchCountSends${id}`;
   const requestName = `benchCountRequests${id}`;
-  let counts: CallCounts = { requests: 0, sends: 0, byOperation: {} };
+  const capacityName = `benchCountCapacity${id}`;
+  let counts = zero();
 
   // Initialize runs once per send(); deserialize runs once per attempt, inside the retry loop.
   client.middlewareStack.add(
     <Output extends object>(next: InitializeHandler<object, Output>) =>
       (args: InitializeHandlerArguments<object>) => {
         counts.sends++;
-        return next(args);
+        const input = args.input as { ReturnConsumedCapacity?: string };
+        // A copy: the caller's input object is left as it was.
+        return next(input.ReturnConsumedCapacity === undefined ? { ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } } : args);
       },
     { step: 'initialize', priority: 'high', name: sendName },
   );
+  // Innermost of the deserialize step: counts every request sent, answered or not.
   client.middlewareStack.add(
     <Output extends object>(next: DeserializeHandler<object, Output>, context: HandlerExecutionContext) =>
       (args: DeserializeHandlerArguments<object>) => {
         counts.requests++;
         const operation = operationName(context);
         counts.byOperation[operation] = (counts.byOperation[operation] ?? 0) + 1;
+        if (operation === 'TransactWriteItems') counts.transactItems += (args.input as { TransactItems?: unknown[] }).TransactItems?.length ?? 0;
         return next(args);
       },
     { step: 'deserialize', priority: 'low', name: requestName },
+  );
+  // Outermost of the deserialize step, around the deserializer: sees each answer's parsed output.
+  client.middlewareStack.add(
+    <Output extends object>(next: DeserializeHandler<object, Output>, context: HandlerExecutionContext) =>
+      async (args: DeserializeHandlerArguments<object>) => {
+        const result = await next(args);
+        const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+        const units = consumedUnits(operationName(context), output?.ConsumedCapacity);
+        counts.readUnits += units.readUnits;
+        counts.writeUnits += units.writeUnits;
+        return result;
+      },
+    { step: 'deserialize', priority: 'high', name: capacityName },
   );
 
   return {
     counts: () => ({ ...counts, byOperation: { ...counts.byOperation } }),
     reset: () => {
-      counts = { requests: 0, sends: 0, byOperation: {} };
+      counts = zero();
     },
     detach: () => {
       client.middlewareStack.remove(sendName);
       client.middlewareStack.remove(requestName);
+      client.middlewareStack.remove(capacityName);
     },
   };
 }

@@ -1,8 +1,9 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { GetItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { HttpRequest } from '@smithy/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countDynamoDbCalls } from '../../../bench/count-calls.js';
+import { consumedUnits, countDynamoDbCalls } from '../../../bench/count-calls.js';
 import type { CallCounter } from '../../../bench/count-calls.js';
 
 interface FakeAnswer {
@@ -12,11 +13,12 @@ interface FakeAnswer {
 
 /**
  * A real DynamoDBClient whose HTTP layer is replaced: it answers each request with the next answer
- * (the last one repeats) and records the operation of every request that reached it — the truth the
- * counter is checked against.
+ * (the last one repeats) and records the operation and the body of every request that reached it —
+ * the truth the counter is checked against.
  */
 function fakeDynamoDb(answers: FakeAnswer[] = [{ status: 200, body: {} }]) {
   const received: string[] = [];
+  const bodies: Array<Record<string, unknown>> = [];
   const client = new DynamoDBClient({
     region: 'eu-west-1',
     endpoint: 'http://dynamodb.test',
@@ -25,6 +27,8 @@ function fakeDynamoDb(answers: FakeAnswer[] = [{ status: 200, body: {} }]) {
     requestHandler: {
       handle: async (request: HttpRequest) => {
         received.push(String(request.headers['x-amz-target']).split('.').pop() ?? '');
+        const body = request.body as string | Uint8Array;
+        bodies.push(JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>);
         const answer = answers[Math.min(received.length - 1, answers.length - 1)]!;
         return {
           response: {
@@ -36,10 +40,12 @@ function fakeDynamoDb(answers: FakeAnswer[] = [{ status: 200, body: {} }]) {
       },
     },
   });
-  return { client, received };
+  return { client, received, bodies };
 }
 
 const key = { pk: { S: 'NS#1' }, sk: { S: 'STATE' } };
+/** What a counter reads from answers that carry no ConsumedCapacity. */
+const noUnits = { readUnits: 0, writeUnits: 0, transactItems: 0 };
 
 describe('Function: countDynamoDbCalls', () => {
   const counters: CallCounter[] = [];
@@ -61,7 +67,7 @@ describe('Function: countDynamoDbCalls', () => {
 
     // Assess
     expect(received).toEqual(['GetItem', 'GetItem', 'PutItem']);
-    expect(counter.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 2, PutItem: 1 } });
+    expect(counter.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 2, PutItem: 1 }, ...noUnits });
   });
 
   it('counts the calls of a document client built on the counted client (they share one stack)', async () => {
@@ -94,7 +100,7 @@ describe('Function: countDynamoDbCalls', () => {
 
     // Assess
     expect(received).toHaveLength(2);
-    expect(counter.counts()).toEqual({ requests: 2, sends: 1, byOperation: { GetItem: 2 } });
+    expect(counter.counts()).toEqual({ requests: 2, sends: 1, byOperation: { GetItem: 2 }, ...noUnits });
   });
 
   it('counts a failed call too: the request reached DynamoDB', async () => {
@@ -109,7 +115,7 @@ describe('Function: countDynamoDbCalls', () => {
 
     // Assess
     await expect(sent).rejects.toThrow('no table');
-    expect(counter.counts()).toEqual({ requests: 1, sends: 1, byOperation: { GetItem: 1 } });
+    expect(counter.counts()).toEqual({ requests: 1, sends: 1, byOperation: { GetItem: 1 }, ...noUnits });
   });
 
   it('starts again from zero after reset and stops counting once detached', async () => {
@@ -127,9 +133,143 @@ describe('Function: countDynamoDbCalls', () => {
     await client.send(new PutItemCommand({ TableName: 'state', Item: key }));
 
     // Assess
-    expect(afterReset).toEqual({ requests: 1, sends: 1, byOperation: { PutItem: 1 } });
+    expect(afterReset).toEqual({ requests: 1, sends: 1, byOperation: { PutItem: 1 }, ...noUnits });
     expect(counter.counts()).toEqual(afterReset);
-    expect(other.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 1, PutItem: 2 } });
+    expect(other.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 1, PutItem: 2 }, ...noUnits });
     expect(received).toHaveLength(3);
+  });
+});
+
+describe('Function: countDynamoDbCalls, consumed capacity', () => {
+  const counters: CallCounter[] = [];
+  const track = (counter: CallCounter) => (counters.push(counter), counter);
+
+  afterEach(() => {
+    for (const counter of counters.splice(0)) counter.detach();
+  });
+
+  it('asks for the total consumed capacity on every call, without changing the caller\'s input', async () => {
+    // Prepare
+    const { client, bodies } = fakeDynamoDb();
+    track(countDynamoDbCalls(client));
+    const input: GetItemCommandInput = { TableName: 'state', Key: key };
+
+    // Act
+    await client.send(new GetItemCommand(input));
+
+    // Assess
+    expect(bodies[0]).toMatchObject({ TableName: 'state', ReturnConsumedCapacity: 'TOTAL' });
+    expect(input).toEqual({ TableName: 'state', Key: key });
+  });
+
+  it('keeps what the caller asked for itself (INDEXES, NONE)', async () => {
+    // Prepare
+    const { client, bodies } = fakeDynamoDb();
+    track(countDynamoDbCalls(client));
+
+    // Act
+    await client.send(new GetItemCommand({ TableName: 'state', Key: key, ReturnConsumedCapacity: 'INDEXES' }));
+    await client.send(new GetItemCommand({ TableName: 'state', Key: key, ReturnConsumedCapacity: 'NONE' }));
+
+    // Assess
+    expect(bodies.map((body) => body.ReturnConsumedCapacity)).toEqual(['INDEXES', 'NONE']);
+  });
+
+  it("sums DynamoDB Local's answers (CapacityUnits only: one object, or one per table) by the operation's kind", async () => {
+    // Prepare: answers shaped as DynamoDB Local's (CapacityUnits only; one entry per table for batches and transactions)
+    const { client } = fakeDynamoDb([
+      { status: 200, body: { ConsumedCapacity: [{ TableName: 'idempotency', CapacityUnits: 0 }, { TableName: 'state', CapacityUnits: 1 }], Responses: {} } },
+      { status: 200, body: { ConsumedCapacity: [{ TableName: 'idempotency', CapacityUnits: 2 }, { TableName: 'state', CapacityUnits: 6 }] } },
+      { status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 1.5 }, Items: [], Count: 0, ScannedCount: 0 } },
+      { status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 2 } } },
+    ]);
+    const counter = track(countDynamoDbCalls(client));
+    const documents = DynamoDBDocumentClient.from(client);
+
+    // Act
+    await documents.send(new BatchGetCommand({ RequestItems: { state: { Keys: [{ pk: 'NS#1', sk: 'STATE' }] }, idempotency: { Keys: [{ eventId: 'e-1' }] } } }));
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: 'state', Item: { pk: 'NS#1', sk: 'STATE', version: 1 } } },
+          { Put: { TableName: 'state', Item: { pk: 'NS#1', sk: 'HIST#1' } } },
+          { Put: { TableName: 'idempotency', Item: { eventId: 'e-1' } } },
+        ],
+      }),
+    );
+    await client.send(new QueryCommand({ TableName: 'state', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'NS#1' } } }));
+    await client.send(new PutItemCommand({ TableName: 'state', Item: key }));
+
+    // Assess: BatchGetItem 1 + Query 1.5 read; TransactWriteItems 8 + PutItem 2 write
+    expect(counter.counts()).toEqual({
+      requests: 4,
+      sends: 4,
+      byOperation: { BatchGetItem: 1, TransactWriteItems: 1, Query: 1, PutItem: 1 },
+      readUnits: 2.5,
+      writeUnits: 10,
+      transactItems: 3,
+    });
+  });
+
+  it("takes AWS's split (ReadCapacityUnits, WriteCapacityUnits) when the answer gives it", async () => {
+    // Prepare
+    const { client } = fakeDynamoDb([
+      { status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 0.5, ReadCapacityUnits: 0.5 } } },
+      { status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 3, WriteCapacityUnits: 3 } } },
+    ]);
+    const counter = track(countDynamoDbCalls(client));
+
+    // Act
+    await client.send(new GetItemCommand({ TableName: 'state', Key: key }));
+    await client.send(new PutItemCommand({ TableName: 'state', Item: key }));
+
+    // Assess
+    expect(counter.counts()).toMatchObject({ readUnits: 0.5, writeUnits: 3 });
+  });
+
+  it('counts the units of the answered attempt of a retried call only, and starts again from zero after reset', async () => {
+    // Prepare: a failed attempt (no capacity in its answer), then the answer
+    const { client } = fakeDynamoDb([
+      { status: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'try again' } },
+      { status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 1 } } },
+    ]);
+    const counter = track(countDynamoDbCalls(client));
+
+    // Act
+    await client.send(new GetItemCommand({ TableName: 'state', Key: key, ConsistentRead: true }));
+    const retried = counter.counts();
+    counter.reset();
+
+    // Assess
+    expect(retried).toEqual({ requests: 2, sends: 1, byOperation: { GetItem: 2 }, readUnits: 1, writeUnits: 0, transactItems: 0 });
+    expect(counter.counts()).toEqual({ requests: 0, sends: 0, byOperation: {}, ...noUnits });
+  });
+
+  it('stops reading capacity once detached, and leaves later calls as the caller sent them', async () => {
+    // Prepare
+    const { client, bodies } = fakeDynamoDb([{ status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 1 } } }]);
+    const counter = countDynamoDbCalls(client);
+    await client.send(new PutItemCommand({ TableName: 'state', Item: key }));
+
+    // Act
+    counter.detach();
+    await client.send(new PutItemCommand({ TableName: 'state', Item: key }));
+
+    // Assess
+    expect(counter.counts()).toMatchObject({ requests: 1, writeUnits: 1 });
+    expect(bodies[1]).not.toHaveProperty('ReturnConsumedCapacity');
+  });
+});
+
+describe('Function: consumedUnits', () => {
+  it('splits capacity units into read and write units', () => {
+    expect(consumedUnits('GetItem', { TableName: 'state', CapacityUnits: 0.5 })).toEqual({ readUnits: 0.5, writeUnits: 0 });
+    expect(consumedUnits('TransactWriteItems', [{ TableName: 'state', CapacityUnits: 6 }, { TableName: 'idempotency', CapacityUnits: 2 }])).toEqual({
+      readUnits: 0,
+      writeUnits: 8,
+    });
+    expect(consumedUnits('UpdateItem', { TableName: 'state', CapacityUnits: 3, ReadCapacityUnits: 1, WriteCapacityUnits: 2 })).toEqual({ readUnits: 1, writeUnits: 2 });
+    expect(consumedUnits('Query', undefined)).toEqual({ readUnits: 0, writeUnits: 0 });
+    expect(consumedUnits('Query', [])).toEqual({ readUnits: 0, writeUnits: 0 });
   });
 });
