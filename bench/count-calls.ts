@@ -5,7 +5,7 @@
  * make, named by the wire operation (`BatchGetItem`, `TransactWriteItems`…), whichever command class
  * sent it.
  */
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type {
   DeserializeHandler,
   DeserializeHandlerArguments,
@@ -29,6 +29,13 @@ export interface CallCounts {
   readUnits: number;
   /** Write capacity units the answered calls consumed; a transaction's are twice a plain write's. */
   writeUnits: number;
+  /**
+   * Write units of the answered write calls computed from the items they sent, by DynamoDB's
+   * published rules ({@link sizedWriteUnits}). DynamoDB Local (3.3) undercounts TransactWriteItems:
+   * per table it adds up only the *distinct* per-item figures (34 Puts of under 1 KB each: 2 units,
+   * not 68), so this is the figure to read for a transaction of several items of one table.
+   */
+  sizedWriteUnits: number;
   /** Items sent in TransactWriteItems requests (Put, Update, Delete, ConditionCheck), summed. */
   transactItems: number;
 }
@@ -83,7 +90,84 @@ export function consumedUnits(
   return { readUnits, writeUnits };
 }
 
-const zero = (): CallCounts => ({ requests: 0, sends: 0, byOperation: {}, readUnits: 0, writeUnits: 0, transactItems: 0 });
+export interface CountOptions {
+  /**
+   * Whether the call under way counts: asked when it is sent, in the caller's async context. The
+   * bench counts only the calls of the handler serving its request, not those of work the same
+   * process runs beside it (the stream's outbox pruning a log). Default: every call.
+   */
+  include?: () => boolean;
+}
+
+const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** A number's size: one byte per two significant digits, plus one. */
+function numberSize(text: string): number {
+  const digits = text.replace(/^[-+]/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  return Math.ceil(Math.max(1, digits.length) / 2) + 1;
+}
+
+/** The size of one attribute value, by DynamoDB's published rules (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html). */
+function valueSize(value: AttributeValue): number {
+  if (value.S !== undefined) return utf8(value.S);
+  if (value.N !== undefined) return numberSize(value.N);
+  if (value.B !== undefined) return value.B.byteLength;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS !== undefined) return value.SS.reduce((sum, v) => sum + utf8(v), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, v) => sum + numberSize(v), 0);
+  if (value.BS !== undefined) return value.BS.reduce((sum, v) => sum + v.byteLength, 0);
+  // A map or a list: 3 bytes, and 1 byte per element besides its content.
+  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((sum, [name, v]) => sum + utf8(name) + valueSize(v) + 1, 0);
+  if (value.L !== undefined) return 3 + value.L.reduce((sum, v) => sum + valueSize(v) + 1, 0);
+  return 0;
+}
+
+/**
+ * An item's size as DynamoDB bills it: its attribute names and values, in bytes.
+ *
+ * @example
+ * itemSize({ pk: { S: 'NS#1' }, sk: { S: 'STATE' } }); // 2 + 4 + 2 + 5 = 13
+ */
+export function itemSize(item: Record<string, AttributeValue>): number {
+  return Object.entries(item).reduce((sum, [name, value]) => sum + utf8(name) + valueSize(value), 0);
+}
+
+const KB = 1024;
+const writeUnitsOf = (item: Record<string, AttributeValue> | undefined) => (item ? Math.max(1, Math.ceil(itemSize(item) / KB)) : 1);
+
+interface WriteInput {
+  Item?: Record<string, AttributeValue>;
+  TransactItems?: Array<{ Put?: { Item?: Record<string, AttributeValue> } }>;
+  RequestItems?: Record<string, Array<{ PutRequest?: { Item?: Record<string, AttributeValue> } }>>;
+}
+
+/**
+ * The write units a write call costs for the items it sends (marshalled, as they go on the wire),
+ * by DynamoDB's rules: one per KB of each item, rounded up per item; twice that in a transaction.
+ * Only what the request shows: a Put's new item (a Put that replaces a larger item costs the larger
+ * one's size), 1 KB for an Update, a Delete or a ConditionCheck, and no index writes. 0 for reads.
+ *
+ * @example
+ * sizedWriteUnits('TransactWriteItems', { TransactItems: [{ Put: { Item: smallItem } }, { Put: { Item: smallItem } }] }); // 4
+ */
+export function sizedWriteUnits(operation: string, input: unknown): number {
+  const write = (input ?? {}) as WriteInput;
+  switch (operation) {
+    case 'PutItem':
+      return writeUnitsOf(write.Item);
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return 1;
+    case 'TransactWriteItems':
+      return (write.TransactItems ?? []).reduce((sum, item) => sum + 2 * writeUnitsOf(item.Put?.Item), 0);
+    case 'BatchWriteItem':
+      return Object.values(write.RequestItems ?? {}).flat().reduce((sum, request) => sum + writeUnitsOf(request.PutRequest?.Item), 0);
+    default:
+      return 0;
+  }
+}
+
+const zero = (): CallCounts => ({ requests: 0, sends: 0, byOperation: {}, readUnits: 0, writeUnits: 0, sizedWriteUnits: 0, transactItems: 0 });
 
 /**
  * Adds a counting middleware to `client` and answers its counter. Every call it sends asks for its
@@ -94,10 +178,11 @@ const zero = (): CallCounts => ({ requests: 0, sends: 0, byOperation: {}, readUn
  * const counter = countDynamoDbCalls(ddb());
  * await executeCommand(command, { actor });
  * counter.counts();
- * // { requests: 2, sends: 2, byOperation: { BatchGetItem: 1, TransactWriteItems: 1 }, readUnits: 2, writeUnits: 10, transactItems: 4 }
+ * // { requests: 2, sends: 2, byOperation: { BatchGetItem: 1, TransactWriteItems: 1 }, readUnits: 1, writeUnits: 8, sizedWriteUnits: 10, transactItems: 4 }
  * counter.detach();
  */
-export function countDynamoDbCalls(client: HasMiddlewareStack): CallCounter {
+export function countDynamoDbCalls(client: HasMiddlewareStack, options: CountOptions = {}): CallCounter {
+  const include = options.include ?? (() => true);
   const id = ++attached;
   const sendName = `benchCountSends${id}`;
   const requestName = `benchCountRequests${id}`;
@@ -108,6 +193,7 @@ export function countDynamoDbCalls(client: HasMiddlewareStack): CallCounter {
   client.middlewareStack.add(
     <Output extends object>(next: InitializeHandler<object, Output>) =>
       (args: InitializeHandlerArguments<object>) => {
+        if (!include()) return next(args);
         counts.sends++;
         const input = args.input as { ReturnConsumedCapacity?: string };
         // A copy: the caller's input object is left as it was.
@@ -119,6 +205,7 @@ export function countDynamoDbCalls(client: HasMiddlewareStack): CallCounter {
   client.middlewareStack.add(
     <Output extends object>(next: DeserializeHandler<object, Output>, context: HandlerExecutionContext) =>
       (args: DeserializeHandlerArguments<object>) => {
+        if (!include()) return next(args);
         counts.requests++;
         const operation = operationName(context);
         counts.byOperation[operation] = (counts.byOperation[operation] ?? 0) + 1;
@@ -131,11 +218,14 @@ export function countDynamoDbCalls(client: HasMiddlewareStack): CallCounter {
   client.middlewareStack.add(
     <Output extends object>(next: DeserializeHandler<object, Output>, context: HandlerExecutionContext) =>
       async (args: DeserializeHandlerArguments<object>) => {
+        if (!include()) return next(args);
         const result = await next(args);
+        const operation = operationName(context);
         const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
-        const units = consumedUnits(operationName(context), output?.ConsumedCapacity);
+        const units = consumedUnits(operation, output?.ConsumedCapacity);
         counts.readUnits += units.readUnits;
         counts.writeUnits += units.writeUnits;
+        counts.sizedWriteUnits += sizedWriteUnits(operation, args.input);
         return result;
       },
     { step: 'deserialize', priority: 'high', name: capacityName },

@@ -1,9 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { GetItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { HttpRequest } from '@smithy/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { consumedUnits, countDynamoDbCalls } from '../../../bench/count-calls.js';
+import { consumedUnits, countDynamoDbCalls, itemSize, sizedWriteUnits } from '../../../bench/count-calls.js';
 import type { CallCounter } from '../../../bench/count-calls.js';
 
 interface FakeAnswer {
@@ -44,8 +45,9 @@ function fakeDynamoDb(answers: FakeAnswer[] = [{ status: 200, body: {} }]) {
 }
 
 const key = { pk: { S: 'NS#1' }, sk: { S: 'STATE' } };
-/** What a counter reads from answers that carry no ConsumedCapacity. */
-const noUnits = { readUnits: 0, writeUnits: 0, transactItems: 0 };
+/** What a counter reads from answers that carry no ConsumedCapacity, `puts` small PutItems answered. */
+const noUnits = { readUnits: 0, writeUnits: 0, sizedWriteUnits: 0, transactItems: 0 };
+const unitsOfPuts = (puts: number) => ({ ...noUnits, sizedWriteUnits: puts });
 
 describe('Function: countDynamoDbCalls', () => {
   const counters: CallCounter[] = [];
@@ -67,7 +69,7 @@ describe('Function: countDynamoDbCalls', () => {
 
     // Assess
     expect(received).toEqual(['GetItem', 'GetItem', 'PutItem']);
-    expect(counter.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 2, PutItem: 1 }, ...noUnits });
+    expect(counter.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 2, PutItem: 1 }, ...unitsOfPuts(1) });
   });
 
   it('counts the calls of a document client built on the counted client (they share one stack)', async () => {
@@ -133,9 +135,9 @@ describe('Function: countDynamoDbCalls', () => {
     await client.send(new PutItemCommand({ TableName: 'state', Item: key }));
 
     // Assess
-    expect(afterReset).toEqual({ requests: 1, sends: 1, byOperation: { PutItem: 1 }, ...noUnits });
+    expect(afterReset).toEqual({ requests: 1, sends: 1, byOperation: { PutItem: 1 }, ...unitsOfPuts(1) });
     expect(counter.counts()).toEqual(afterReset);
-    expect(other.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 1, PutItem: 2 }, ...noUnits });
+    expect(other.counts()).toEqual({ requests: 3, sends: 3, byOperation: { GetItem: 1, PutItem: 2 }, ...unitsOfPuts(2) });
     expect(received).toHaveLength(3);
   });
 });
@@ -207,6 +209,8 @@ describe('Function: countDynamoDbCalls, consumed capacity', () => {
       byOperation: { BatchGetItem: 1, TransactWriteItems: 1, Query: 1, PutItem: 1 },
       readUnits: 2.5,
       writeUnits: 10,
+      // The items as sent: three small Puts in a transaction (2 each) and a small PutItem (1)
+      sizedWriteUnits: 7,
       transactItems: 3,
     });
   });
@@ -241,8 +245,26 @@ describe('Function: countDynamoDbCalls, consumed capacity', () => {
     counter.reset();
 
     // Assess
-    expect(retried).toEqual({ requests: 2, sends: 1, byOperation: { GetItem: 2 }, readUnits: 1, writeUnits: 0, transactItems: 0 });
+    expect(retried).toEqual({ requests: 2, sends: 1, byOperation: { GetItem: 2 }, readUnits: 1, writeUnits: 0, sizedWriteUnits: 0, transactItems: 0 });
     expect(counter.counts()).toEqual({ requests: 0, sends: 0, byOperation: {}, ...noUnits });
+  });
+
+  it('counts only the calls `include` accepts, and leaves the others as they were sent', async () => {
+    // Prepare: work the process does beside the measured request runs in another async context
+    const { client, bodies } = fakeDynamoDb([{ status: 200, body: { ConsumedCapacity: { TableName: 'state', CapacityUnits: 1 } } }]);
+    const scope = new AsyncLocalStorage<string>();
+    const counter = track(countDynamoDbCalls(client, { include: () => scope.getStore() === 'request' }));
+
+    // Act
+    await Promise.all([
+      scope.run('request', () => client.send(new PutItemCommand({ TableName: 'state', Item: key }))),
+      scope.run('background', () => client.send(new QueryCommand({ TableName: 'state', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'NS#1' } } }))),
+      client.send(new GetItemCommand({ TableName: 'state', Key: key })),
+    ]);
+
+    // Assess
+    expect(counter.counts()).toEqual({ requests: 1, sends: 1, byOperation: { PutItem: 1 }, readUnits: 0, writeUnits: 1, sizedWriteUnits: 1, transactItems: 0 });
+    expect(bodies.filter((body) => body.ReturnConsumedCapacity === 'TOTAL')).toHaveLength(1);
   });
 
   it('stops reading capacity once detached, and leaves later calls as the caller sent them', async () => {
@@ -271,5 +293,49 @@ describe('Function: consumedUnits', () => {
     expect(consumedUnits('UpdateItem', { TableName: 'state', CapacityUnits: 3, ReadCapacityUnits: 1, WriteCapacityUnits: 2 })).toEqual({ readUnits: 1, writeUnits: 2 });
     expect(consumedUnits('Query', undefined)).toEqual({ readUnits: 0, writeUnits: 0 });
     expect(consumedUnits('Query', [])).toEqual({ readUnits: 0, writeUnits: 0 });
+  });
+});
+
+describe('Function: itemSize', () => {
+  it("adds up attribute names and values by DynamoDB's rules", () => {
+    expect(itemSize({ pk: { S: 'NS#1' }, sk: { S: 'STATE' } })).toBe(2 + 4 + 2 + 5);
+    // numbers: 1 byte per two significant digits, plus 1; booleans and null 1
+    expect(itemSize({ n: { N: '12345' }, z: { N: '1200.00' }, b: { BOOL: true }, x: { NULL: true } })).toBe(1 + 4 + 1 + 2 + 1 + 1 + 1 + 1);
+    // strings in UTF-8 bytes; maps and lists 3 bytes plus 1 per element
+    expect(itemSize({ s: { S: 'é' }, m: { M: { a: { S: 'xy' } } }, l: { L: [{ S: 'a' }, { N: '7' }] } })).toBe(1 + 2 + (1 + 3 + 1 + 2 + 1) + (1 + 3 + 2 + 3));
+  });
+});
+
+describe('Function: sizedWriteUnits', () => {
+  /** An item of exactly `bytes` bytes: 'pk' + 'NS#1' + 'd' + the filler. */
+  const sized = (bytes: number) => ({ pk: { S: 'NS#1' }, d: { S: 'x'.repeat(bytes - 7) } });
+
+  it('charges each item 1 unit per KB, rounded up per item, and twice that in a transaction', () => {
+    expect(sizedWriteUnits('PutItem', { Item: sized(1024) })).toBe(1);
+    expect(sizedWriteUnits('PutItem', { Item: sized(1025) })).toBe(2);
+    // 34 items of 900 bytes: DynamoDB Local answers 2 units for this transaction
+    expect(sizedWriteUnits('TransactWriteItems', { TransactItems: Array.from({ length: 34 }, () => ({ Put: { Item: sized(900) } })) })).toBe(68);
+    expect(sizedWriteUnits('TransactWriteItems', { TransactItems: [{ Put: { Item: sized(1500) } }, { Put: { Item: sized(100) } }] })).toBe(6);
+    expect(sizedWriteUnits('BatchWriteItem', { RequestItems: { state: [{ PutRequest: { Item: sized(3000) } }, { DeleteRequest: {} }] } })).toBe(4);
+  });
+
+  it("sizes a document client's items as they go on the wire (marshalled)", async () => {
+    // Prepare
+    const { client } = fakeDynamoDb();
+    const counter = countDynamoDbCalls(client);
+    const documents = DynamoDBDocumentClient.from(client);
+
+    // Act: an item of 2 + 4 + 2 + 5 + 1 + 1500 bytes
+    await documents.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 'state', Item: { pk: 'NS#1', sk: 'STATE', d: 'x'.repeat(1500) } } }] }));
+    counter.detach();
+
+    // Assess: 2 KB, twice in a transaction
+    expect(counter.counts().sizedWriteUnits).toBe(4);
+  });
+
+  it('counts what the request does not show as 1 KB, and reads as nothing', () => {
+    expect(sizedWriteUnits('UpdateItem', { Key: {} })).toBe(1);
+    expect(sizedWriteUnits('TransactWriteItems', { TransactItems: [{ Update: {} }, { ConditionCheck: {} }] })).toBe(4);
+    expect(sizedWriteUnits('Query', {})).toBe(0);
   });
 });
