@@ -2,6 +2,7 @@
  * The bench's figures as `bench/results.json` and as the table it prints: pure functions, so what
  * is written can be checked without running anything.
  */
+import { MAX_REFOLD } from '../shared/lifecycle/domain/log.js';
 import type { ThroughputFigures } from './throughput.js';
 
 /** The events whose DynamoDB calls are counted: one applied command of each kind, and a replay. */
@@ -30,6 +31,55 @@ export const TARGETS = {
   maxRssMb: 250,
   maxAuditRatio: 1.1,
 } as const;
+
+/** Capacity units an event consumed. */
+export interface Units {
+  /** As DynamoDB answered (ReturnConsumedCapacity TOTAL). */
+  readUnits: number;
+  /**
+   * From the items the writes sent, by DynamoDB's rules (bench/count-calls.ts sizedWriteUnits):
+   * DynamoDB Local undercounts a transaction of several items of one table. Index writes excluded.
+   */
+  writeUnits: number;
+  /** As DynamoDB answered: on DynamoDB Local, too low for a transaction of several items of one table. */
+  answeredWriteUnits: number;
+}
+
+/** What one late seat-usage report cost: it lands before `laterEntries` entries of its namespace's log. */
+export interface LateEventCost {
+  /** How many days before the newest report it is dated. */
+  daysLate: number;
+  /** Entries of the log after its place (one report a day). */
+  laterEntries: number;
+  /** DynamoDB requests: BatchGetItem, the Query of the entries after its place, TransactWriteItems. */
+  calls: number;
+  byOperation: Record<string, number>;
+  readUnits: number;
+  /** By item size, as {@link Units.writeUnits}. */
+  writeUnits: number;
+  answeredWriteUnits: number;
+  /** Later entries folded again (the history entry's `refolded`). */
+  refolded: number;
+  /** Later entries written again because their state changed (its transaction's items beyond the command's own 4). */
+  rewritten: number;
+}
+
+/** What the newest of the daily reports cost, in order, on the same kind of log as the late ones. */
+export interface InOrderCost extends Units {
+  calls: number;
+}
+
+export interface LateEventCosts {
+  /** Daily reports sent in order before the late one, on a fresh namespace each. */
+  dailyReports: number;
+  inOrder: InOrderCost;
+  /** A day late, above every other report: every later entry's peak changes. */
+  day: LateEventCost;
+  /** A month late, above every other report. */
+  month: LateEventCost;
+  /** The same delays, below the peak: no later entry changes, none is written again. */
+  belowPeak: { day: LateEventCost; month: LateEventCost };
+}
 
 export interface LatencyMs {
   p50: number;
@@ -94,6 +144,10 @@ export interface BenchFigures {
     firstSeen: Record<SubscriptionAddressed, number>;
     /** Requests per DynamoDB operation, per measured event. */
     detail: Record<string, Record<string, number>>;
+    /** Capacity units consumed per measured event, by the same labels as `detail`. */
+    units: Record<string, Units>;
+    /** What a late seat-usage report costs. */
+    late: LateEventCosts;
   } | null;
   throughput: Omit<ThroughputFigures, 'rss'> | null;
   init: InitFigures | null;
@@ -184,6 +238,46 @@ export function cpuPerRequest(load: LoadFigures) {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
+/** A late event's figures as results.json holds them (requests per operation are in details). */
+const lateFigures = (cost: LateEventCost) => ({
+  daysLate: cost.daysLate,
+  laterEntries: cost.laterEntries,
+  calls: cost.calls,
+  readUnits: round(cost.readUnits, 1),
+  writeUnits: round(cost.writeUnits, 1),
+  answeredWriteUnits: round(cost.answeredWriteUnits, 1),
+  refolded: cost.refolded,
+  rewritten: cost.rewritten,
+});
+
+/** `2 calls, 10.0 WCU` */
+export const callsAndUnits = (calls: number, units: Pick<Units, 'writeUnits'> | undefined): string =>
+  `${calls} call${calls === 1 ? '' : 's'}, ${units ? units.writeUnits.toFixed(1) : '?'} WCU`;
+
+/**
+ * What the late-event figures mean, in one sentence for the table.
+ *
+ * @example
+ * lateEventSentence(figures.calls.late);
+ * // 'In order a report costs 2 calls, 1.0 RCU and 10.0 WCU. A late one also reads the log from its place on …'
+ */
+export function lateEventSentence(late: LateEventCosts): string {
+  const { inOrder, day, month, belowPeak } = late;
+  const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
+  const more = (cost: LateEventCost) =>
+    `${calls(cost.calls - inOrder.calls)}, ${(cost.readUnits - inOrder.readUnits).toFixed(1)} RCU and ${(cost.writeUnits - inOrder.writeUnits).toFixed(1)} WCU more`;
+  const sameReads = day.readUnits >= month.readUnits;
+  return (
+    `In order a report costs ${calls(inOrder.calls)}, ${inOrder.readUnits.toFixed(1)} RCU and ${inOrder.writeUnits.toFixed(1)} WCU. ` +
+    'A late one also reads the log from its place on (one Query) and, in its one transaction, writes again the later entries whose state it changes: ' +
+    `${day.daysLate} day late and above the peak it costs ${more(day)} (${day.rewritten} entr${day.rewritten === 1 ? 'y' : 'ies'} rewritten); ` +
+    `${month.daysLate} days late, ${more(month)} (${month.rewritten} rewritten). ` +
+    `Below the peak no later entry changes and none is rewritten: ${belowPeak.day.writeUnits.toFixed(1)} and ${belowPeak.month.writeUnits.toFixed(1)} WCU. ` +
+    `Its writes grow with the later entries it changes (at most ${MAX_REFOLD}: with more after it, a command is stale)` +
+    (sameReads ? `; its reads did not grow with the delay: the Query read as much a day late (${day.readUnits.toFixed(1)} RCU) as a month late.` : '.')
+  );
+}
+
 /**
  * The content of bench/results.json: the issue's keys exactly (`dynamodbCallsPerEvent`,
  * `throughput`, `init`, `rssMb`), then details that explain them.
@@ -199,6 +293,22 @@ export function buildResults(figures: BenchFigures) {
   const latency = (load: LoadFigures) => ({ p50: round(load.latencyMs.p50, 2), p99: round(load.latencyMs.p99, 2), max: round(load.latencyMs.max, 2) });
   return {
     dynamodbCallsPerEvent: calls ? Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.perEvent[kind]])) as Record<EventKind, number> : null,
+    dynamodbWriteUnitsPerEvent: calls
+      ? (Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.units[kind] ? round(calls.units[kind].writeUnits, 1) : null])) as Record<EventKind, number | null>)
+      : null,
+    lateEvent: calls
+      ? {
+          dailyReports: calls.late.dailyReports,
+          inOrder: {
+            calls: calls.late.inOrder.calls,
+            readUnits: round(calls.late.inOrder.readUnits, 1),
+            writeUnits: round(calls.late.inOrder.writeUnits, 1),
+            answeredWriteUnits: round(calls.late.inOrder.answeredWriteUnits, 1),
+          },
+          day: lateFigures(calls.late.day),
+          month: lateFigures(calls.late.month),
+        }
+      : null,
     throughput: throughput
       ? {
           concurrency: throughput.concurrency,
@@ -222,6 +332,13 @@ export function buildResults(figures: BenchFigures) {
     details: {
       dynamodbCallsFirstSeenInProcess: calls?.firstSeen ?? null,
       dynamodbRequestsByOperation: calls?.detail ?? null,
+      /** What DynamoDB Local answered as write units (ConsumedCapacity), beside the item-size figures above. */
+      dynamodbWriteUnitsAnswered: calls
+        ? (Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.units[kind] ? round(calls.units[kind].answeredWriteUnits, 1) : null])) as Record<EventKind, number | null>)
+        : null,
+      /** Read and write units of every measured event, the first-seen and late ones included. */
+      dynamodbUnitsByEvent: calls?.units ?? null,
+      lateEventBelowPeak: calls ? { day: lateFigures(calls.late.belowPeak.day), month: lateFigures(calls.late.belowPeak.month) } : null,
       throughput: throughput
         ? {
             namespaces: throughput.namespaces,
@@ -265,6 +382,20 @@ export function buildResults(figures: BenchFigures) {
 
 export type BenchResults = ReturnType<typeof buildResults>;
 
+/** `text` in lines of at most `width` characters, broken at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
 /** The table printed at the end of a run. */
 export function renderTable(figures: BenchFigures): string {
   const checks = new Map(checkTargets(figures).map((check) => [check.name, check]));
@@ -282,14 +413,34 @@ export function renderTable(figures: BenchFigures): string {
     '',
   );
 
-  rows.push('DynamoDB calls per event (counted on the handlers\' client)');
+  rows.push('DynamoDB calls and write units per event (counted on the handlers\' client; every command in business order)');
+  rows.push('  WCU from the items written, by DynamoDB\'s rules (index writes excluded); "Local" is what DynamoDB Local answered');
+  const ops = (byOperation: Record<string, number> | undefined) => Object.entries(byOperation ?? {}).map(([op, n]) => `${op}×${n}`).join(' + ');
+  const rcu = (units: Units | undefined) => (units ? `${units.readUnits.toFixed(1)} RCU, Local ${units.answeredWriteUnits.toFixed(1)} WCU` : '');
+  const unitsLine = (label: string, value: string, note: string) => rows.push(`  ${label.padEnd(30)} ${value.padStart(18)}   ${note}`.trimEnd());
   if (figures.calls) {
+    const { calls } = figures;
     for (const kind of EVENT_KINDS) {
-      const ops = Object.entries(figures.calls.detail[kind] ?? {}).map(([op, n]) => `${op}×${n}`).join(' + ');
-      line(kind, String(figures.calls.perEvent[kind]), `${mark(`calls ${kind}`)}   ${ops}`);
+      unitsLine(kind, callsAndUnits(calls.perEvent[kind], calls.units[kind]), `${mark(`calls ${kind}`)}   ${[ops(calls.detail[kind]), rcu(calls.units[kind])].filter(Boolean).join('; ')}`);
     }
-    const first = SUBSCRIPTION_ADDRESSED.map((kind) => `${kind} ${figures.calls!.firstSeen[kind]}`).join(', ');
+    const first = SUBSCRIPTION_ADDRESSED.map((kind) => `${kind} ${callsAndUnits(calls.firstSeen[kind], calls.units[`${kind} (first seen)`])}`).join('; ');
     rows.push(`  first command for a subscription in a process that has not seen it: ${first}`);
+    rows.push('');
+
+    const { late } = calls;
+    rows.push(`What a late seat-usage report costs (a term, then ${late.dailyReports} daily reports in order; then one dated before the newest)`);
+    unitsLine('in order (the newest report)', callsAndUnits(late.inOrder.calls, late.inOrder), rcu(late.inOrder));
+    const lateLine = (label: string, cost: LateEventCost) =>
+      unitsLine(
+        label,
+        callsAndUnits(cost.calls, cost),
+        `${rcu(cost)}; ${ops(cost.byOperation)}; ${cost.refolded} later entr${cost.refolded === 1 ? 'y' : 'ies'} folded again, ${cost.rewritten} rewritten`,
+      );
+    lateLine(`${late.day.daysLate} day late, above the peak`, late.day);
+    lateLine(`${late.month.daysLate} days late, above the peak`, late.month);
+    lateLine(`${late.belowPeak.day.daysLate} day late, below the peak`, late.belowPeak.day);
+    lateLine(`${late.belowPeak.month.daysLate} days late, below the peak`, late.belowPeak.month);
+    rows.push(...wrap(lateEventSentence(late), 110).map((text) => `  ${text}`));
   } else rows.push(`  not measured: ${figures.errors.calls ?? figures.errors.setup ?? 'skipped'}`);
   rows.push('');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildResults, checkTargets, median, quantile, renderTable, roundMedianRatio } from '../../../bench/results.js';
-import type { BenchFigures, LoadFigures } from '../../../bench/results.js';
+import { buildResults, callsAndUnits, checkTargets, lateEventSentence, median, quantile, renderTable, roundMedianRatio } from '../../../bench/results.js';
+import type { BenchFigures, LateEventCost, LateEventCosts, LoadFigures } from '../../../bench/results.js';
 
 const load = (requests: number, seconds: number): LoadFigures => ({
   requests,
@@ -11,6 +11,28 @@ const load = (requests: number, seconds: number): LoadFigures => ({
   cpu: { runtimeMs: requests * 3, dynamodbMs: requests * 8, benchMs: requests, machineBusyPercent: 97 },
 });
 
+const lateCost = (daysLate: number, writeUnits: number, rewritten: number): LateEventCost => ({
+  daysLate,
+  laterEntries: daysLate,
+  calls: 3,
+  byOperation: { BatchGetItem: 1, Query: 1, TransactWriteItems: 1 },
+  readUnits: daysLate === 1 ? 2 : 10.5,
+  writeUnits,
+  // DynamoDB Local's answer: the same whatever the entries rewritten
+  answeredWriteUnits: 8,
+  refolded: daysLate,
+  rewritten,
+});
+
+/** A late event's sample figures: a day late rewrites 1 entry, a month late 30. */
+const late = (): LateEventCosts => ({
+  dailyReports: 60,
+  inOrder: { calls: 2, readUnits: 1, writeUnits: 10, answeredWriteUnits: 8 },
+  day: lateCost(1, 14, 1),
+  month: lateCost(30, 72.04, 30),
+  belowPeak: { day: lateCost(1, 10, 0), month: lateCost(30, 10, 0) },
+});
+
 /** Sample figures: every phase measured. */
 function sample(): BenchFigures {
   return {
@@ -18,6 +40,18 @@ function sample(): BenchFigures {
       perEvent: { created: 2, renewed: 2, entitlementsUpdated: 2, expired: 2, trialStarted: 2, trialEnded: 2, seatUsageReported: 2, replay: 1 },
       firstSeen: { renewed: 3, entitlementsUpdated: 3, expired: 3 },
       detail: { created: { BatchGetItem: 1, TransactWriteItems: 1 } },
+      units: {
+        created: { readUnits: 0.5, writeUnits: 12, answeredWriteUnits: 10 },
+        renewed: { readUnits: 2, writeUnits: 14.04, answeredWriteUnits: 12.04 },
+        entitlementsUpdated: { readUnits: 2, writeUnits: 14, answeredWriteUnits: 12 },
+        expired: { readUnits: 2, writeUnits: 14, answeredWriteUnits: 12 },
+        trialStarted: { readUnits: 0.5, writeUnits: 8, answeredWriteUnits: 6 },
+        trialEnded: { readUnits: 1, writeUnits: 8, answeredWriteUnits: 6 },
+        seatUsageReported: { readUnits: 2, writeUnits: 12, answeredWriteUnits: 10 },
+        replay: { readUnits: 2, writeUnits: 0, answeredWriteUnits: 0 },
+        'renewed (first seen)': { readUnits: 3, writeUnits: 14, answeredWriteUnits: 12 },
+      },
+      late: late(),
     },
     throughput: {
       concurrency: 8,
@@ -66,7 +100,71 @@ describe('Function: buildResults', () => {
     });
     expect(results.rssMb).toBe(180.5);
     // …then the details that explain them, under keys of their own
-    expect(Object.keys(results)).toEqual(['dynamodbCallsPerEvent', 'throughput', 'init', 'rssMb', 'audit', 'details', 'targets', 'run', 'machine', 'errors']);
+    expect(Object.keys(results)).toEqual([
+      'dynamodbCallsPerEvent',
+      'dynamodbWriteUnitsPerEvent',
+      'lateEvent',
+      'throughput',
+      'init',
+      'rssMb',
+      'audit',
+      'details',
+      'targets',
+      'run',
+      'machine',
+      'errors',
+    ]);
+  });
+
+  it('writes the write units of each event beside its calls, under the same kinds', () => {
+    // Act
+    const results = buildResults(sample());
+
+    // Assess
+    expect(results.dynamodbWriteUnitsPerEvent).toEqual({
+      created: 12,
+      renewed: 14,
+      entitlementsUpdated: 14,
+      expired: 14,
+      trialStarted: 8,
+      trialEnded: 8,
+      seatUsageReported: 12,
+      replay: 0,
+    });
+    expect(Object.keys(results.dynamodbWriteUnitsPerEvent!)).toEqual(Object.keys(results.dynamodbCallsPerEvent!));
+    expect(results.details.dynamodbUnitsByEvent).toMatchObject({ 'renewed (first seen)': { readUnits: 3, writeUnits: 14 } });
+    // …and what DynamoDB Local answered, apart
+    expect(results.details.dynamodbWriteUnitsAnswered).toEqual({
+      created: 10,
+      renewed: 12,
+      entitlementsUpdated: 12,
+      expired: 12,
+      trialStarted: 6,
+      trialEnded: 6,
+      seatUsageReported: 10,
+      replay: 0,
+    });
+  });
+
+  it('writes what a late event costs: calls, read and write units, entries folded again and rewritten', () => {
+    // Act
+    const results = buildResults(sample());
+
+    // Assess
+    expect(results.lateEvent).toEqual({
+      dailyReports: 60,
+      inOrder: { calls: 2, readUnits: 1, writeUnits: 10, answeredWriteUnits: 8 },
+      day: { daysLate: 1, laterEntries: 1, calls: 3, readUnits: 2, writeUnits: 14, answeredWriteUnits: 8, refolded: 1, rewritten: 1 },
+      month: { daysLate: 30, laterEntries: 30, calls: 3, readUnits: 10.5, writeUnits: 72, answeredWriteUnits: 8, refolded: 30, rewritten: 30 },
+    });
+    expect(results.details.lateEventBelowPeak).toMatchObject({ day: { writeUnits: 10, rewritten: 0 }, month: { refolded: 30, rewritten: 0 } });
+  });
+
+  it('keeps the call and late-event keys, as null, when the calls phase failed', () => {
+    const results = buildResults({ ...sample(), calls: null, errors: { calls: 'the runtime did not start' } });
+
+    expect(results).toMatchObject({ dynamodbCallsPerEvent: null, dynamodbWriteUnitsPerEvent: null, lateEvent: null });
+    expect(renderTable({ ...sample(), calls: null, errors: { calls: 'the runtime did not start' } })).toContain('not measured: the runtime did not start');
   });
 
   it('writes the audit section with the keys issue 8 asks for, and checks its target', () => {
@@ -180,5 +278,48 @@ describe('Function: renderTable', () => {
     expect(table).toMatch(/ratio service \/ raw\s+0\.80\s+ok/);
     expect(table).toMatch(/peak RSS \(VmHWM\)\s+180\.5 MB/);
     expect(table).toContain('Targets missed: bundle subscription-created');
+  });
+
+  it('prints calls and write units on each event row, and what a late event costs with what it means', () => {
+    const table = renderTable(sample());
+
+    expect(table).toMatch(/created\s+2 calls, 12\.0 WCU\s+ok\s+≤ 2\s+BatchGetItem×1 \+ TransactWriteItems×1; 0\.5 RCU, Local 10\.0 WCU/);
+    expect(table).toMatch(/renewed\s+2 calls, 14\.0 WCU/);
+    expect(table).toMatch(/replay\s+1 call, 0\.0 WCU\s+ok\s+≤ 1/);
+    expect(table).toContain('renewed 3 calls, 14.0 WCU; entitlementsUpdated 3 calls, ? WCU');
+    expect(table).toMatch(/in order \(the newest report\)\s+2 calls, 10\.0 WCU\s+1\.0 RCU, Local 8\.0 WCU/);
+    expect(table).toMatch(/1 day late, above the peak\s+3 calls, 14\.0 WCU\s+2\.0 RCU, Local 8\.0 WCU; BatchGetItem×1 \+ Query×1 \+ TransactWriteItems×1; 1 later entry folded again, 1 rewritten/);
+    expect(table).toMatch(/30 days late, above the peak\s+3 calls, 72\.0 WCU\s+10\.5 RCU, Local 8\.0 WCU; .*30 later entries folded again, 30 rewritten/);
+    expect(table).toMatch(/30 days late, below the peak\s+3 calls, 10\.0 WCU/);
+    expect(table.replace(/\n\s+/g, ' ')).toContain(lateEventSentence(late()));
+  });
+});
+
+describe('Function: callsAndUnits', () => {
+  it('writes calls and write units as the table shows them', () => {
+    expect(callsAndUnits(2, { writeUnits: 10.04 })).toBe('2 calls, 10.0 WCU');
+    expect(callsAndUnits(1, { writeUnits: 0 })).toBe('1 call, 0.0 WCU');
+    expect(callsAndUnits(3, undefined)).toBe('3 calls, ? WCU');
+  });
+});
+
+describe('Function: lateEventSentence', () => {
+  it('says what a late event costs beyond one in order, and what the cost grows with', () => {
+    const sentence = lateEventSentence(late());
+
+    expect(sentence).toContain('In order a report costs 2 calls, 1.0 RCU and 10.0 WCU.');
+    expect(sentence).toContain('1 day late and above the peak it costs 1 call, 1.0 RCU and 4.0 WCU more (1 entry rewritten)');
+    expect(sentence).toContain('30 days late, 1 call, 9.5 RCU and 62.0 WCU more (30 rewritten)');
+    expect(sentence).toContain('Below the peak no later entry changes and none is rewritten: 10.0 and 10.0 WCU.');
+    expect(sentence).toContain('at most 90');
+    expect(sentence).not.toContain('did not grow with the delay');
+  });
+
+  it('says so when the reads did not grow with the delay', () => {
+    const figures = late();
+    figures.day.readUnits = 13;
+    figures.month.readUnits = 13;
+
+    expect(lateEventSentence(figures)).toContain('its reads did not grow with the delay: the Query read as much a day late (13.0 RCU) as a month late.');
   });
 });
