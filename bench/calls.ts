@@ -49,7 +49,7 @@ const dayAfter = (day: string, days: number) => new Date(Date.parse(`${day}T00:0
 export const LATE_EVENT_PLAN = {
   term: { startDate: '2026-09-01', endDate: '2027-09-01', seats: 10 },
   dailyReports: 60,
-  /** How many days before the newest report each late one is measured (at 15:00, the daily ones at 10:00). */
+  /** How many days before the newest report the late ones are dated (at 15:00 and 16:00; the daily ones at 10:00). */
   delays: { day: 1, month: 30 },
 } as const;
 
@@ -179,15 +179,16 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     body: { eventId, occurredAt: measuredAt, seatsInUse, measuredAt },
   });
 
-  /**
-   * A term on a fresh namespace and a report a day for `dailyReports` days, in order; then one
-   * report dated `daysLate` days before the newest: its calls, capacity, and the later entries it
-   * folded again (the history entry's `refolded`) and wrote again (its transaction's items beyond
-   * the command's own 4). `raisesPeak`: the late report is above every other, so every later
-   * entry's state changes (peak, seats owed); otherwise it is below the peak and none does.
-   */
   let inOrder: InOrderCost | undefined;
-  const lateReport = async (namespaceId: number, daysLate: number, raisesPeak: boolean): Promise<LateEventCost> => {
+  /**
+   * A term on a fresh namespace and a report a day for `dailyReports` days, in order; then two
+   * reports dated `daysLate` days before the newest: first one above every other (every later
+   * entry's peak and seats owed change, so each is written again), then one an hour after it and
+   * below the peak (no later entry changes). For each: its calls and capacity, the later entries it
+   * folded again (its history entry's `refolded`) and wrote again (its transaction's items beyond
+   * the command's own 4).
+   */
+  const lateReports = async (namespaceId: number, daysLate: number): Promise<{ abovePeak: LateEventCost; belowPeak: LateEventCost }> => {
     const { term, dailyReports } = LATE_EVENT_PLAN;
     const subscriptionId = `calls-${runId}-late-${namespaceId}`;
     progress.update(`a late report: ${dailyReports} daily reports in order on namespace ${namespaceId}`);
@@ -201,29 +202,23 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
         inOrder = { calls: counts.requests, ...unitsOf(counts) };
       }
     }
-    const newest = dayAfter(term.startDate, dailyReports - 1);
-    const eventId = `calls-${runId}-late-${namespaceId}-${daysLate}d`;
-    const label = `seatUsageReported ${daysLate} day${daysLate === 1 ? '' : 's'} late${raisesPeak ? '' : ' (below the peak)'}`;
-    const counts = await measure(label, usageOn(namespaceId, eventId, at(dayAfter(newest, -daysLate), '15:00:00'), raisesPeak ? term.seats + 2 : 5), { replayed: false, late: true });
-
-    const history = await fetch(`${runtime.url}/v1/subscriptions/${subscriptionId}/history?limit=1`, { headers: { authorization: `Bearer ${options.tokens.service}` } });
-    const page = (await history.json()) as { items?: Array<{ eventId: string; refolded?: number }> };
-    const entry = page.items?.[0];
-    if (history.status !== 200 || entry?.eventId !== eventId) throw new Error(`${label}: its history entry was not the newest (${history.status}: ${JSON.stringify(page).slice(0, 300)})`);
-    // Every later report is one entry after its place: the bench measures what it says it does.
-    if (entry.refolded !== daysLate) throw new Error(`${label}: ${daysLate} later entries should have been folded again, the history says ${entry.refolded ?? 'none (not late)'}`);
-    if (!counts.byOperation.Query) throw new Error(`${label}: the late report did not read the log`);
-    const rewritten = counts.transactItems - COMMAND_ITEMS;
-    if (rewritten < 0) throw new Error(`${label}: its transaction held ${counts.transactItems} items, fewer than a command's ${COMMAND_ITEMS}`);
-    return {
-      daysLate,
-      laterEntries: daysLate,
-      calls: counts.requests,
-      byOperation: counts.byOperation,
-      ...unitsOf(counts),
-      refolded: entry.refolded,
-      rewritten,
+    const lateOn = dayAfter(term.startDate, dailyReports - 1 - daysLate);
+    const late = async (time: string, seatsInUse: number, which: string): Promise<LateEventCost> => {
+      const eventId = `calls-${runId}-late-${namespaceId}-${which}`;
+      const label = `seatUsageReported ${daysLate} day${daysLate === 1 ? '' : 's'} late, ${which.replace('-', ' ')}`;
+      const counts = await measure(label, usageOn(namespaceId, eventId, at(lateOn, time), seatsInUse), { replayed: false, late: true });
+      const history = await fetch(`${runtime.url}/v1/subscriptions/${subscriptionId}/history?limit=1`, { headers: { authorization: `Bearer ${options.tokens.service}` } });
+      const page = (await history.json()) as { items?: Array<{ eventId: string; refolded?: number }> };
+      const entry = page.items?.[0];
+      if (history.status !== 200 || entry?.eventId !== eventId) throw new Error(`${label}: its history entry was not the newest (${history.status}: ${JSON.stringify(page).slice(0, 300)})`);
+      // Every later report is one entry after its place: the bench measures what it says it does.
+      if (entry.refolded !== daysLate) throw new Error(`${label}: ${daysLate} later entries should have been folded again, the history says ${entry.refolded ?? 'none (not late)'}`);
+      if (!counts.byOperation.Query) throw new Error(`${label}: the late report did not read the log`);
+      const rewritten = counts.transactItems - COMMAND_ITEMS;
+      if (rewritten < 0) throw new Error(`${label}: its transaction held ${counts.transactItems} items, fewer than a command's ${COMMAND_ITEMS}`);
+      return { daysLate, laterEntries: daysLate, calls: counts.requests, byOperation: counts.byOperation, ...unitsOf(counts), refolded: entry.refolded, rewritten };
     };
+    return { abovePeak: await late('15:00:00', term.seats + 2, 'above-peak'), belowPeak: await late('16:00:00', 5, 'below-peak') };
   };
 
   try {
@@ -263,11 +258,10 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     progress.done(`${Object.values(perEvent).join(' ')} (first seen: ${Object.values(firstSeen).join(' ')})`);
 
     const { delays, dailyReports } = LATE_EVENT_PLAN;
-    progress.start(`what a late seat-usage report costs (${dailyReports} daily reports in order on each of 4 namespaces, then one late)`);
-    const day = await lateReport(21, delays.day, true);
-    const month = await lateReport(22, delays.month, true);
-    const belowPeak = { day: await lateReport(23, delays.day, false), month: await lateReport(24, delays.month, false) };
-    const late: LateEventCosts = { dailyReports, inOrder: inOrder!, day, month, belowPeak };
+    progress.start(`what a late seat-usage report costs (${dailyReports} daily reports in order on each of 2 namespaces, then two late)`);
+    const day = await lateReports(21, delays.day);
+    const month = await lateReports(22, delays.month);
+    const late: LateEventCosts = { dailyReports, inOrder: inOrder!, day: day.abovePeak, month: month.abovePeak, belowPeak: { day: day.belowPeak, month: month.belowPeak } };
     // Publish what the outbox holds while the runtime can still take the events.
     await runtime.settle();
     progress.done(`a day late: ${late.day.calls} calls, ${late.day.writeUnits} WCU; a month late: ${late.month.calls} calls, ${late.month.writeUnits} WCU`);

@@ -70,14 +70,14 @@ export interface InOrderCost extends Units {
 }
 
 export interface LateEventCosts {
-  /** Daily reports sent in order before the late one, on a fresh namespace each. */
+  /** Daily reports sent in order before the late ones, on a fresh namespace per delay. */
   dailyReports: number;
   inOrder: InOrderCost;
   /** A day late, above every other report: every later entry's peak changes. */
   day: LateEventCost;
   /** A month late, above every other report. */
   month: LateEventCost;
-  /** The same delays, below the peak: no later entry changes, none is written again. */
+  /** The same delays, an hour later and below the peak: no later entry changes, none is written again. */
   belowPeak: { day: LateEventCost; month: LateEventCost };
 }
 
@@ -428,7 +428,7 @@ export function renderTable(figures: BenchFigures): string {
     rows.push('');
 
     const { late } = calls;
-    rows.push(`What a late seat-usage report costs (a term, then ${late.dailyReports} daily reports in order; then one dated before the newest)`);
+    rows.push(`What a late seat-usage report costs (a term, then ${late.dailyReports} daily reports in order; then reports dated before the newest)`);
     unitsLine('in order (the newest report)', callsAndUnits(late.inOrder.calls, late.inOrder), rcu(late.inOrder));
     const lateLine = (label: string, cost: LateEventCost) =>
       unitsLine(
