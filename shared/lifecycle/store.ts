@@ -198,12 +198,16 @@ export async function readForCommand(keys: { eventId: string; namespaceId?: numb
 /**
  * The entries of a namespace's log around `key`: the one just before it (the state to fold from),
  * the one at it (a redelivery), and every one after it — at most `maxAfter` (`truncated` beyond).
- * One Query, newest first, that stops at the first entry before `key`: a command a day late reads a
- * day of entries, never the whole log.
+ * A Query newest first that stops at the first entry before `key`. DynamoDB reads (and bills) a
+ * whole page, so the first page is small — a command a day late reads a few entries, one Query —
+ * and only a command later than that reads on, in pages as large as it may need.
  *
  * @example
  * const slice = await readLogSlice(42, logKey(command), MAX_REFOLD);
  */
+/** The first page of a late command's Query: the entries of about a week of daily measurements. */
+const FIRST_SLICE_PAGE = 8;
+
 export async function readLogSlice(namespaceId: number, key: string, maxAfter: number): Promise<LogSlice> {
   const target = logSk(key);
   const newestFirst: Record<string, unknown>[] = [];
@@ -216,7 +220,7 @@ export async function readLogSlice(namespaceId: number, key: string, maxAfter: n
       ExpressionAttributeValues: { ':pk': `NS#${namespaceId}`, ':first': LOG_PREFIX, ':last': `${LOG_PREFIX}\uffff` },
       ScanIndexForward: false,
       ConsistentRead: true,
-      Limit: maxAfter + 2,
+      Limit: start ? maxAfter + 2 : Math.min(FIRST_SLICE_PAGE, maxAfter + 2),
       ExclusiveStartKey: start,
     });
     for (const item of page.items) {

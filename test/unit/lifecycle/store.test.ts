@@ -3,9 +3,9 @@
  * from every read and goes into commitCommand as an input, so a copy of the state (an object
  * spread, a state rebuilt from JSON) writes the same `changedOn` as the object that was read.
  */
-import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { commitCommand, readForCommand, readState } from '../../../shared/lifecycle/store.js';
+import { commitCommand, readForCommand, readLogSlice, readState } from '../../../shared/lifecycle/store.js';
 import type { CommandWrite } from '../../../shared/lifecycle/store.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
 import type { FoldState, NamespaceState } from '../../../shared/lifecycle/domain/types.js';
@@ -88,5 +88,31 @@ describe('Function: commitCommand (changedOn)', () => {
     await commitCommand(write({ ...held }, null));
     await commitCommand(write(null, '2026-01-01'));
     expect([writtenChangedOn(0), writtenChangedOn(1)]).toEqual(['2026-05-01', '2026-05-01']);
+  });
+});
+
+describe('Function: readLogSlice', () => {
+  const entry = (day: number) => ({ pk: 'NS#42', sk: `LOG#2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z#5#x#u-${day}`, command: { type: 'seatUsageReported' }, state: { ...held } });
+
+  it('reads a small first page newest first and stops at the first entry before the place', async () => {
+    ddbMock.on(QueryCommand).resolvesOnce({ Items: [entry(20), entry(19), entry(18), entry(17)], LastEvaluatedKey: { pk: 'NS#42', sk: entry(17).sk } });
+    const slice = await readLogSlice(42, '2026-01-17T12:00:00.000Z#5#x#late', 90);
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ ScanIndexForward: false, ConsistentRead: true, Limit: 8 });
+    expect(slice.before?.key).toBe(entry(17).sk.slice(4));
+    expect(slice.after.map((e) => e.key)).toEqual([entry(18), entry(19), entry(20)].map((e) => e.sk.slice(4)));
+    expect([slice.at, slice.truncated]).toEqual([null, false]);
+  });
+
+  it('reads on in larger pages for a command later than that, and says when too many entries follow', async () => {
+    const days = Array.from({ length: 12 }, (_, i) => entry(30 - i));
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: days.slice(0, 8), LastEvaluatedKey: { pk: 'NS#42', sk: days[7]!.sk } })
+      .resolvesOnce({ Items: days.slice(8) });
+    const slice = await readLogSlice(42, '2026-01-01T00:00:00.000Z#5#x#late', 10);
+    expect(ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input.Limit)).toEqual([8, 12]);
+    expect(slice).toMatchObject({ before: null, truncated: true });
+    expect(slice.after).toHaveLength(10);
   });
 });
