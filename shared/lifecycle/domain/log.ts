@@ -9,9 +9,10 @@
  * - `created`, `renewed`: the term's `startDate` (a renewal is pending until its start, and a
  *   renewal sent late still owns the measurements taken in its term);
  * - `expired`: `expiredOn`; `trialStarted`: `trialStartsOn`; `trialEnded`: `endedOn`;
- * - `seatUsageReported`: `measuredAt`; everything else: `occurredAt`.
- * At one instant a term's start comes first, then an expiry, a trial's start, its end, measurements,
- * entitlements; then `occurredAt`, then `eventId`. The key (`logKey`) sorts as text in this order.
+ * - `seatUsageReported`: `measuredAt`; everything else (entitlements, a trial's extension, a
+ *   reconciliation, a correction — whose `occurredAt` is when the service applied it): `occurredAt`.
+ * At one instant a term's start comes first, then an expiry, a trial's start, its end, its extension,
+ * measurements, entitlements, reconciliations, corrections; then `occurredAt`, then `eventId`. The key (`logKey`) sorts as text in this order.
  *
  * **What the log keeps.** Back to the start of the previous term (`floorKey`): a command placed at
  * or before it is stale (it can no longer change the current or the previous term), and so is one
@@ -31,8 +32,11 @@ const RANK: Readonly<Record<CommandType, number>> = {
   expired: 1,
   trialStarted: 2,
   trialEnded: 3,
+  trialExtended: 4,
   seatUsageReported: 5,
   entitlementsUpdated: 6,
+  reconciliationCompleted: 7,
+  seatStatisticsCorrected: 8,
 };
 
 const atDayStart = (date: string): string => `${date}T00:00:00.000Z`;
@@ -59,6 +63,9 @@ export function positionOf(command: LifecycleCommand): string {
     case 'seatUsageReported':
       return normal(command.measuredAt);
     case 'entitlementsUpdated':
+    case 'trialExtended':
+    case 'reconciliationCompleted':
+    case 'seatStatisticsCorrected':
       return normal(command.occurredAt);
   }
 }
