@@ -162,6 +162,10 @@ function notHeld(subscriptionId: string, namespaceId: number, held: string | nul
   });
 }
 
+/** A trial started where an earlier one had ended (judged at the command's place in the log). */
+const isReactivation = (command: LifecycleCommand, before: NamespaceState, rejection: Rejection | null): boolean =>
+  command.type === 'trialStarted' && rejection === null && before.trialStartsOn !== null && !before.trial;
+
 /** A term's peak before a correction: the current term's or the previous term's, by its start. */
 const peakOf = (state: NamespaceState, termStartDate: string): number | null =>
   state.startDate === termStartDate ? state.maxSeatsUsed : state.previousTerm?.startDate === termStartDate ? state.previousTerm.maxSeatsUsed : null;
@@ -269,6 +273,7 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
             changed,
             ...(rejection ? { rejection } : {}),
             ...(receipt.late ? { refolded: receipt.refolded } : {}),
+            ...(isReactivation(command, fold.before, rejection) ? { reactivation: true } : {}),
           }),
           idempotency: {
             eventId: command.eventId,

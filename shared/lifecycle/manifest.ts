@@ -45,6 +45,7 @@ const history = z.object({
       rejection: z.optional(z.object({ code: z.string(), message: z.string() })),
       position: z.optional(z.string().check(z.describe("The command's place in the namespace's log (business order)"))),
       refolded: z.optional(z.int().check(z.describe('It arrived late: how many later commands were folded again'))),
+      reactivation: z.optional(z.boolean().check(z.describe('A trial started after an earlier one ended'))),
     }),
   ),
   nextCursor: z.nullable(z.string()),

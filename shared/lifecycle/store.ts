@@ -81,6 +81,8 @@ export interface HistoryEntry {
   position?: string;
   /** It arrived late: how many later entries were folded again. */
   refolded?: number;
+  /** A trial started after an earlier one ended. */
+  reactivation?: boolean;
 }
 
 /** The log's bounds, as the state item keeps them. */

@@ -135,6 +135,8 @@ export function place(key: string, bounds: LogBounds): Placement {
 
 /** What receiving one command does to the log. */
 export interface Fold {
+  /** The state just before the command's place: what the rules judged it against. */
+  before: FoldState;
   /** The state after every entry: the namespace's new state (version and updatedAt are the writer's). */
   head: FoldState;
   /** The command's own entry. */
@@ -146,7 +148,7 @@ export interface Fold {
 /** A command that arrives in order: applied to the current state. */
 export function append(head: FoldState, command: LifecycleCommand, key: string = logKey(command)): Fold {
   const entry = judge(head, command, key);
-  return { head: entry.state, entry, rewritten: [] };
+  return { before: head, head: entry.state, entry, rewritten: [] };
 }
 
 /**
@@ -168,7 +170,7 @@ export function insert(base: FoldState, later: readonly LogEntry[], command: Lif
     if (!sameJudgement(old, next)) rewritten.push(next);
     state = next.state;
   }
-  return { head: state, entry, rewritten };
+  return { before: base, head: state, entry, rewritten };
 }
 
 /**
