@@ -12,9 +12,15 @@ import * as z from '../platform/zod.js';
 import type { HttpMethod } from '../platform/manifest-types.js';
 import { namespacePath, subscriptionPath } from '../platform/schemas.js';
 import type { CommandType } from './domain/types.js';
+
+/**
+ * The commands the commerce side sends (HTTP and EventBridge). A correction of the seat statistics
+ * is a lifecycle command too, but an operator's, with its own route (./corrections.ts).
+ */
+export type CommerceCommandType = Exclude<CommandType, 'seatStatisticsCorrected'>;
 import * as s from './schemas.js';
 
-export interface CommandDefinition<K extends CommandType = CommandType> {
+export interface CommandDefinition<K extends CommerceCommandType = CommerceCommandType> {
   readonly type: K;
   /** Its Lambda; functions/<name>/handler.ts serves this command and no other. */
   readonly function: { readonly name: string; readonly description: string; readonly entry: string };
@@ -118,6 +124,32 @@ export const commands = {
     path: namespacePath,
     body: s.trialEndedBody,
   },
+  trialExtended: {
+    type: 'trialExtended',
+    function: {
+      name: 'trial-extended',
+      description: "Applies Trial Extended: the running trial's last day moves (same start).",
+      entry: 'functions/trial-extended/handler.ts',
+    },
+    route: { method: 'POST', path: '/v1/namespaces/{namespaceId}/trials/extensions' },
+    detailType: 'Trial Extended',
+    addressedBy: 'namespace',
+    path: namespacePath,
+    body: s.trialExtendedBody,
+  },
+  reconciliationCompleted: {
+    type: 'reconciliationCompleted',
+    function: {
+      name: 'reconciliation-completed',
+      description: "Applies Reconciliation Completed: seats of a term's overage were billed; what the term owes drops.",
+      entry: 'functions/reconciliation-completed/handler.ts',
+    },
+    route: { method: 'POST', path: '/v1/subscriptions/{subscriptionId}/reconciliations' },
+    detailType: 'Reconciliation Completed',
+    addressedBy: 'subscription',
+    path: subscriptionPath,
+    body: s.reconciliationBody,
+  },
   seatUsageReported: {
     type: 'seatUsageReported',
     function: {
@@ -131,7 +163,7 @@ export const commands = {
     path: namespacePath,
     body: s.seatUsageBody,
   },
-} as const satisfies { readonly [K in CommandType]: CommandDefinition<K> };
+} as const satisfies { readonly [K in CommerceCommandType]: CommandDefinition<K> };
 
 /** Every command's entry, in the table's order. */
 export const commandDefinitions: readonly CommandDefinition[] = Object.values(commands);

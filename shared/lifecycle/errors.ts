@@ -30,6 +30,8 @@ const REJECTIONS: Readonly<Record<RejectionCode, RejectionMeaning>> = {
   // The namespace does not hold the subscription: nobody learns the customer was not provisioned
   // unless it is a failure, so on the bus it reaches the error log with the event.
   subscription_not_held: { kind: 'conflict' },
+  // A reconciliation or a correction naming a term the namespace does not have (any more).
+  term_not_found: { kind: 'conflict' },
 };
 
 /**

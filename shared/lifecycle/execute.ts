@@ -81,8 +81,15 @@ export interface ExecuteOptions extends CommandOptions {
   maxFutureSkewSeconds?: number;
 }
 
-/** The canonical hash of a command: same eventId with another body is a conflict. */
+/**
+ * The canonical hash of a command: same eventId with another body is a conflict. A correction's
+ * `occurredAt` is the service's clock when it arrived, not part of what the operator sent.
+ */
 export function requestHash(command: LifecycleCommand): string {
+  if (command.type === 'seatStatisticsCorrected') {
+    const { occurredAt: _when, ...sent } = command;
+    return hashOf(sent);
+  }
   return hashOf(command);
 }
 
@@ -154,6 +161,14 @@ function notHeld(subscriptionId: string, namespaceId: number, held: string | nul
       'the command was not applied. Check which namespace the customer should be provisioned on, and reassociate if needed.',
   });
 }
+
+/** A trial started where an earlier one had ended (judged at the command's place in the log). */
+const isReactivation = (command: LifecycleCommand, before: NamespaceState, rejection: Rejection | null): boolean =>
+  command.type === 'trialStarted' && rejection === null && before.trialStartsOn !== null && !before.trial;
+
+/** A term's peak before a correction: the current term's or the previous term's, by its start. */
+const peakOf = (state: NamespaceState, termStartDate: string): number | null =>
+  state.startDate === termStartDate ? state.maxSeatsUsed : state.previousTerm?.startDate === termStartDate ? state.previousTerm.maxSeatsUsed : null;
 
 /** What the command answers: the state, and its refusal when the rules refused it (or it is stale). */
 interface Answer {
@@ -258,6 +273,7 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
             changed,
             ...(rejection ? { rejection } : {}),
             ...(receipt.late ? { refolded: receipt.refolded } : {}),
+            ...(isReactivation(command, fold.before, rejection) ? { reactivation: true } : {}),
           }),
           idempotency: {
             eventId: command.eventId,
@@ -272,6 +288,22 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
           associate:
             command.type === 'created' && !set.pointer
               ? { subscriptionId: command.subscriptionId, namespaceId: command.namespaceId, associatedAt: appliedAt }
+              : undefined,
+          // An applied correction is also a record of the corrections report, with the operator.
+          correction:
+            command.type === 'seatStatisticsCorrected' && !rejection
+              ? {
+                  eventId: command.eventId,
+                  namespaceId,
+                  subscriptionId: head.subscriptionId,
+                  termStartDate: command.termStartDate,
+                  maxSeatsUsed: command.maxSeatsUsed,
+                  previousMaxSeatsUsed: peakOf(head, command.termStartDate),
+                  reason: command.reason,
+                  note: command.note,
+                  actor: options.actor,
+                  appliedAt,
+                }
               : undefined,
           requireSubscriptionId: command.type === 'created' ? undefined : subscriptionId,
         },

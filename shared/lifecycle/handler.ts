@@ -3,7 +3,8 @@
  * events) and the EventBridge rule (events with source `customers-portal`), through the platform's
  * dual adapter. Both parse with the command's zod schemas and call the same executeCommand.
  */
-import type { CommandType, LifecycleCommand } from './domain/types.js';
+import type { LifecycleCommand } from './domain/types.js';
+import type { CommerceCommandType } from './commands.js';
 import { dualHandler } from '../platform/http/dual.js';
 import type { DualHandler } from '../platform/http/dual.js';
 import { executeCommand } from './execute.js';
@@ -16,7 +17,7 @@ import { commandSpecs } from './specs.js';
  * @example
  * export const handler = commandHandler('seatUsageReported');
  */
-export function commandHandler(type: CommandType, options: { hints?: NamespaceHints } = {}): DualHandler {
+export function commandHandler(type: CommerceCommandType, options: { hints?: NamespaceHints } = {}): DualHandler {
   const spec = commandSpecs[type];
   return dualHandler({
     name: type,

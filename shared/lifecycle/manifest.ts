@@ -7,7 +7,7 @@ import { COMMERCE_SOURCE } from '../platform/manifest-types.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 import { commandDefinitions } from './commands.js';
 import type { CommandDefinition } from './commands.js';
-import { namespaceState } from './schemas.js';
+import { correctionBody, namespaceState } from './schemas.js';
 
 const commandTables = { state: 'readWrite', idempotency: 'readWrite' } as const;
 
@@ -27,7 +27,7 @@ const commandFunction = (command: CommandDefinition): FunctionSpec => ({
     { kind: 'event', pattern: { source: [COMMERCE_SOURCE], 'detail-type': [command.detailType] } },
   ],
   tables: commandTables,
-  config: ['maxFutureSkewSeconds'],
+  config: ['maxFutureSkewSeconds', 'planCatalog'],
 });
 
 const history = z.object({
@@ -45,6 +45,7 @@ const history = z.object({
       rejection: z.optional(z.object({ code: z.string(), message: z.string() })),
       position: z.optional(z.string().check(z.describe("The command's place in the namespace's log (business order)"))),
       refolded: z.optional(z.int().check(z.describe('It arrived late: how many later commands were folded again'))),
+      reactivation: z.optional(z.boolean().check(z.describe('A trial started after an earlier one ended'))),
     }),
   ),
   nextCursor: z.nullable(z.string()),
@@ -52,6 +53,28 @@ const history = z.object({
 
 export const lifecycleFunctions: readonly FunctionSpec[] = [
   ...commandDefinitions.map(commandFunction),
+  {
+    name: 'seat-statistics-corrections',
+    description: "Support operators correct a term's peak, with a reason and a note, recorded with their identity.",
+    entry: 'functions/seat-statistics-corrections/handler.ts',
+    triggers: [
+      {
+        kind: 'http',
+        method: 'POST',
+        path: '/v1/namespaces/{namespaceId}/seat-statistics/corrections',
+        auth: 'operator',
+        doc: {
+          summary:
+            "Correct a term's peak (operators): it becomes maxSeatsUsed, later measurements above it still raise it; 409 term_not_found for a term that is neither the current nor the previous one",
+          body: correctionBody,
+          response: namespaceState,
+          dryRun: true,
+        },
+      },
+    ],
+    tables: commandTables,
+    config: ['maxFutureSkewSeconds'],
+  },
   {
     name: 'subscription-reads',
     description: 'Reads a namespace subscription state, a subscription, and its history.',

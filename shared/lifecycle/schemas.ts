@@ -5,13 +5,40 @@
  */
 import * as z from '../platform/zod.js';
 import { eventId, instant, isoDate, namespaceId, subscriptionId } from '../platform/schemas.js';
+import { DEFAULT_PLAN_CATALOG, planKind } from './domain/plans.js';
+import { CORRECTION_REASONS } from './domain/types.js';
+import type { PlanKind } from './domain/plans.js';
+import { planCatalog } from './plans.js';
 
+/** Any plan code, as the state shows it. */
 export const planCode = z
   .string()
   .check(
     z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'a plan code such as free, premium, ultimate or ultimate_trial'),
     z.describe('Plan code: free, premium, ultimate, or a trial plan such as ultimate_trial'),
   );
+
+const KINDS: Record<PlanKind, string> = { paid: 'a paid plan', trial: 'a trial plan', free: 'a free plan' };
+
+/**
+ * A plan code of `kind` in this process's catalog (shared/lifecycle/plans.ts): an unknown code, or
+ * one of another kind, is invalid input naming the codes that are accepted.
+ */
+const planOf = (kind: PlanKind) =>
+  z.string().check(
+    z.superRefine((code, ctx) => {
+      const catalog = planCatalog.get();
+      if (planKind(catalog, code) !== kind) {
+        ctx.addIssue({ code: 'custom', message: `${KINDS[kind]} code of the catalog: ${catalog[kind].join(', ')}`, input: code });
+      }
+    }),
+    z.describe(`${KINDS[kind][0]!.toUpperCase()}${KINDS[kind].slice(1)} code; by default one of ${DEFAULT_PLAN_CATALOG[kind].join(', ')} (PLAN_CATALOG replaces the catalog)`),
+  );
+
+/** What `created`, renewals and entitlements updates take: a paid plan, billed on its overage. */
+export const paidPlanCode = planOf('paid');
+/** What a trial start takes: a trial plan, never billed. */
+export const trialPlanCode = planOf('trial');
 export const seats = z.int().check(z.minimum(0), z.maximum(10_000_000));
 
 const base = { eventId, occurredAt: instant };
@@ -20,7 +47,7 @@ export const createdBody = z.strictObject({
   ...base,
   subscriptionId,
   namespaceId,
-  planCode,
+  planCode: paidPlanCode,
   seats,
   startDate: isoDate,
   endDate: isoDate,
@@ -33,7 +60,7 @@ export const renewedBody = z.strictObject({
   startDate: isoDate,
   endDate: isoDate,
   seats: z.optional(seats),
-  planCode: z.optional(planCode),
+  planCode: z.optional(paidPlanCode),
   autoRenew: z.optional(z.boolean()),
   nextReconciliationDate: z.optional(isoDate),
 });
@@ -41,14 +68,22 @@ export const renewedBody = z.strictObject({
 export const entitlementsBody = z.strictObject({
   ...base,
   seats: z.optional(seats),
-  planCode: z.optional(planCode),
+  planCode: z.optional(paidPlanCode),
   autoRenew: z.optional(z.boolean()),
   nextReconciliationDate: z.optional(isoDate),
 });
 
 export const expiredBody = z.strictObject({ ...base, expiredOn: isoDate });
 
-export const trialStartedBody = z.strictObject({ ...base, planCode, trialStartsOn: isoDate, trialEndsOn: isoDate });
+export const trialStartedBody = z.strictObject({ ...base, planCode: trialPlanCode, trialStartsOn: isoDate, trialEndsOn: isoDate });
+
+export const trialExtendedBody = z.strictObject({ ...base, trialEndsOn: isoDate.check(z.describe("The trial's new last day; one on or before its start changes nothing")) });
+
+export const reconciliationBody = z.strictObject({
+  ...base,
+  termStartDate: isoDate.check(z.describe('The start of the term whose overage was billed: the current or the previous term')),
+  seatsBilled: z.int().check(z.minimum(1), z.maximum(10_000_000)),
+});
 
 export const trialEndedBody = z.strictObject({ ...base, endedOn: isoDate });
 
@@ -74,8 +109,29 @@ export const termSummary = z.object({
   expiredOn: z.nullable(isoDate),
   maxSeatsUsed: seats,
   maxSeatsUsedChangedAt: z.nullable(instant),
+  seatsBilled: seats,
   seatsOwed: seats,
   nextReconciliationDate: z.nullable(isoDate),
+});
+
+/** Characters a reader sees: not spaces, not zero-width marks. */
+const visible = (text: string): number => text.replace(/[\s\u200B-\u200D\u2060\uFEFF]/gu, '').length;
+
+/** An operator's correction of a term's peak (POST /v1/namespaces/{namespaceId}/seat-statistics/corrections). */
+export const correctionBody = z.strictObject({
+  eventId,
+  termStartDate: isoDate.check(z.describe('The start of the term whose peak is corrected: the current or the previous term')),
+  maxSeatsUsed: seats.check(z.describe("The term's peak from now on; later measurements above it still raise it")),
+  reason: z.enum(CORRECTION_REASONS).check(z.describe('Why: the corrections report counts each')),
+  note: z
+    .string()
+    .check(
+      z.trim(),
+      z.maxLength(2000),
+      z.refine((note) => visible(note) >= 10, 'at least 10 visible characters: say why'),
+      z.describe('Why, in your words (10+ visible characters)'),
+    ),
+  dryRun: z.optional(z.boolean()).check(z.describe('Answer the state it would produce, write nothing')),
 });
 
 /** The namespace subscription state as the API answers it. */
@@ -88,6 +144,7 @@ export const namespaceState = z.object({
   seatsInUse: seats,
   maxSeatsUsed: seats,
   maxSeatsUsedChangedAt: z.nullable(instant),
+  seatsBilled: seats.check(z.describe("Seats of the current term's overage billed by reconciliations")),
   seatsOwed: seats,
   trial: z.boolean(),
   trialStartsOn: z.nullable(isoDate),

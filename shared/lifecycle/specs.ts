@@ -7,7 +7,7 @@ import * as z from '../platform/zod.js';
 import type { CommandType, LifecycleCommand } from './domain/types.js';
 import { namespaceId, subscriptionId } from '../platform/schemas.js';
 import { commands } from './commands.js';
-import type { CommandDefinition } from './commands.js';
+import type { CommandDefinition, CommerceCommandType } from './commands.js';
 
 export interface CommandSpec<C extends LifecycleCommand = LifecycleCommand> {
   type: C['type'];
@@ -43,16 +43,16 @@ function specOf(command: CommandDefinition): CommandSpec {
 
 export const commandSpecs = Object.fromEntries(
   Object.entries(commands).map(([type, command]) => [type, specOf(command)]),
-) as { readonly [K in CommandType]: CommandSpec<CommandOf<K>> };
+) as { readonly [K in CommerceCommandType]: CommandSpec<CommandOf<K>> };
 
 /*
  * The build checks what the cast above cannot: each command's body plus its path ids is exactly its
  * domain type. A schema that drifts from the type names its command here.
  */
 type Named<O> = { [P in keyof O as string extends P ? never : P]: O[P] };
-type Parsed<K extends CommandType> = { type: K } & z.output<(typeof commands)[K]['body']> & Named<z.output<(typeof commands)[K]['path']>>;
+type Parsed<K extends CommerceCommandType> = { type: K } & z.output<(typeof commands)[K]['body']> & Named<z.output<(typeof commands)[K]['path']>>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Matches<A, B> = Same<A, B> extends true ? Same<keyof A, keyof B> : false;
-type Drifted = { [K in CommandType]: Matches<Parsed<K>, CommandOf<K>> extends true ? never : K }[CommandType];
+type Drifted = { [K in CommerceCommandType]: Matches<Parsed<K>, CommandOf<K>> extends true ? never : K }[CommerceCommandType];
 type NoneOf<T extends never> = T;
 export type SchemasMatchTypes = NoneOf<Drifted>;

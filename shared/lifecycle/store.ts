@@ -81,6 +81,8 @@ export interface HistoryEntry {
   position?: string;
   /** It arrived late: how many later entries were folded again. */
   refolded?: number;
+  /** A trial started after an earlier one ended. */
+  reactivation?: boolean;
 }
 
 /** The log's bounds, as the state item keeps them. */
@@ -365,7 +367,31 @@ export interface CommandWrite {
   associate?: SubscriptionPointer;
   /** For subscription-addressed commands: the state must still hold this subscription. */
   requireSubscriptionId?: string;
+  /** An applied correction's record for the corrections report. */
+  correction?: CorrectionRecord;
 }
+
+/** One applied correction of a term's peak: by whom, why, from what to what. */
+export interface CorrectionRecord {
+  eventId: string;
+  namespaceId: number;
+  subscriptionId: string | null;
+  termStartDate: string;
+  maxSeatsUsed: number;
+  /** The term's peak before it (null when the term was not found: never recorded). */
+  previousMaxSeatsUsed: number | null;
+  reason: string;
+  note: string;
+  /** The operator's id (JWT `sub`). */
+  actor: string;
+  appliedAt: string;
+}
+
+/**
+ * Where a correction is recorded: a partition per month of `appliedAt` (UTC), so the report queries
+ * the months of its range, never a Scan (as reassociation records are kept).
+ */
+export const correctionKey = (appliedAt: string, eventId: string) => ({ pk: `CORR#${appliedAt.slice(0, 7)}`, sk: `${appliedAt}#${eventId}` });
 
 /**
  * Applies one command atomically: the state with the log's bounds (conditional on its version),
@@ -410,6 +436,11 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
         ExpressionAttributeValues: { ':ns': write.associate.namespaceId },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
+    });
+  }
+  if (write.correction) {
+    items.push({
+      Put: { TableName: stateTable, Item: { ...correctionKey(write.correction.appliedAt, write.correction.eventId), ...write.correction }, ConditionExpression: itemDoesNotExist },
     });
   }
   if (write.upgradeBase) items.push({ Put: { TableName: stateTable, Item: logItem(namespaceId, write.upgradeBase) } });

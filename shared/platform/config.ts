@@ -71,6 +71,13 @@ export const config = {
     description:
       "How far after the service's clock an occurredAt or measuredAt may lie (seconds, default 300); later is invalid input, so a wrong clock on the commerce side cannot freeze a namespace.",
   },
+  planCatalog: {
+    kind: 'setting',
+    env: 'PLAN_CATALOG',
+    context: 'provisioning:planCatalog',
+    description:
+      'The plan catalog as JSON, {"free": [...], "trial": [...], "paid": [...]}: which codes are accepted, and which are billed (paid); default GitLab\'s plans.',
+  },
   errorLogNoiseCodes: {
     kind: 'setting',
     env: 'ERROR_LOG_NOISE_CODES',

@@ -9,10 +9,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { functions } from '../../shared/service/manifest.js';
 
+/** A synth bundles every function with esbuild: a minute and a half on a quiet 2-core machine, more on a busy one. */
+const SYNTH_TIMEOUT_MS = 300_000;
+
 describe('cdk synth', () => {
-  it('synthesizes offline with cdk-nag and bundles each manifest function', async () => {
+  it('synthesizes offline with cdk-nag and bundles each manifest function', { timeout: SYNTH_TIMEOUT_MS + 30_000 }, async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'synth-'));
-    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], { env: { ...process.env, CI: 'true' }, timeout: 120_000 });
+    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], { env: { ...process.env, CI: 'true' }, timeout: SYNTH_TIMEOUT_MS });
     const template = JSON.parse(readFileSync(path.join(out, 'ProvisioningService.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>;
     };

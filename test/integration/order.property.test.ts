@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { commands } from '../../shared/lifecycle/commands.js';
+import type { CommerceCommandType } from '../../shared/lifecycle/commands.js';
 import { logKey } from '../../shared/lifecycle/domain/log.js';
 import type { LifecycleCommand, NamespaceState } from '../../shared/lifecycle/domain/types.js';
 import { NS, SUB, scenario } from '../unit/lifecycle/histories.js';
@@ -42,10 +43,10 @@ function moved(command: LifecycleCommand, namespaceId: number): LifecycleCommand
 }
 
 async function send(command: LifecycleCommand) {
-  const definition = commands[command.type];
+  const definition = commands[command.type as CommerceCommandType];
   const { type: _type, ...fields } = command as unknown as Record<string, unknown>;
   const ids = Object.keys(definition.path.shape);
-  const path = definition.route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(String(fields[name])));
+  const path = definition.route.path.replace(/\{(\w+)\}/g, (_m: string, name: string) => encodeURIComponent(String(fields[name])));
   return api.call(definition.route.method, path, Object.fromEntries(Object.entries(fields).filter(([name]) => !ids.includes(name))));
 }
 

@@ -12,6 +12,7 @@ import type { Runtime } from '../../local/runtime.js';
 import { logKey } from '../../shared/lifecycle/domain/log.js';
 import type { LifecycleCommand, NamespaceState } from '../../shared/lifecycle/domain/types.js';
 import { commands } from '../../shared/lifecycle/commands.js';
+import type { CommerceCommandType } from '../../shared/lifecycle/commands.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
 import type { Client } from './helpers.js';
 
@@ -48,17 +49,17 @@ const trialEnded = (endedOn: string): Event => ({ type: 'trialEnded', endedOn, o
 
 /** The HTTP request of a command: its route from the command table, the body without the path ids. */
 async function send(command: LifecycleCommand) {
-  const definition = commands[command.type];
+  const definition = commands[command.type as CommerceCommandType];
   const { type: _type, ...fields } = command as unknown as Record<string, unknown>;
   const ids = Object.keys(definition.path.shape);
-  const path = definition.route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(String(fields[name])));
+  const path = definition.route.path.replace(/\{(\w+)\}/g, (_m: string, name: string) => encodeURIComponent(String(fields[name])));
   const body = Object.fromEntries(Object.entries(fields).filter(([name]) => !ids.includes(name)));
   return api.call(definition.route.method, path, body);
 }
 
 /** A case's event as a command on `namespaceId` and its subscription: the ids its type is addressed by. */
 function commandOf(event: Event, eventId: string, namespaceId: number): LifecycleCommand {
-  const definition = commands[event.type];
+  const definition = commands[event.type as CommerceCommandType];
   const fields = [...Object.keys(definition.path.shape), ...Object.keys(definition.body.shape)];
   const ids = { namespaceId, subscriptionId: `SS-${namespaceId}` };
   return { ...event, eventId, ...Object.fromEntries(Object.entries(ids).filter(([name]) => fields.includes(name))) } as unknown as LifecycleCommand;

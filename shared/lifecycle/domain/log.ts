@@ -9,9 +9,10 @@
  * - `created`, `renewed`: the term's `startDate` (a renewal is pending until its start, and a
  *   renewal sent late still owns the measurements taken in its term);
  * - `expired`: `expiredOn`; `trialStarted`: `trialStartsOn`; `trialEnded`: `endedOn`;
- * - `seatUsageReported`: `measuredAt`; everything else: `occurredAt`.
- * At one instant a term's start comes first, then an expiry, a trial's start, its end, measurements,
- * entitlements; then `occurredAt`, then `eventId`. The key (`logKey`) sorts as text in this order.
+ * - `seatUsageReported`: `measuredAt`; everything else (entitlements, a trial's extension, a
+ *   reconciliation, a correction — whose `occurredAt` is when the service applied it): `occurredAt`.
+ * At one instant a term's start comes first, then an expiry, a trial's start, its end, its extension,
+ * measurements, entitlements, reconciliations, corrections; then `occurredAt`, then `eventId`. The key (`logKey`) sorts as text in this order.
  *
  * **What the log keeps.** Back to the start of the previous term (`floorKey`): a command placed at
  * or before it is stale (it can no longer change the current or the previous term), and so is one
@@ -31,8 +32,11 @@ const RANK: Readonly<Record<CommandType, number>> = {
   expired: 1,
   trialStarted: 2,
   trialEnded: 3,
+  trialExtended: 4,
   seatUsageReported: 5,
   entitlementsUpdated: 6,
+  reconciliationCompleted: 7,
+  seatStatisticsCorrected: 8,
 };
 
 const atDayStart = (date: string): string => `${date}T00:00:00.000Z`;
@@ -59,6 +63,9 @@ export function positionOf(command: LifecycleCommand): string {
     case 'seatUsageReported':
       return normal(command.measuredAt);
     case 'entitlementsUpdated':
+    case 'trialExtended':
+    case 'reconciliationCompleted':
+    case 'seatStatisticsCorrected':
       return normal(command.occurredAt);
   }
 }
@@ -128,6 +135,8 @@ export function place(key: string, bounds: LogBounds): Placement {
 
 /** What receiving one command does to the log. */
 export interface Fold {
+  /** The state just before the command's place: what the rules judged it against. */
+  before: FoldState;
   /** The state after every entry: the namespace's new state (version and updatedAt are the writer's). */
   head: FoldState;
   /** The command's own entry. */
@@ -139,7 +148,7 @@ export interface Fold {
 /** A command that arrives in order: applied to the current state. */
 export function append(head: FoldState, command: LifecycleCommand, key: string = logKey(command)): Fold {
   const entry = judge(head, command, key);
-  return { head: entry.state, entry, rewritten: [] };
+  return { before: head, head: entry.state, entry, rewritten: [] };
 }
 
 /**
@@ -161,7 +170,7 @@ export function insert(base: FoldState, later: readonly LogEntry[], command: Lif
     if (!sameJudgement(old, next)) rewritten.push(next);
     state = next.state;
   }
-  return { head: state, entry, rewritten };
+  return { before: base, head: state, entry, rewritten };
 }
 
 /**

@@ -19,12 +19,15 @@ import type {
   LifecycleCommand,
   NamespaceState,
   RejectionCode,
+  ReconciliationCompleted,
+  SeatStatisticsCorrected,
   SeatUsageReported,
   SubscriptionCreated,
   SubscriptionExpired,
   SubscriptionRenewed,
   TermSummary,
   TrialEnded,
+  TrialExtended,
   TrialStarted,
 } from './types.js';
 
@@ -52,6 +55,7 @@ export function emptyState(namespaceId: number): FoldState {
     seatsInUse: 0,
     maxSeatsUsed: 0,
     maxSeatsUsedChangedAt: null,
+    seatsBilled: 0,
     seatsOwed: 0,
     trial: false,
     trialStartsOn: null,
@@ -73,7 +77,7 @@ export function emptyState(namespaceId: number): FoldState {
 /** The fields the API answers, in the order it answers them. */
 export const STATE_FIELDS: ReadonlyArray<keyof NamespaceState> = [
   'namespaceId', 'subscriptionId', 'planCode', 'paidPlanCode', 'seats', 'seatsInUse', 'maxSeatsUsed',
-  'maxSeatsUsedChangedAt', 'seatsOwed', 'trial', 'trialStartsOn', 'trialEndsOn', 'startDate', 'endDate',
+  'maxSeatsUsedChangedAt', 'seatsBilled', 'seatsOwed', 'trial', 'trialStartsOn', 'trialEndsOn', 'startDate', 'endDate',
   'autoRenew', 'nextReconciliationDate', 'status', 'expiredOn', 'lastMeasuredAt', 'previousTerm', 'version', 'updatedAt',
 ];
 
@@ -90,14 +94,16 @@ export function publicState(state: NamespaceState): NamespaceState {
 }
 
 /**
- * Seats a term owes beyond its licence: its peak above its seats, on a billable plan with seats.
+ * Seats a term owes beyond its licence: its peak above its seats and what reconciliations already
+ * billed, on a paid plan with seats.
  *
  * @example
- * termSeatsOwed({ paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }); // 4
- * termSeatsOwed({ paidPlanCode: 'premium', seats: 0, maxSeatsUsed: 14 });  // 0: a term without seats owes nothing
+ * termSeatsOwed({ paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14, seatsBilled: 0 }); // 4
+ * termSeatsOwed({ paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14, seatsBilled: 3 }); // 1: 3 were billed
+ * termSeatsOwed({ paidPlanCode: 'premium', seats: 0, maxSeatsUsed: 14, seatsBilled: 0 });  // 0: a term without seats owes nothing
  */
-export function termSeatsOwed(term: Pick<NamespaceState, 'paidPlanCode' | 'seats' | 'maxSeatsUsed'>): number {
-  return isBillablePlan(term.paidPlanCode) && term.seats > 0 ? Math.max(0, term.maxSeatsUsed - term.seats) : 0;
+export function termSeatsOwed(term: Pick<NamespaceState, 'paidPlanCode' | 'seats' | 'maxSeatsUsed'> & { seatsBilled?: number }): number {
+  return isBillablePlan(term.paidPlanCode) && term.seats > 0 ? Math.max(0, term.maxSeatsUsed - term.seats - (term.seatsBilled ?? 0)) : 0;
 }
 
 /**
@@ -107,7 +113,7 @@ export function termSeatsOwed(term: Pick<NamespaceState, 'paidPlanCode' | 'seats
  * @example
  * seatsOwed({ ...state, status: 'active', trial: false, paidPlanCode: 'premium', seats: 10, maxSeatsUsed: 14 }); // 4
  */
-export function seatsOwed(state: Pick<NamespaceState, 'status' | 'trial' | 'paidPlanCode' | 'seats' | 'maxSeatsUsed'>): number {
+export function seatsOwed(state: Pick<NamespaceState, 'status' | 'trial' | 'paidPlanCode' | 'seats' | 'maxSeatsUsed'> & { seatsBilled?: number }): number {
   return state.status === 'active' && !state.trial ? termSeatsOwed(state) : 0;
 }
 
@@ -141,10 +147,16 @@ export function applyCommand(state: FoldState, command: LifecycleCommand, ctx: A
       return applyExpired(state, command);
     case 'trialStarted':
       return applyTrialStarted(state, command);
+    case 'trialExtended':
+      return applyTrialExtended(state, command);
     case 'trialEnded':
       return applyTrialEnded(state, command);
     case 'seatUsageReported':
       return applySeatUsageReported(state, command);
+    case 'reconciliationCompleted':
+      return applyReconciliationCompleted(state, command);
+    case 'seatStatisticsCorrected':
+      return applySeatStatisticsCorrected(state, command);
     default:
       return assertNever(command);
   }
@@ -269,6 +281,13 @@ export function applyTrialStarted(state: FoldState, command: TrialStarted): Appl
   return ok(derive({ ...state, trial: true, trialStartsOn: command.trialStartsOn, trialEndsOn: command.trialEndsOn, planCode: command.planCode }));
 }
 
+// The trial running then gets another last day (same start). Any day after its start is taken; one
+// on or before its start, or an extension with no trial running, changes nothing.
+export function applyTrialExtended(state: FoldState, command: TrialExtended): ApplyResult {
+  if (!state.trial || state.trialStartsOn === null || command.trialEndsOn <= state.trialStartsOn) return ok(state);
+  return ok(derive({ ...state, trialEndsOn: command.trialEndsOn }));
+}
+
 // The trial running on `endedOn` (its place in the log) is over: the namespace returns to its
 // active paid plan, or to free. The trial keeps its dates, its last day becoming the day it ended.
 // An end with no trial running then changes nothing.
@@ -291,6 +310,52 @@ export function applySeatUsageReported(state: FoldState, command: SeatUsageRepor
       ...(raises ? { maxSeatsUsed: command.seatsInUse, maxSeatsUsedChangedAt: command.measuredAt } : {}),
       fold: counted ? { ...state.fold, peakMeasured: true } : state.fold,
     }),
+  );
+}
+
+// The commerce side billed a term's overage: what that term owes drops by what was billed (several
+// reconciliations add up). The term is the current one or the previous one, by its start.
+export function applyReconciliationCompleted(state: FoldState, command: ReconciliationCompleted): ApplyResult {
+  if (state.subscriptionId !== command.subscriptionId) return notHeld(state, command.subscriptionId, 'reconciliation');
+  if (state.startDate === command.termStartDate) return ok(derive({ ...state, seatsBilled: state.seatsBilled + command.seatsBilled }));
+  const previous = state.previousTerm;
+  if (previous?.startDate === command.termStartDate && previous.subscriptionId === command.subscriptionId) {
+    return ok({ ...state, previousTerm: withOwed({ ...previous, seatsBilled: previous.seatsBilled + command.seatsBilled }) });
+  }
+  return termNotFound(state, command.termStartDate, 'reconciliation');
+}
+
+// A support engineer sets a term's peak (a wrong measurement, a migration): the term's peak becomes
+// the correction, and measurements taken after it that are higher still raise it.
+export function applySeatStatisticsCorrected(state: FoldState, command: SeatStatisticsCorrected): ApplyResult {
+  if (state.startDate === command.termStartDate) {
+    return ok(
+      derive({
+        ...state,
+        maxSeatsUsed: command.maxSeatsUsed,
+        maxSeatsUsedChangedAt: command.occurredAt,
+        fold: { ...state.fold, peakMeasured: true },
+      }),
+    );
+  }
+  const previous = state.previousTerm;
+  if (previous?.startDate === command.termStartDate) {
+    return ok({ ...state, previousTerm: withOwed({ ...previous, maxSeatsUsed: command.maxSeatsUsed, maxSeatsUsedChangedAt: command.occurredAt }) });
+  }
+  return termNotFound(state, command.termStartDate, 'correction');
+}
+
+const withOwed = (term: TermSummary): TermSummary => ({
+  ...term,
+  seatsOwed: termSeatsOwed({ paidPlanCode: term.planCode, seats: term.seats, maxSeatsUsed: term.maxSeatsUsed, seatsBilled: term.seatsBilled }),
+});
+
+function termNotFound(state: NamespaceState, termStartDate: IsoDate, what: string): ApplyResult {
+  const terms = [state.startDate, state.previousTerm?.startDate].filter((d): d is string => d !== null && d !== undefined);
+  return reject(
+    'term_not_found',
+    `Namespace ${state.namespaceId} has no term starting ${termStartDate} (its terms start ${terms.length ? terms.join(' and ') : 'nowhere yet'}); ` +
+      `the ${what} was not applied. Check termStartDate: only the current and the previous term can change.`,
   );
 }
 
@@ -326,6 +391,7 @@ export function summarizeTerm(state: NamespaceState): TermSummary | null {
     expiredOn: state.expiredOn,
     maxSeatsUsed: state.maxSeatsUsed,
     maxSeatsUsedChangedAt: state.maxSeatsUsedChangedAt,
+    seatsBilled: state.seatsBilled,
     seatsOwed: termSeatsOwed(state),
     nextReconciliationDate: state.nextReconciliationDate,
   };
@@ -348,6 +414,7 @@ function startTerm(state: FoldState, key: string, term: TermFields): FoldState {
     ...trialEnd,
     ...term,
     expiredOn: null,
+    seatsBilled: 0,
     maxSeatsUsed: state.lastMeasuredAt !== null ? state.seatsInUse : 0,
     maxSeatsUsedChangedAt: `${term.startDate}T00:00:00Z`,
     previousTerm: ended ?? state.previousTerm,

@@ -23,7 +23,9 @@ export interface TermSummary {
   expiredOn: IsoDate | null;
   maxSeatsUsed: number;
   maxSeatsUsedChangedAt: IsoInstant | null;
-  /** `max(0, maxSeatsUsed − seats)` on a billable plan with seats; else 0. */
+  /** Seats billed for its overage by reconciliations (several add up). */
+  seatsBilled: number;
+  /** `max(0, maxSeatsUsed − seats − seatsBilled)` on a paid plan with seats; else 0. */
   seatsOwed: number;
   nextReconciliationDate: IsoDate | null;
 }
@@ -45,7 +47,9 @@ export interface NamespaceState {
   maxSeatsUsed: number;
   /** When the peak was first reached; `${startDate}T00:00:00.000Z` for the value carried in at the term's start. */
   maxSeatsUsedChangedAt: IsoInstant | null;
-  /** Derived: `max(0, maxSeatsUsed − seats)` on a billable plan with seats, while the term is active and no trial runs; else 0. */
+  /** Seats of the current term's overage billed by reconciliations (several add up). */
+  seatsBilled: number;
+  /** Derived: `max(0, maxSeatsUsed − seats − seatsBilled)` on a paid plan with seats, while the term is active and no trial runs; else 0. */
   seatsOwed: number;
   /** A trial runs (from `trialStartsOn` until its end arrives or a paid term starts during it). */
   trial: boolean;
@@ -147,6 +151,40 @@ export interface TrialEnded extends CommandBase {
   endedOn: IsoDate;
 }
 
+/** A longer (or shorter) trial: same start, another last day. */
+export interface TrialExtended extends CommandBase {
+  type: 'trialExtended';
+  namespaceId: number;
+  trialEndsOn: IsoDate;
+}
+
+/** The commerce side billed a term's overage (GitLab's quarterly reconciliation). */
+export interface ReconciliationCompleted extends CommandBase {
+  type: 'reconciliationCompleted';
+  subscriptionId: string;
+  /** The start of the term it billed: the current or the previous one. */
+  termStartDate: IsoDate;
+  seatsBilled: number;
+}
+
+export const CORRECTION_REASONS = ['wrong_measurement', 'migration', 'other'] as const;
+export type CorrectionReason = (typeof CORRECTION_REASONS)[number];
+
+/**
+ * A support engineer sets a term's peak (GitLab's provisioning API lets the portal set
+ * max_seats_used; here it is a recorded manual act). Its business time is when it is applied:
+ * `occurredAt` is the service's clock when it arrived.
+ */
+export interface SeatStatisticsCorrected extends CommandBase {
+  type: 'seatStatisticsCorrected';
+  namespaceId: number;
+  termStartDate: IsoDate;
+  maxSeatsUsed: number;
+  reason: CorrectionReason;
+  /** Why, in the operator's words (10+ visible characters). */
+  note: string;
+}
+
 export interface SeatUsageReported extends CommandBase {
   type: 'seatUsageReported';
   namespaceId: number;
@@ -160,8 +198,11 @@ export type LifecycleCommand =
   | EntitlementsUpdated
   | SubscriptionExpired
   | TrialStarted
+  | TrialExtended
   | TrialEnded
-  | SeatUsageReported;
+  | SeatUsageReported
+  | ReconciliationCompleted
+  | SeatStatisticsCorrected;
 
 export type CommandType = LifecycleCommand['type'];
 
@@ -179,7 +220,9 @@ export type RejectionCode =
   /** The term has expired: its entitlements can no longer change. */
   | 'subscription_expired'
   /** At the command's place in the log the namespace does not hold its subscription. */
-  | 'subscription_not_held';
+  | 'subscription_not_held'
+  /** A reconciliation or a correction for a term that is neither the current nor the previous one. */
+  | 'term_not_found';
 
 export interface Rejection {
   code: RejectionCode;

@@ -33,6 +33,7 @@ export function upgradeLegacyState(stored: NamespaceState): { state: FoldState; 
     state: {
       ...stored,
       expiredOn: stored.expiredOn ?? expiredOn,
+      seatsBilled: stored.seatsBilled ?? 0,
       previousTerm: stored.previousTerm ?? null,
       fold: { peakMeasured, termKey: stored.startDate !== null ? baseKey : null, previousTermKey: null },
     },

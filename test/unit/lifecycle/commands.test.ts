@@ -10,7 +10,8 @@ import type { Context } from 'aws-lambda';
 import { commandDefinitions, commands } from '../../../shared/lifecycle/commands.js';
 import type { CommandDefinition } from '../../../shared/lifecycle/commands.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
-import type { CommandType, LifecycleCommand } from '../../../shared/lifecycle/domain/types.js';
+import type { LifecycleCommand } from '../../../shared/lifecycle/domain/types.js';
+import type { CommerceCommandType } from '../../../shared/lifecycle/commands.js';
 import { executeCommand } from '../../../shared/lifecycle/execute.js';
 import { lifecycleFunctions } from '../../../shared/lifecycle/manifest.js';
 import { commandSpecs } from '../../../shared/lifecycle/specs.js';
@@ -38,13 +39,15 @@ const requests = {
   expired: { path: { subscriptionId: 'A-S1' }, body: { expiredOn: '2026-06-01' } },
   trialStarted: { path: { namespaceId: '42' }, body: { planCode: 'ultimate_trial', trialStartsOn: '2026-01-01', trialEndsOn: '2026-01-30' } },
   trialEnded: { path: { namespaceId: '42' }, body: { endedOn: '2026-01-20' } },
+  trialExtended: { path: { namespaceId: '42' }, body: { trialEndsOn: '2026-02-15' } },
+  reconciliationCompleted: { path: { subscriptionId: 'A-S1' }, body: { termStartDate: '2026-01-01', seatsBilled: 2 } },
   seatUsageReported: { path: { namespaceId: '42' }, body: { seatsInUse: 3, measuredAt: '2026-01-02T00:00:00Z' } },
-} satisfies Record<CommandType, { path: Record<string, string>; body: Record<string, unknown> }>;
+} satisfies Record<CommerceCommandType, { path: Record<string, string>; body: Record<string, unknown> }>;
 
 const base = { eventId: 'evt-1', occurredAt: '2026-01-02T00:00:00Z' };
-const bodyOf = (type: CommandType) => ({ ...base, ...requests[type].body });
+const bodyOf = (type: CommerceCommandType) => ({ ...base, ...requests[type].body });
 /** The event detail: the body plus the path ids as JSON values. */
-const detailOf = (type: CommandType) => ({
+const detailOf = (type: CommerceCommandType) => ({
   ...bodyOf(type),
   ...Object.fromEntries(Object.entries(requests[type].path).map(([k, v]) => [k, k === 'namespaceId' ? Number(v) : v])),
 });

@@ -64,6 +64,7 @@ export const history: fc.Arbitrary<History> = fc
         end: fc.option(fc.integer({ min: 0, max: 35 }), { nil: undefined, freq: 4 }),
         plan: fc.constantFrom('ultimate_trial', 'premium_trial'),
         inside: fc.array(fc.record({ hour: fc.integer({ min: 0, max: 30 * 24 }), seats: fc.integer({ min: 0, max: 30 }) }), { maxLength: 2 }),
+        extension: fc.option(fc.record({ after: fc.integer({ min: 1, max: 20 }), by: fc.integer({ min: -10, max: 30 }) }), { nil: undefined }),
       }),
       { nil: undefined, freq: 2 },
     ),
@@ -71,6 +72,7 @@ export const history: fc.Arbitrary<History> = fc
       fc.record({ hour: fc.integer({ min: 0, max: 500 * 24 }), seats: fc.integer({ min: 0, max: 25 }), sameAsPrevious: fc.boolean() }),
       { maxLength: 12 },
     ),
+    reconciliations: fc.array(fc.record({ day: fc.integer({ min: 1, max: 450 }), seats: fc.integer({ min: 1, max: 5 }), previous: fc.boolean() }), { maxLength: 2 }),
     entitlements: fc.array(
       fc.record({
         day: fc.integer({ min: 0, max: 480 }),
@@ -142,6 +144,10 @@ export const history: fc.Arbitrary<History> = fc
         facts.trial.to = Math.min(to, endedOn);
         commands.push({ type: 'trialEnded', eventId: id('trial-end'), occurredAt: at(endedOn, 20), namespaceId: NS, endedOn: day(endedOn) });
       }
+      if (h.trial.extension) {
+        const when = from + h.trial.extension.after;
+        commands.push({ type: 'trialExtended', eventId: id('trial-ext'), occurredAt: at(when, 15), namespaceId: NS, trialEndsOn: day(to + h.trial.extension.by) });
+      }
       for (const m of h.trial.inside) {
         const measuredAt = at(from, m.hour % ((to - from + 1) * 24));
         commands.push({ type: 'seatUsageReported', eventId: id('usage'), occurredAt: measuredAt, namespaceId: NS, seatsInUse: m.seats, measuredAt });
@@ -153,6 +159,11 @@ export const history: fc.Arbitrary<History> = fc
       if (measuredAt === previous) facts.equalMeasuredAt = true;
       previous = measuredAt;
       commands.push({ type: 'seatUsageReported', eventId: id('usage'), occurredAt: measuredAt, namespaceId: NS, seatsInUse: m.seats, measuredAt });
+    }
+    for (const r of h.reconciliations) {
+      // For the first term, or (when there is one) the renewed term: a reconciliation of either.
+      const termStart = r.previous || !facts.renewal ? h.start : facts.renewal.start;
+      commands.push({ type: 'reconciliationCompleted', eventId: id('reconciled'), occurredAt: at(Math.max(termStart, h.start + r.day), 16), subscriptionId: SUB, termStartDate: day(termStart), seatsBilled: r.seats });
     }
     for (const e of h.entitlements) {
       const fields = Object.fromEntries(Object.entries({ seats: e.seats, planCode: e.planCode, autoRenew: e.autoRenew, nextReconciliationDate: e.nextReconciliationDate }).filter(([, v]) => v !== undefined));

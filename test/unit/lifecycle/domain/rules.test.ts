@@ -218,6 +218,7 @@ describe('Rule: renewed', () => {
       expiredOn: null,
       maxSeatsUsed: 14,
       maxSeatsUsedChangedAt: '2025-09-01T00:00:00Z',
+      seatsBilled: 0,
       seatsOwed: 4,
       nextReconciliationDate: '2025-12-01',
     });
@@ -358,5 +359,82 @@ describe('Rule: seat usage reported', () => {
 describe('Function: summarizeTerm', () => {
   it('is null without a term', () => {
     expect(summarizeTerm(emptyState(NS))).toBeNull();
+  });
+});
+
+describe('Rule: trial extended (issue 17)', () => {
+  const extended = (trialEndsOn: string): LifecycleCommand => ({ ...base(), type: 'trialExtended', namespaceId: NS, trialEndsOn });
+
+  it('moves the running trial’s last day, later or earlier, as long as it is after its start', () => {
+    const running = fold(trialStarted('2025-08-01', '2025-08-31'));
+    expect(accepted(apply(running, extended('2025-09-30')))).toMatchObject({ trial: true, trialStartsOn: '2025-08-01', trialEndsOn: '2025-09-30' });
+    expect(accepted(apply(running, extended('2025-08-10')))).toMatchObject({ trialEndsOn: '2025-08-10' });
+  });
+
+  it('changes nothing for a day on or before the start, or with no trial running', () => {
+    const running = fold(trialStarted('2025-08-01', '2025-08-31'));
+    expect(accepted(apply(running, extended('2025-08-01')))).toEqual(running);
+    const ended = fold(trialStarted('2025-08-01', '2025-08-31'), trialEnded('2025-08-20'));
+    expect(accepted(apply(ended, extended('2025-12-31')))).toEqual(ended);
+  });
+});
+
+describe('Rule: reconciliation completed (issue 17)', () => {
+  const reconciled = (termStartDate: string, seatsBilled: number, subscriptionId = 'sub-1'): LifecycleCommand => ({
+    ...base(),
+    type: 'reconciliationCompleted',
+    subscriptionId,
+    termStartDate,
+    seatsBilled,
+  });
+
+  it('lowers what the current term owes by what was billed; several add up', () => {
+    const owing = fold(created(), usage(16, '2025-09-01T00:00:00Z'));
+    expect(owing.seatsOwed).toBe(6);
+    const once = accepted(apply(owing, reconciled('2025-06-01', 4)));
+    expect(once).toMatchObject({ seatsBilled: 4, seatsOwed: 2, maxSeatsUsed: 16 });
+    expect(accepted(apply(once, reconciled('2025-06-01', 5)))).toMatchObject({ seatsBilled: 9, seatsOwed: 0 });
+  });
+
+  it('bills the previous term by its start, which keeps what it still owes', () => {
+    const renewedState = fold(created(), usage(16, '2025-09-01T00:00:00Z'), renewed());
+    const after = accepted(apply(renewedState, reconciled('2025-06-01', 2)));
+    expect(after.previousTerm).toMatchObject({ startDate: '2025-06-01', seatsBilled: 2, seatsOwed: 4 });
+    expect(after.seatsBilled).toBe(0);
+  });
+
+  it('refuses a term that is neither the current nor the previous one, and a subscription not held', () => {
+    expectRejected(apply(paid(), reconciled('2024-06-01', 1)), 'term_not_found');
+    expectRejected(apply(paid(), reconciled('2025-06-01', 1, 'sub-9')), 'subscription_not_held');
+  });
+});
+
+describe('Rule: seat statistics corrected (issue 17)', () => {
+  const corrected = (termStartDate: string, maxSeatsUsed: number, occurredAt = '2025-10-01T12:00:00Z'): LifecycleCommand => ({
+    ...base(),
+    occurredAt,
+    type: 'seatStatisticsCorrected',
+    namespaceId: NS,
+    termStartDate,
+    maxSeatsUsed,
+    reason: 'wrong_measurement',
+    note: 'A test group was counted twice',
+  });
+
+  it('sets the current term’s peak; measurements after it that are higher still raise it', () => {
+    const wrong = fold(created(), usage(40, '2025-09-01T00:00:00Z'));
+    const fixed = accepted(apply(wrong, corrected('2025-06-01', 12)));
+    expect(fixed).toMatchObject({ maxSeatsUsed: 12, maxSeatsUsedChangedAt: '2025-10-01T12:00:00Z', seatsOwed: 2 });
+    expect(accepted(apply(fixed, usage(11, '2025-10-02T00:00:00Z')))).toMatchObject({ maxSeatsUsed: 12 });
+    expect(accepted(apply(fixed, usage(15, '2025-10-02T00:00:00Z')))).toMatchObject({ maxSeatsUsed: 15, seatsOwed: 5 });
+  });
+
+  it('sets the previous term’s peak and what it owes', () => {
+    const renewedState = fold(created(), usage(40, '2025-09-01T00:00:00Z'), renewed());
+    expect(accepted(apply(renewedState, corrected('2025-06-01', 12, '2026-06-10T00:00:00Z'))).previousTerm).toMatchObject({ maxSeatsUsed: 12, seatsOwed: 2 });
+  });
+
+  it('refuses a term the namespace does not have', () => {
+    expectRejected(apply(paid(), corrected('2020-01-01', 3)), 'term_not_found');
   });
 });

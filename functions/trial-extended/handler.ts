@@ -1,0 +1,3 @@
+import { commandHandler } from '../../shared/lifecycle/handler.js';
+
+export const handler = commandHandler('trialExtended');
