@@ -82,7 +82,6 @@ export const termSubject = (subscriptionId: string, termStartDate: IsoDate): str
 function reconciliationOverdue(state: FindingView, term: PendingReconciliation, asOf: IsoDate): Finding {
   const ns = state.namespaceId;
   const sub = term.subscriptionId;
-  const which = term.term === 'current' ? 'current' : 'previous';
   const period = term.endDate ? `${term.startDate} to ${term.endDate}` : `from ${term.startDate}`;
   const reschedule =
     term.term === 'current' ? ` If the reconciliation was rescheduled, send the entitlements update (POST /v1/subscriptions/${sub}/entitlements) with the new nextReconciliationDate.` : '';
@@ -90,7 +89,7 @@ function reconciliationOverdue(state: FindingView, term: PendingReconciliation, 
     code: 'reconciliation_not_processed',
     subject: termSubject(sub, term.startDate),
     message:
-      `The ${which} term of subscription ${sub} on namespace ${ns} (${period}) owes ${term.seatsOwed} seat(s): peak ${term.maxSeatsUsed} on ` +
+      `The ${term.term} term of subscription ${sub} on namespace ${ns} (${period}) owes ${term.seatsOwed} seat(s): peak ${term.maxSeatsUsed} on ` +
       `${term.seats} licensed, ${term.seatsBilled} already billed. Its reconciliation date ${term.dueOn} had passed by ${asOf} without a ` +
       `reconciliation. Once the overage is billed, send it (POST /v1/subscriptions/${sub}/reconciliations with termStartDate ` +
       `${term.startDate} and the seatsBilled, ${term.seatsOwed} to settle it).${reschedule}`,
