@@ -12,8 +12,8 @@
  */
 import { billingAccountDrift } from '../billing-accounts/domain.js';
 import type { Customer } from '../billing-accounts/domain.js';
-import { DUE_KINDS, dueDates } from '../lifecycle/domain/due.js';
-import type { DueKind, DueView } from '../lifecycle/domain/due.js';
+import { DUE_KINDS, dueDates, pendingReconciliations } from '../lifecycle/domain/due.js';
+import type { DueKind, DueView, PendingReconciliation } from '../lifecycle/domain/due.js';
 import type { IsoDate, NamespaceState } from '../lifecycle/domain/types.js';
 
 export const AUDIT_CODES = [
@@ -50,21 +50,67 @@ type FindingView = DueView & Pick<NamespaceState, 'planCode' | 'seats'>;
 
 /**
  * What is overdue on a state at `asOf`: one finding per kind whose due date is before `asOf`
- * (restricted to `kinds`). Decided from the same dates as `dueAttributes`: an item the index
- * returns for a date range before `asOf` yields exactly its finding.
+ * (restricted to `kinds`), and one `reconciliation_not_processed` per overdue term (the current and
+ * the previous one may both be). Decided from the same dates as `dueAttributes`: an item the index
+ * returns for a date range before `asOf` yields its findings, and only such an item yields any.
  *
  * @example
  * dueFindings(state, '2026-12-02'); // [{ code: 'renewal_not_processed', subject: 'subscription:S-1', … }]
+ * dueFindings(owing, '2026-06-02', ['reconciliation']); // [{ subject: 'subscription:S-1:term:2025-06-01', … }]
  */
 export function dueFindings(state: FindingView, asOf: IsoDate, kinds: readonly DueKind[] = DUE_KINDS): Finding[] {
   const dates = dueDates(state);
   return kinds.flatMap((kind) => {
     const dueOn = dates[kind];
-    return dueOn !== undefined && dueOn < asOf ? [overdue(kind, state, dueOn, asOf)] : [];
+    if (dueOn === undefined || dueOn >= asOf) return [];
+    if (kind !== 'reconciliation') return [overdue(kind, state, dueOn, asOf)];
+    return pendingReconciliations(state)
+      .filter((term) => term.dueOn < asOf)
+      .map((term) => reconciliationOverdue(state, term, asOf));
   });
 }
 
-function overdue(kind: DueKind, state: FindingView, dueOn: IsoDate, asOf: IsoDate): Finding {
+/**
+ * The subject of a term's reconciliation finding: the subscription and the term's start, so the
+ * same term is the same record on the next run and the current and previous terms are two.
+ *
+ * @example
+ * termSubject('S-1', '2025-06-01'); // 'subscription:S-1:term:2025-06-01'
+ */
+export const termSubject = (subscriptionId: string, termStartDate: IsoDate): string => `subscription:${subscriptionId}:term:${termStartDate}`;
+
+function reconciliationOverdue(state: FindingView, term: PendingReconciliation, asOf: IsoDate): Finding {
+  const ns = state.namespaceId;
+  const sub = term.subscriptionId;
+  const period = term.endDate ? `${term.startDate} to ${term.endDate}` : `from ${term.startDate}`;
+  const reschedule =
+    term.term === 'current' ? ` If the reconciliation was rescheduled, send the entitlements update (POST /v1/subscriptions/${sub}/entitlements) with the new nextReconciliationDate.` : '';
+  return {
+    code: 'reconciliation_not_processed',
+    subject: termSubject(sub, term.startDate),
+    message:
+      `The ${term.term} term of subscription ${sub} on namespace ${ns} (${period}) owes ${term.seatsOwed} seat(s): peak ${term.maxSeatsUsed} on ` +
+      `${term.seats} licensed, ${term.seatsBilled} already billed. Its reconciliation date ${term.dueOn} had passed by ${asOf} without a ` +
+      `reconciliation. Once the overage is billed, send it (POST /v1/subscriptions/${sub}/reconciliations with termStartDate ` +
+      `${term.startDate} and the seatsBilled, ${term.seatsOwed} to settle it).${reschedule}`,
+    payload: {
+      namespaceId: ns,
+      subscriptionId: sub,
+      dueOn: term.dueOn,
+      daysOverdue: daysBetween(term.dueOn, asOf),
+      term: term.term,
+      termStartDate: term.startDate,
+      termEndDate: term.endDate,
+      seats: term.seats,
+      maxSeatsUsed: term.maxSeatsUsed,
+      seatsBilled: term.seatsBilled,
+      seatsOwed: term.seatsOwed,
+      nextReconciliationDate: term.dueOn,
+    },
+  };
+}
+
+function overdue(kind: Exclude<DueKind, 'reconciliation'>, state: FindingView, dueOn: IsoDate, asOf: IsoDate): Finding {
   const ns = state.namespaceId;
   const sub = state.subscriptionId;
   const base = { namespaceId: ns, subscriptionId: sub, dueOn, daysOverdue: daysBetween(dueOn, asOf) };
@@ -86,16 +132,6 @@ function overdue(kind: DueKind, state: FindingView, dueOn: IsoDate, asOf: IsoDat
           `Subscription ${sub} on namespace ${ns} does not renew automatically; its term ended on ${dueOn}, yet it was still ` +
           `active on ${asOf}. Send its expiry (POST /v1/subscriptions/${sub}/expiry), or the renewal if it was renewed.`,
         payload: { ...base, planCode: state.planCode, endDate: state.endDate, autoRenew: false },
-      };
-    case 'reconciliation':
-      return {
-        code: 'reconciliation_not_processed',
-        subject: `subscription:${sub}`,
-        message:
-          `Namespace ${ns} (subscription ${sub}) owes ${state.seatsOwed} seat(s) beyond its ${state.seats} licensed, and its ` +
-          `reconciliation date ${dueOn} had passed by ${asOf} without a reconciliation. Reconcile it and send the entitlements ` +
-          `update (POST /v1/subscriptions/${sub}/entitlements) with the new seats or the next reconciliation date.`,
-        payload: { ...base, seats: state.seats, seatsOwed: state.seatsOwed, nextReconciliationDate: dueOn },
       };
     case 'trialEnd':
       return {
@@ -207,20 +243,48 @@ export const needsMembershipLookup = (customer: Customer): boolean =>
 
 export type Subject =
   | { kind: 'subscription'; subscriptionId: string }
+  | { kind: 'term'; subscriptionId: string; termStartDate: IsoDate }
   | { kind: 'namespace'; namespaceId: number }
   | { kind: 'customer'; customerId: string };
 
-/** The records a finding's subject names (`subscription:<id>`, `namespace:<id>`, `customer:<id>`); null when unknown. */
+const TERM_SUFFIX = /^(.+):term:(\d{4}-\d{2}-\d{2})$/;
+
+/**
+ * The records a finding's subject names (`subscription:<id>`, `subscription:<id>:term:<startDate>`,
+ * `namespace:<id>`, `customer:<id>`); null when unknown. A subscription id may itself hold `:`, so
+ * only a trailing `:term:<date>` makes a term.
+ *
+ * @example
+ * parseSubject('subscription:S-1:term:2025-06-01'); // { kind: 'term', subscriptionId: 'S-1', termStartDate: '2025-06-01' }
+ */
 export function parseSubject(subject: string): Subject | null {
   const at = subject.indexOf(':');
   if (at <= 0) return null;
   const kind = subject.slice(0, at);
   const id = subject.slice(at + 1);
   if (!id) return null;
-  if (kind === 'subscription') return { kind, subscriptionId: id };
+  if (kind === 'subscription') {
+    const term = TERM_SUFFIX.exec(id);
+    return term ? { kind: 'term', subscriptionId: term[1]!, termStartDate: term[2]! } : { kind, subscriptionId: id };
+  }
   if (kind === 'customer') return { kind, customerId: id };
   if (kind === 'namespace' && /^[1-9][0-9]{0,15}$/.test(id)) return { kind, namespaceId: Number(id) };
   return null;
+}
+
+/**
+ * Whether `finding`, found again now, is the one an unresolved record reported: the same code and
+ * subject. A `reconciliation_not_processed` record stored before findings named the term (subject
+ * `subscription:<id>`) still holds while any term of that subscription is overdue.
+ *
+ * @example
+ * findingHolds({ code: 'reconciliation_not_processed', subject: 'subscription:S-1' }, termFinding); // true when termFinding is of S-1
+ */
+export function findingHolds(record: { code: string; subject: string }, finding: Finding): boolean {
+  if (finding.code !== record.code) return false;
+  if (finding.subject === record.subject) return true;
+  const legacy = record.code === 'reconciliation_not_processed' ? parseSubject(record.subject) : null;
+  return legacy?.kind === 'subscription' && finding.payload.subscriptionId === legacy.subscriptionId;
 }
 
 /** The note a resolved finding gets: when and why the audit found it no longer holds. */

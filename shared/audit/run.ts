@@ -22,6 +22,7 @@ import {
   datesFrom,
   driftFinding,
   dueFindings,
+  findingHolds,
   isAuditCode,
   lagHours,
   mayResolve,
@@ -310,7 +311,7 @@ class Pass {
     const customerIds = new Set<string>();
     for (const record of records) {
       const subject = parseSubject(record.subject);
-      if (subject?.kind === 'subscription') subscriptionIds.add(subject.subscriptionId);
+      if (subject?.kind === 'subscription' || subject?.kind === 'term') subscriptionIds.add(subject.subscriptionId);
       if (subject?.kind === 'namespace') namespaceIds.add(subject.namespaceId);
       if (subject?.kind === 'customer') customerIds.add(subject.customerId);
       for (const id of payloadNamespaceIds(record.payload)) namespaceIds.add(id);
@@ -340,11 +341,13 @@ class Pass {
     for (const record of records) {
       const code = record.code as AuditCode;
       const subject = parseSubject(record.subject);
-      const same = (f: Finding) => f.code === code && f.subject === record.subject;
+      const same = (f: Finding) => findingHolds(record, f);
       const kind = CODE_KIND[code];
-      if (kind && subject?.kind === 'subscription') {
-        const holders = [...states.values()].filter((s): s is NamespaceState => s !== null && s.subscriptionId === subject.subscriptionId);
-        result.set(record.id, holders.some((s) => dueFindings(s, this.asOf, [kind]).some(same)));
+      if (kind && (subject?.kind === 'subscription' || subject?.kind === 'term')) {
+        // Among the states read (the one its pointer names, the one its payload names), the subject
+        // compared whole says which finding: a term's subject names the term.
+        const read = [...states.values()].filter((s): s is NamespaceState => s !== null);
+        result.set(record.id, read.some((s) => dueFindings(s, this.asOf, [kind]).some(same)));
       } else if (kind && subject?.kind === 'namespace') {
         const state = states.get(subject.namespaceId);
         result.set(record.id, state ? dueFindings(state, this.asOf, [kind]).some(same) : false);

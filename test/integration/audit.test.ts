@@ -77,6 +77,7 @@ const pointer = (subscriptionId: string, namespaceId: number) =>
  *   8106        trial until 2021-07-01                                      —
  *   8107 AU-B1  its pointer (rewritten behind the service's back) names 8199 broken_association
  *   8108        seat usage only: no subscription                            —
+ *   (8110 AU-P1, added by its own test: a previous term owing past its reconciliation date)
  *   cust-drift  billing account moved while account_data_persistence was off billing_account_drift
  */
 async function fixture() {
@@ -101,7 +102,7 @@ async function fixture() {
 const EXPECTED: Record<string, string> = {
   renewal_not_processed: 'subscription:AU-R1',
   expiry_not_processed: 'subscription:AU-E1',
-  reconciliation_not_processed: 'subscription:AU-C1',
+  reconciliation_not_processed: 'subscription:AU-C1:term:2021-01-01',
   trial_not_ended: 'namespace:8104',
   broken_association: 'subscription:AU-B1',
   billing_account_drift: 'customer:cust-drift',
@@ -118,6 +119,7 @@ interface RecordView {
   id: string;
   code: string;
   subject: string;
+  message: string;
   status: string;
   source: string;
   occurrences: number;
@@ -272,6 +274,56 @@ describe('Reconciliation audit', () => {
     expect(moved.Item).toMatchObject({ namespaceId: 8109, changedOn: today() });
     expect(await runJob('2021-06-04')).toMatchObject({ findings: { broken_association: 0 }, new: 0 });
   });
+
+  it("flags a previous term whose reconciliation date passed with seats owed, and resolves it when the reconciliation arrives", async () => {
+    // 8110 AU-P1: its first term (10 seats, peak 15, to be reconciled by 2021-02-15) ended at a
+    // renewal; the new term owes too, but is reconciled only on 2021-09-01.
+    await create('AU-P1', 8110, { startDate: '2020-03-01', endDate: '2021-03-01', autoRenew: true, nextReconciliationDate: '2021-02-15' });
+    await usage(8110, 15, '2020-06-01');
+    const renewed = await ok(
+      api.call('POST', '/v1/subscriptions/AU-P1/renewals', { eventId: eventId('renew'), occurredAt: at('2021-03-01'), startDate: '2021-03-01', endDate: '2022-03-01', nextReconciliationDate: '2021-09-01' }),
+    );
+    expect(renewed).toMatchObject({ seatsOwed: 5, nextReconciliationDate: '2021-09-01', previousTerm: { startDate: '2020-03-01', seatsBilled: 0, seatsOwed: 5, nextReconciliationDate: '2021-02-15' } });
+    // One attribute for both terms: the earliest date, so the index finds the item when either is due.
+    expect(await stateItem(8110)).toMatchObject({ reconciliationDue: '2021-02-15', renewalDue: '2022-03-01' });
+    expect(await dueIndex('reconciliation', '2021-06-05')).toEqual(['NS#8103', 'NS#8110']);
+    // A record stored before findings named the term: re-checked by key like the others.
+    const legacySubject = 'subscription:AU-P1';
+    await publishFindings([{ code: 'reconciliation_not_processed', subject: legacySubject, message: 'AU-P1 owes 5 seats', payload: { namespaceId: 8110, subscriptionId: 'AU-P1' }, asOf: '2021-06-04' }]);
+    await runtime.bus.drain();
+
+    const termSubject = 'subscription:AU-P1:term:2020-03-01';
+    const flagged = await runJob('2021-06-05');
+    // AU-C1's current term and AU-P1's previous term; the old record still holds (AU-P1 still owes).
+    expect(flagged).toMatchObject({ status: 'completed', new: 1, resolved: 0, stillOpen: 1, findings: { reconciliation_not_processed: 3 } });
+    const term = (await auditRecords()).find((r) => r.subject === termSubject)!;
+    expect(term).toMatchObject({
+      code: 'reconciliation_not_processed',
+      status: 'open',
+      payload: { namespaceId: 8110, subscriptionId: 'AU-P1', term: 'previous', termStartDate: '2020-03-01', seatsOwed: 5, seatsBilled: 0, dueOn: '2021-02-15', asOf: '2021-06-05' },
+    });
+    expect(term.message).toContain('previous term of subscription AU-P1 on namespace 8110 (2020-03-01 to 2021-03-01) owes 5 seat(s)');
+    expect(term.message).toContain('POST /v1/subscriptions/AU-P1/reconciliations with termStartDate 2020-03-01');
+    expect((await auditRecords()).find((r) => r.subject === legacySubject)).toMatchObject({ status: 'open' });
+
+    const reconciled = await ok(
+      api.call('POST', '/v1/subscriptions/AU-P1/reconciliations', { eventId: eventId('reconcile'), occurredAt: at('2021-06-05'), termStartDate: '2020-03-01', seatsBilled: 5 }),
+    );
+    expect(reconciled).toMatchObject({ seatsOwed: 5, previousTerm: { seatsBilled: 5, seatsOwed: 0 } });
+    // The current term still owes: the item moves to its date, out of the range before asOf.
+    expect((await stateItem(8110)).reconciliationDue).toBe('2021-09-01');
+    expect(await dueIndex('reconciliation', '2021-06-06')).toEqual(['NS#8103']);
+
+    const summary = await runJob('2021-06-06');
+    expect(summary).toMatchObject({ status: 'completed', new: 0, resolved: 2, findings: { reconciliation_not_processed: 1 } });
+    const records = await auditRecords();
+    for (const subject of [termSubject, legacySubject]) {
+      const record = records.find((r) => r.subject === subject)!;
+      expect(record.status, subject).toBe('resolved');
+      expect(record.notes).toContain(`Resolved by the reconciliation audit of 2021-06-06: ${subject}: nothing is owed past a reconciliation date`);
+    }
+    expect(records.find((r) => r.subject === EXPECTED.reconciliation_not_processed)).toMatchObject({ status: 'open' });
+  });
 });
 
 describe('Reconciliation audit runs', () => {
@@ -295,7 +347,7 @@ describe('Reconciliation audit runs', () => {
     expect(answers.slice(0, -1).every((a) => a.status === 'partial' && typeof a.phase === 'string')).toBe(true);
     const last = answers.at(-1)!;
     expect(last).toMatchObject({ status: 'completed', findings: { reconciliation_not_processed: 1 }, total: 1, published: 1 });
-    expect(published.map((f) => `${f.code} ${f.subject}`)).toEqual(['reconciliation_not_processed subscription:AU-C1']);
+    expect(published.map((f) => `${f.code} ${f.subject}`)).toEqual(['reconciliation_not_processed subscription:AU-C1:term:2021-01-01']);
     const run = await new AuditStore().run('2021-06-10');
     expect(run).toMatchObject({ status: 'completed', pass: 1, invocations: answers.length });
     expect(run!.completedAt).toEqual(expect.any(String));

@@ -5,7 +5,7 @@
  * (shared/audit/), so the audit's cost follows what is due, not the number of subscriptions; every
  * state write stores them (lifecycle and reassociation stores). Pure: no I/O, no clock.
  */
-import type { IsoDate, NamespaceState } from './types.js';
+import type { IsoDate, NamespaceState, TermSummary } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // What is due, and when
@@ -33,22 +33,96 @@ export type DueAttributes = Partial<Record<`${DueKind}Due`, IsoDate>> & { dueSha
 
 export type DueView = Pick<
   NamespaceState,
-  'namespaceId' | 'subscriptionId' | 'status' | 'autoRenew' | 'endDate' | 'seatsOwed' | 'nextReconciliationDate' | 'trial' | 'trialEndsOn'
+  | 'namespaceId'
+  | 'subscriptionId'
+  | 'status'
+  | 'autoRenew'
+  | 'startDate'
+  | 'endDate'
+  | 'seats'
+  | 'maxSeatsUsed'
+  | 'seatsBilled'
+  | 'seatsOwed'
+  | 'nextReconciliationDate'
+  | 'trial'
+  | 'trialEndsOn'
+  | 'previousTerm'
 >;
+
+/** A term whose owed seats wait for a reconciliation on `dueOn`: the current or the previous one. */
+export interface PendingReconciliation {
+  term: 'current' | 'previous';
+  subscriptionId: string;
+  startDate: IsoDate;
+  endDate: IsoDate | null;
+  seats: number;
+  maxSeatsUsed: number;
+  seatsBilled: number;
+  seatsOwed: number;
+  /** The term's `nextReconciliationDate`. */
+  dueOn: IsoDate;
+}
+
+/**
+ * The terms of a state that owe seats and have a reconciliation date: the current term while it is
+ * active (its `seatsOwed` is 0 otherwise) and the previous term, which keeps owing after a new term
+ * starts until a reconciliation bills it. Previous term first (the older obligation).
+ *
+ * @example
+ * pendingReconciliations({ ...state, previousTerm: { ...term, seatsOwed: 5, nextReconciliationDate: '2026-03-01' } });
+ * // [{ term: 'previous', subscriptionId: 'S-1', startDate: '2025-01-01', seatsOwed: 5, dueOn: '2026-03-01', … }]
+ */
+export function pendingReconciliations(state: DueView): PendingReconciliation[] {
+  const pending: PendingReconciliation[] = [];
+  const previous: TermSummary | null | undefined = state.previousTerm;
+  if (previous && previous.seatsOwed > 0 && previous.nextReconciliationDate) {
+    pending.push({
+      term: 'previous',
+      subscriptionId: previous.subscriptionId,
+      startDate: previous.startDate,
+      endDate: previous.endDate,
+      seats: previous.seats,
+      maxSeatsUsed: previous.maxSeatsUsed,
+      seatsBilled: previous.seatsBilled ?? 0,
+      seatsOwed: previous.seatsOwed,
+      dueOn: previous.nextReconciliationDate,
+    });
+  }
+  const active = state.status === 'active' && state.subscriptionId !== null && state.startDate !== null;
+  if (active && state.seatsOwed > 0 && state.nextReconciliationDate) {
+    pending.push({
+      term: 'current',
+      subscriptionId: state.subscriptionId!,
+      startDate: state.startDate!,
+      endDate: state.endDate,
+      seats: state.seats,
+      maxSeatsUsed: state.maxSeatsUsed,
+      seatsBilled: state.seatsBilled ?? 0,
+      seatsOwed: state.seatsOwed,
+      dueOn: state.nextReconciliationDate,
+    });
+  }
+  return pending;
+}
 
 /**
  * The date each kind of obligation falls due on, for the kinds pending on this state. The finding
  * follows the day after: a date "has passed" when it is before the audit's date.
  * - renewal: an active, auto-renewing term ends on `endDate` (the renewal should come by then);
  * - expiry: an active term that does not renew ends on `endDate` (the expiry should come by then);
- * - reconciliation: seats are owed on an active term, settled on `nextReconciliationDate`;
+ * - reconciliation: the earliest `nextReconciliationDate` of a term that owes seats (the current
+ *   one while active, the previous one): an item has one attribute per kind, so the index finds it
+ *   as soon as either term is due, and the findings come from `pendingReconciliations`;
  * - trialEnd: a trial runs until `trialEndsOn`.
  */
 export function dueDates(state: DueView): Partial<Record<DueKind, IsoDate>> {
   const due: Partial<Record<DueKind, IsoDate>> = {};
   const activeTerm = state.status === 'active' && state.subscriptionId !== null;
   if (activeTerm && state.endDate) due[state.autoRenew ? 'renewal' : 'expiry'] = state.endDate;
-  if (activeTerm && state.seatsOwed > 0 && state.nextReconciliationDate) due.reconciliation = state.nextReconciliationDate;
+  const reconciliation = pendingReconciliations(state)
+    .map((p) => p.dueOn)
+    .sort()[0];
+  if (reconciliation) due.reconciliation = reconciliation;
   if (state.trial && state.trialEndsOn) due.trialEnd = state.trialEndsOn;
   return due;
 }

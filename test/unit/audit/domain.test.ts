@@ -8,16 +8,18 @@ import {
   datesFrom,
   driftFinding,
   dueFindings,
+  findingHolds,
   lagHours,
   mayResolve,
   parseSubject,
   resolutionNote,
+  termSubject,
 } from '../../../shared/audit/domain.js';
 import { DUE, DUE_KINDS, dueAttributes } from '../../../shared/lifecycle/domain/due.js';
 import type { HolderView } from '../../../shared/audit/domain.js';
 import type { Customer } from '../../../shared/billing-accounts/domain.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
-import type { NamespaceState } from '../../../shared/lifecycle/domain/types.js';
+import type { NamespaceState, TermSummary } from '../../../shared/lifecycle/domain/types.js';
 
 const ctx = { appliedAt: '2026-06-01T10:00:00.000Z' };
 
@@ -57,7 +59,7 @@ describe('Function: dueFindings', () => {
     const byCode = Object.fromEntries(dueFindings(state, '2026-12-05').map((f) => [f.code, f.subject]));
     expect(byCode).toEqual({
       expiry_not_processed: 'subscription:S-1',
-      reconciliation_not_processed: 'subscription:S-1',
+      reconciliation_not_processed: 'subscription:S-1:term:2025-12-01',
       trial_not_ended: 'namespace:42',
     });
     expect(dueFindings(state, '2026-12-05', ['trialEnd']).map((f) => f.code)).toEqual(['trial_not_ended']);
@@ -88,6 +90,99 @@ describe('Function: dueFindings', () => {
         expect(dueFindings(state, asOf).map((f) => f.code)).toEqual(inRange.map((kind) => DUE_CODE[kind]));
         // A state with any due attribute carries the shard the index is partitioned by.
         expect(attributes.dueShard !== undefined).toBe(Object.keys(attributes).length > 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** The term before active()'s: 10 seats, peak 15, 5 owed, to be reconciled by 2026-01-15. */
+const previousTerm = (over: Partial<TermSummary> = {}): TermSummary => ({
+  subscriptionId: 'S-1',
+  planCode: 'premium',
+  seats: 10,
+  startDate: '2024-12-01',
+  endDate: '2025-12-01',
+  expiredOn: null,
+  maxSeatsUsed: 15,
+  maxSeatsUsedChangedAt: '2025-03-01T10:00:00Z',
+  seatsBilled: 0,
+  seatsOwed: 5,
+  nextReconciliationDate: '2026-01-15',
+  ...over,
+});
+
+describe('Function: dueFindings, reconciliations per term', () => {
+  it('reports a previous term whose reconciliation date passed with seats owed, fingerprinted by subscription and term', () => {
+    const state = active({ previousTerm: previousTerm({ seatsBilled: 2, seatsOwed: 3 }) });
+    expect(dueFindings(state, '2026-01-15', ['reconciliation'])).toEqual([]);
+    const [finding, ...more] = dueFindings(state, '2026-01-16', ['reconciliation']);
+    expect(more).toEqual([]);
+    expect(finding).toMatchObject({
+      code: 'reconciliation_not_processed',
+      subject: 'subscription:S-1:term:2024-12-01',
+      payload: {
+        namespaceId: 42,
+        subscriptionId: 'S-1',
+        term: 'previous',
+        termStartDate: '2024-12-01',
+        termEndDate: '2025-12-01',
+        seats: 10,
+        maxSeatsUsed: 15,
+        seatsBilled: 2,
+        seatsOwed: 3,
+        dueOn: '2026-01-15',
+        nextReconciliationDate: '2026-01-15',
+        daysOverdue: 1,
+      },
+    });
+    // Which term, what it owes after billing, since when, and what to send.
+    expect(finding!.message).toContain('previous term of subscription S-1 on namespace 42 (2024-12-01 to 2025-12-01) owes 3 seat(s)');
+    expect(finding!.message).toContain('2 already billed');
+    expect(finding!.message).toContain('reconciliation date 2026-01-15 had passed by 2026-01-16');
+    expect(finding!.message).toContain('POST /v1/subscriptions/S-1/reconciliations with termStartDate 2024-12-01 and the seatsBilled');
+    expect(finding!.message).not.toContain('/entitlements');
+  });
+
+  it('reports the current and the previous term as two findings when both are overdue, one when only one is', () => {
+    const both = active({ maxSeatsUsed: 14, seatsOwed: 4, previousTerm: previousTerm() });
+    expect(dueFindings(both, '2026-06-02', ['reconciliation']).map((f) => [f.subject, f.payload.term, f.payload.seatsOwed])).toEqual([
+      ['subscription:S-1:term:2024-12-01', 'previous', 5],
+      ['subscription:S-1:term:2025-12-01', 'current', 4],
+    ]);
+    // The index carries the earliest date (2026-01-15); on 2026-03-01 only the previous term is overdue.
+    expect(dueFindings(both, '2026-03-01', ['reconciliation']).map((f) => f.subject)).toEqual(['subscription:S-1:term:2024-12-01']);
+    const current = dueFindings(both, '2026-06-02', ['reconciliation'])[1]!;
+    expect(current.message).toContain('current term of subscription S-1');
+    expect(current.message).toContain('POST /v1/subscriptions/S-1/entitlements');
+  });
+
+  it('reports nothing for a previous term once reconciled', () => {
+    expect(dueFindings(active({ previousTerm: previousTerm({ seatsBilled: 5, seatsOwed: 0 }) }), '2026-06-02', ['reconciliation'])).toEqual([]);
+  });
+
+  const arbitraryTerms = fc
+    .record({
+      namespaceId: fc.integer({ min: 1, max: 10_000 }),
+      status: fc.constantFrom('active', 'expired'),
+      seatsOwed: fc.integer({ min: 0, max: 3 }),
+      nextReconciliationDate: fc.option(fc.integer({ min: 0, max: 60 }).map((d) => addDays('2026-11-01', d)), { nil: null }),
+      previousOwed: fc.integer({ min: 0, max: 3 }),
+      previousDate: fc.option(fc.integer({ min: 0, max: 60 }).map((d) => addDays('2026-10-01', d)), { nil: null }),
+    })
+    .map(({ previousOwed, previousDate, ...over }) =>
+      active({ ...over, previousTerm: previousTerm({ seatsOwed: previousOwed, nextReconciliationDate: previousDate }) }),
+    );
+
+  it('finds a term when the index has the item before the date, and only then (both terms)', () => {
+    fc.assert(
+      fc.property(arbitraryTerms, fc.integer({ min: 0, max: 100 }).map((d) => addDays('2026-10-01', d)), (state, asOf) => {
+        const due = dueAttributes(state).reconciliationDue;
+        const findings = dueFindings(state, asOf, ['reconciliation']);
+        expect(findings.length > 0).toBe(due !== undefined && due < asOf);
+        const subjects = findings.map((f) => f.subject);
+        expect(new Set(subjects).size).toBe(subjects.length);
+        for (const f of findings) expect(f.payload.seatsOwed as number).toBeGreaterThan(0);
       }),
       { numRuns: 500 },
     );
@@ -167,9 +262,26 @@ describe('Dates, subjects and resolution', () => {
 
   it('parses the subjects it writes, and nothing else', () => {
     expect(parseSubject('subscription:A-S0001')).toEqual({ kind: 'subscription', subscriptionId: 'A-S0001' });
+    expect(parseSubject(termSubject('A-S0001', '2025-12-01'))).toEqual({ kind: 'term', subscriptionId: 'A-S0001', termStartDate: '2025-12-01' });
+    // A subscription id may hold ':'; only a trailing ':term:<date>' names a term.
+    expect(parseSubject('subscription:A:S1:term:2025-12-01')).toEqual({ kind: 'term', subscriptionId: 'A:S1', termStartDate: '2025-12-01' });
+    expect(parseSubject('subscription:A:term:x')).toEqual({ kind: 'subscription', subscriptionId: 'A:term:x' });
     expect(parseSubject('namespace:42')).toEqual({ kind: 'namespace', namespaceId: 42 });
     expect(parseSubject('customer:cust-1')).toEqual({ kind: 'customer', customerId: 'cust-1' });
     for (const bad of ['namespace:0', 'namespace:x', 'subscription:', 'route:GET /x', 'nothing']) expect(parseSubject(bad)).toBeNull();
+  });
+
+  it("holds a record while the same finding comes back; an old subscription-wide reconciliation record while any term of it is overdue", () => {
+    const [previous, current] = dueFindings(active({ maxSeatsUsed: 14, seatsOwed: 4, previousTerm: previousTerm() }), '2026-06-02', ['reconciliation']);
+    const record = (subject: string, code = 'reconciliation_not_processed') => ({ code, subject });
+    expect(findingHolds(record('subscription:S-1:term:2024-12-01'), previous!)).toBe(true);
+    expect(findingHolds(record('subscription:S-1:term:2024-12-01'), current!)).toBe(false);
+    expect(findingHolds(record('subscription:S-1'), previous!)).toBe(true);
+    expect(findingHolds(record('subscription:S-1'), current!)).toBe(true);
+    expect(findingHolds(record('subscription:S-2'), current!)).toBe(false);
+    expect(findingHolds(record('subscription:S-1', 'renewal_not_processed'), current!)).toBe(false);
+    const [renewal] = dueFindings(active(), '2026-12-02');
+    expect(findingHolds(record('subscription:S-1', 'renewal_not_processed'), renewal!)).toBe(true);
   });
 
   it('never lets a run for an earlier date resolve what a later date found', () => {

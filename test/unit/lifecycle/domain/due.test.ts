@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DUE, DUE_ATTRIBUTE_NAMES, DUE_KINDS, dueAttributes, stateChangedOn, stateIndexAttributes } from '../../../../shared/lifecycle/domain/due.js';
+import { DUE, DUE_ATTRIBUTE_NAMES, DUE_KINDS, dueAttributes, pendingReconciliations, stateChangedOn, stateIndexAttributes } from '../../../../shared/lifecycle/domain/due.js';
 import { applyCommand, emptyState } from '../../../../shared/lifecycle/domain/rules.js';
-import type { FoldState } from '../../../../shared/lifecycle/domain/types.js';
+import type { FoldState, TermSummary } from '../../../../shared/lifecycle/domain/types.js';
 
 const ctx = { key: 'test' };
 const appliedAt = '2026-06-01T10:00:00.000Z';
@@ -67,6 +67,80 @@ describe('Function: dueAttributes', () => {
   it('names only attributes the writers know to clear', () => {
     for (const kind of DUE_KINDS) expect(DUE_ATTRIBUTE_NAMES).toContain(DUE[kind].attribute);
     expect(DUE_ATTRIBUTE_NAMES).toContain('dueShard');
+  });
+});
+
+/** The term before active()'s: 10 seats, peak 15, 5 owed, reconciled on 2026-01-15 at the latest. */
+const previousTerm = (over: Partial<TermSummary> = {}): TermSummary => ({
+  subscriptionId: 'S-1',
+  planCode: 'premium',
+  seats: 10,
+  startDate: '2024-12-01',
+  endDate: '2025-12-01',
+  expiredOn: null,
+  maxSeatsUsed: 15,
+  maxSeatsUsedChangedAt: '2025-03-01T10:00:00Z',
+  seatsBilled: 0,
+  seatsOwed: 5,
+  nextReconciliationDate: '2026-01-15',
+  ...over,
+});
+
+describe('Function: dueAttributes, with the previous term', () => {
+  it("puts an item whose previous term owes under that term's reconciliation date", () => {
+    expect(dueAttributes(active({ previousTerm: previousTerm() }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01', reconciliationDue: '2026-01-15' });
+  });
+
+  it('carries the earliest date when both terms owe, so the index finds the item when either is due', () => {
+    const both = active({ maxSeatsUsed: 14, seatsOwed: 4, previousTerm: previousTerm() });
+    expect(dueAttributes(both).reconciliationDue).toBe('2026-01-15');
+    expect(dueAttributes({ ...both, previousTerm: previousTerm({ nextReconciliationDate: '2026-08-01' }) }).reconciliationDue).toBe('2026-06-01');
+  });
+
+  it('leaves out a previous term that owes nothing (billed, or within its seats) or has no date', () => {
+    expect(dueAttributes(active({ previousTerm: previousTerm({ seatsBilled: 5, seatsOwed: 0 }) }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01' });
+    expect(dueAttributes(active({ previousTerm: previousTerm({ nextReconciliationDate: null }) }))).toEqual({ dueShard: 2, renewalDue: '2026-12-01' });
+  });
+
+  it('keeps a previous term that owes in the index while the current term expired or a trial runs', () => {
+    const expired = active({ status: 'expired', planCode: 'free', expiredOn: '2026-03-01', nextReconciliationDate: null, previousTerm: previousTerm() });
+    expect(dueAttributes(expired)).toEqual({ dueShard: 2, reconciliationDue: '2026-01-15' });
+  });
+
+  it('moves the item as reconciliations arrive: to the current term’s date, then out of the index', () => {
+    const both = active({ maxSeatsUsed: 14, seatsOwed: 4, previousTerm: previousTerm() });
+    const reconcile = (state: FoldState, termStartDate: string, seatsBilled: number) => {
+      const result = applyCommand(state, { type: 'reconciliationCompleted', eventId: `rc-${termStartDate}`, occurredAt: appliedAt, subscriptionId: 'S-1', termStartDate, seatsBilled }, ctx);
+      if (!result.ok) throw new Error(result.rejection.message);
+      return result.state;
+    };
+    const previousBilled = reconcile(both, '2024-12-01', 5);
+    expect(previousBilled.previousTerm).toMatchObject({ seatsBilled: 5, seatsOwed: 0 });
+    expect(dueAttributes(previousBilled)).toEqual({ dueShard: 2, renewalDue: '2026-12-01', reconciliationDue: '2026-06-01' });
+    const allBilled = reconcile(previousBilled, '2025-12-01', 4);
+    expect(allBilled).toMatchObject({ seatsBilled: 4, seatsOwed: 0 });
+    expect(dueAttributes(allBilled)).toEqual({ dueShard: 2, renewalDue: '2026-12-01' });
+  });
+
+  it('puts the term that ended at a renewal in the index when it owes', () => {
+    const renewed = applyCommand(
+      active({ maxSeatsUsed: 14, seatsOwed: 4 }),
+      { type: 'renewed', eventId: 'r-2', occurredAt: '2026-12-01T00:00:00Z', subscriptionId: 'S-1', startDate: '2026-12-01', endDate: '2027-12-01', seats: 20, nextReconciliationDate: '2027-06-01' },
+      ctx,
+    );
+    expect(renewed.ok && renewed.state.previousTerm).toMatchObject({ startDate: '2025-12-01', seatsOwed: 4, nextReconciliationDate: '2026-06-01' });
+    expect(renewed.ok && dueAttributes(renewed.state)).toEqual({ dueShard: 2, renewalDue: '2027-12-01', reconciliationDue: '2026-06-01' });
+  });
+});
+
+describe('Function: pendingReconciliations', () => {
+  it('lists the terms that owe with a date, the previous one first, with what each owes after billing', () => {
+    const both = active({ maxSeatsUsed: 14, seatsBilled: 1, seatsOwed: 3, previousTerm: previousTerm({ seatsBilled: 2, seatsOwed: 3 }) });
+    expect(pendingReconciliations(both)).toEqual([
+      { term: 'previous', subscriptionId: 'S-1', startDate: '2024-12-01', endDate: '2025-12-01', seats: 10, maxSeatsUsed: 15, seatsBilled: 2, seatsOwed: 3, dueOn: '2026-01-15' },
+      { term: 'current', subscriptionId: 'S-1', startDate: '2025-12-01', endDate: '2026-12-01', seats: 10, maxSeatsUsed: 14, seatsBilled: 1, seatsOwed: 3, dueOn: '2026-06-01' },
+    ]);
+    expect(pendingReconciliations(active())).toEqual([]);
   });
 });
 
