@@ -324,7 +324,7 @@ describe('a renewal racing a reassociation', () => {
       return { ...result.state, version: state.version + 1 };
     };
     const movedAlone = (sourceState: FoldState, targetState: FoldState) => {
-      const decision = planReassociation({ command: moveCommand, sourceNamespaceId: source, source: sourceState, target: targetState, appliedAt });
+      const decision = planReassociation({ command: moveCommand, sourceNamespaceId: source, source: sourceState, target: targetState, targetMeasurements: [], appliedAt });
       if (!decision.ok) throw new Error(decision.rejection.message);
       return decision.plan.after;
     };
