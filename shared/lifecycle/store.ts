@@ -251,6 +251,57 @@ const toLogEntry = (item: Record<string, unknown>): LogEntry => ({
   rejection: (item.rejection ?? null) as Rejection | null,
 });
 
+/** A measurement a namespace's log keeps, with the namespace's trial as it stood when it was taken. */
+export interface LoggedMeasurement {
+  seatsInUse: number;
+  measuredAt: string;
+  /** The trial in the state after the entry: a measurement on one of its days counts toward no peak. */
+  trial: Pick<NamespaceState, 'trial' | 'trialStartsOn' | 'trialEndsOn'>;
+}
+
+/**
+ * The measurements a namespace's log keeps from `from` (a date, included) until `until` (a date,
+ * excluded), in business order: its `seatUsageReported` entries, and the newest measurement a base
+ * entry carries (entries before a base are pruned). One Query on the log's key range, projected to
+ * what a measurement is (further pages only beyond 1 MB); never a Scan. A state stored before the
+ * log has no entries: its own `seatsInUse` and `lastMeasuredAt` are its only measurement.
+ *
+ * @example
+ * // A term 2026-01-01 → 2027-01-01 moving onto namespace 43: what 43 measured within it.
+ * const measured = await readMeasurements(43, { from: '2026-01-01', until: '2027-01-01' });
+ */
+export async function readMeasurements(namespaceId: number, period: { from: string; until: string }): Promise<LoggedMeasurement[]> {
+  const items = await queryAll({
+    TableName: tableName('state'),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
+    // A measurement's entry, or a base entry (no command).
+    FilterExpression: '#command.#type = :measured OR attribute_not_exists(#command.#type)',
+    ProjectionExpression:
+      '#command.#type, #command.seatsInUse, #command.measuredAt, #state.seatsInUse, #state.lastMeasuredAt, #state.trial, #state.trialStartsOn, #state.trialEndsOn',
+    ExpressionAttributeNames: { '#command': 'command', '#type': 'type', '#state': 'state' },
+    // Entry keys start with their instant: every entry at `until` itself sorts after this bound.
+    ExpressionAttributeValues: {
+      ':pk': `NS#${namespaceId}`,
+      ':from': logSk(`${period.from}T00:00:00.000Z`),
+      ':until': logSk(`${period.until}T00:00:00.000Z`),
+      ':measured': 'seatUsageReported',
+    },
+    ConsistentRead: true,
+  });
+  const measurements: LoggedMeasurement[] = [];
+  for (const item of items) {
+    const command = item.command as { type?: string; seatsInUse?: number; measuredAt?: string } | null | undefined;
+    const state = (item.state ?? {}) as Partial<NamespaceState>;
+    const trial = { trial: state.trial ?? false, trialStartsOn: state.trialStartsOn ?? null, trialEndsOn: state.trialEndsOn ?? null };
+    if (command?.type === 'seatUsageReported' && command.measuredAt !== undefined && command.seatsInUse !== undefined) {
+      measurements.push({ seatsInUse: command.seatsInUse, measuredAt: command.measuredAt, trial });
+    } else if (!command?.type && typeof state.lastMeasuredAt === 'string' && typeof state.seatsInUse === 'number') {
+      measurements.push({ seatsInUse: state.seatsInUse, measuredAt: state.lastMeasuredAt, trial });
+    }
+  }
+  return measurements;
+}
+
 /** The item of a log entry: the command and the state after it (its version and updatedAt are the head's, not kept). */
 export function logItem(namespaceId: number, entry: LogEntry): Record<string, unknown> {
   const { version: _v, updatedAt: _u, ...state } = entry.state;

@@ -2,17 +2,19 @@
  * Force reassociation: a support engineer moves a subscription from the namespace it is on (the
  * source) to another namespace (the target), within the same term. Pure rules, no I/O, no clock.
  *
- * The term travels whole: plan, seats, dates and the term's statistics (`maxSeatsUsed`,
- * `maxSeatsUsedChangedAt`) are never reset — this is the namespace-transfer case, and resetting the
- * peak would drop overage the customer owes. What belongs to a namespace rather than to the term
- * stays where it is: its own seat measurement (`seatsInUse`, `lastMeasuredAt`) and, on the source,
- * a trial running on top of the term. A target in a trial is converted as a paid `created` converts
- * it: the trial is cleared and the paid plan applies.
+ * The term travels whole: plan, seats, dates, what reconciliations billed, the previous term and the
+ * term's statistics are never reset — this is the namespace-transfer case, and resetting the peak
+ * would drop overage the customer owes. The target's own measurements taken within the term (not on
+ * its trial days) count toward the term's peak as well: the seats were in use on the namespace the
+ * subscription is now on. What belongs to a namespace rather than to the term stays where it is:
+ * its own newest measurement (`seatsInUse`, `lastMeasuredAt`) and, on the source, a trial running on
+ * top of the term. A target in a trial is converted as a paid `created` converts it: the trial is
+ * cleared and the paid plan applies.
  *
  * Also here: the report's arithmetic (ISO weeks, the months a date range spans, counts by reason
  * and by week).
  */
-import { emptyState, seatsOwed } from '../lifecycle/domain/rules.js';
+import { countsTowardPeak, emptyState, seatsOwed } from '../lifecycle/domain/rules.js';
 import type { FoldState, IsoDate, IsoInstant, NamespaceState } from '../lifecycle/domain/types.js';
 
 export const REASSOCIATION_REASONS = ['reseller_provisioning', 'trial_conversion', 'broken_association', 'other'] as const;
@@ -30,6 +32,14 @@ export interface ReassociationCommand {
   replacePaid: boolean;
 }
 
+/** One seat measurement of the target, as its log keeps it. */
+export interface TargetMeasurement {
+  seatsInUse: number;
+  measuredAt: IsoInstant;
+  /** The target's trial when it was measured (its log entry's state): its days count toward no peak. */
+  trial: Pick<NamespaceState, 'trial' | 'trialStartsOn' | 'trialEndsOn'>;
+}
+
 export interface ReassociationInput {
   command: ReassociationCommand;
   /** The namespace the subscription's pointer names. */
@@ -38,6 +48,12 @@ export interface ReassociationInput {
   source: FoldState | null;
   /** The target's stored state; null when the namespace was never seen. */
   target: FoldState | null;
+  /**
+   * The target's measurements its log keeps within the source's term (any others are ignored).
+   * The target's own newest measurement (`seatsInUse` at `lastMeasuredAt`) counts too, so a target
+   * stored before the log, which has no entries, gives none here.
+   */
+  targetMeasurements: readonly TargetMeasurement[];
   /** When the change is applied (the service's clock). */
   appliedAt: IsoInstant;
 }
@@ -89,9 +105,9 @@ const holdsActivePaidTerm = (state: NamespaceState): boolean => state.status ===
  * const decision = planReassociation({
  *   command: { eventId: 'r-1', subscriptionId: 'A-S1', targetNamespaceId: 8, reason: 'reseller_provisioning',
  *     note: 'Reseller provisioned onto its own group', replacePaid: false },
- *   sourceNamespaceId: 7, source: stateOf7, target: null, appliedAt: '2026-03-01T10:00:00.000Z',
+ *   sourceNamespaceId: 7, source: stateOf7, target: null, targetMeasurements: [], appliedAt: '2026-03-01T10:00:00.000Z',
  * });
- * if (decision.ok) decision.plan.after.target; // A-S1's term on namespace 8, maxSeatsUsed unchanged
+ * if (decision.ok) decision.plan.after.target; // A-S1's term on namespace 8, maxSeatsUsed unchanged (8 measured nothing)
  * else decision.rejection.code;                 // e.g. 'target_has_subscription'
  */
 export function planReassociation(input: ReassociationInput): ReassociationDecision {
@@ -142,8 +158,10 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
   const warnings: ReassociationWarning[] = [];
   const targetWasInTrial = target.trial;
   const paidPlanCode = source.paidPlanCode ?? source.planCode;
+  const peak = termPeak(source, target, input.targetMeasurements);
 
-  // The whole term moves; the target keeps its own measurement, and a trial there is converted.
+  // The whole term moves, its peak counting the target's own measurements within it; the target
+  // keeps its own newest measurement, and a trial there is converted.
   const targetAfter = finish(
     {
       ...target,
@@ -151,8 +169,9 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
       planCode: paidPlanCode,
       paidPlanCode,
       seats: source.seats,
-      maxSeatsUsed: source.maxSeatsUsed,
-      maxSeatsUsedChangedAt: source.maxSeatsUsedChangedAt,
+      maxSeatsUsed: peak.maxSeatsUsed,
+      maxSeatsUsedChangedAt: peak.maxSeatsUsedChangedAt,
+      seatsBilled: source.seatsBilled,
       startDate: source.startDate,
       endDate: source.endDate,
       autoRenew: source.autoRenew,
@@ -165,7 +184,7 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
       trialEndsOn: target.trial ? minDate(target.trialEndsOn, addDays(appliedAt.slice(0, 10), -1)) : target.trialEndsOn,
       // The term's history travels with it; the target's log starts again at the move.
       previousTerm: source.previousTerm,
-      fold: { peakMeasured: source.fold.peakMeasured, termKey: null, previousTermKey: null },
+      fold: { peakMeasured: peak.peakMeasured, termKey: null, previousTermKey: null },
     },
     target.version,
     appliedAt,
@@ -182,6 +201,7 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
       seats: cleared.seats,
       maxSeatsUsed: cleared.maxSeatsUsed,
       maxSeatsUsedChangedAt: cleared.maxSeatsUsedChangedAt,
+      seatsBilled: cleared.seatsBilled,
       startDate: null,
       endDate: null,
       autoRenew: false,
@@ -238,12 +258,13 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
         'Check that the renewal or expiry was sent.',
     });
   }
-  if (target.seatsInUse > source.maxSeatsUsed) {
+  if (peak.maxSeatsUsed > source.maxSeatsUsed) {
     warnings.push({
       code: 'target_usage_above_peak',
       message:
-        `Namespace ${targetNamespaceId} last measured ${target.seatsInUse} seats in use, above the term's peak of ` +
-        `${source.maxSeatsUsed}; the peak is not changed now and rises with the next seat usage report.`,
+        `Namespace ${targetNamespaceId} measured ${peak.maxSeatsUsed} seats in use on ${peak.maxSeatsUsedChangedAt}, within the term ` +
+        `of ${subscriptionId} (from ${source.startDate}) and above its peak of ${source.maxSeatsUsed} on namespace ${source.namespaceId}: ` +
+        `the term's peak becomes ${peak.maxSeatsUsed} (${targetAfter.seatsOwed} seats owed on ${source.seats}).`,
     });
   }
 
@@ -260,6 +281,41 @@ export function planReassociation(input: ReassociationInput): ReassociationDecis
 }
 
 const minDate = (a: IsoDate | null, b: IsoDate): IsoDate => (a !== null && a < b ? a : b);
+
+interface TermPeak {
+  maxSeatsUsed: number;
+  maxSeatsUsedChangedAt: IsoInstant | null;
+  peakMeasured: boolean;
+}
+
+/**
+ * The moved term's peak: the highest of the source's peak and the target's measurements that count
+ * toward the term — within it and not on the target's trial days, by the trial as it stood when each
+ * was measured and by the trial the target has now (the same rule as a measurement folded into the
+ * term, `countsTowardPeak`). Its date is the earliest instant that peak was reached.
+ */
+function termPeak(source: FoldState, target: FoldState, measurements: readonly TargetMeasurement[]): TermPeak {
+  // The target's trial as it is now, over the moved term's dates.
+  const term: FoldState = { ...target, startDate: source.startDate, endDate: source.endDate, expiredOn: source.expiredOn };
+  const newest: TargetMeasurement[] =
+    target.lastMeasuredAt === null ? [] : [{ seatsInUse: target.seatsInUse, measuredAt: target.lastMeasuredAt, trial: target }];
+  const counted = [...measurements, ...newest].filter(
+    (m) => countsTowardPeak(term, m.measuredAt) && countsTowardPeak({ ...term, ...pickTrial(m.trial) }, m.measuredAt),
+  );
+  const maxSeatsUsed = counted.reduce((max, m) => Math.max(max, m.seatsInUse), source.maxSeatsUsed);
+  const reachedAt = [
+    ...(source.maxSeatsUsed === maxSeatsUsed && source.maxSeatsUsedChangedAt !== null ? [source.maxSeatsUsedChangedAt] : []),
+    ...counted.filter((m) => m.seatsInUse === maxSeatsUsed).map((m) => m.measuredAt),
+  ];
+  const earliest = reachedAt.reduce<IsoInstant | null>((first, at) => (first === null || Date.parse(at) < Date.parse(first) ? at : first), null);
+  return {
+    maxSeatsUsed,
+    maxSeatsUsedChangedAt: earliest ?? source.maxSeatsUsedChangedAt,
+    peakMeasured: source.fold.peakMeasured || counted.length > 0,
+  };
+}
+
+const pickTrial = ({ trial, trialStartsOn, trialEndsOn }: TargetMeasurement['trial']) => ({ trial, trialStartsOn, trialEndsOn });
 
 function finish(state: FoldState, version: number, appliedAt: IsoInstant): FoldState {
   const next = { ...state, version: version + 1, updatedAt: appliedAt };

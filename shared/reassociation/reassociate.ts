@@ -60,6 +60,7 @@ export async function reassociate(command: ReassociationCommand, options: Comman
         sourceNamespaceId: set.pointer.namespaceId,
         source: set.source,
         target: set.target,
+        targetMeasurements: set.targetMeasurements,
         appliedAt,
       });
       if (!decision.ok) {

@@ -18,6 +18,7 @@ import type {
   ReassociationReason,
   ReassociationWarning,
   ReassociationWarningCode,
+  TargetMeasurement,
 } from './domain.js';
 import { monthsNewestFirst } from './domain.js';
 import type { LogEntry } from '../lifecycle/domain/log.js';
@@ -30,7 +31,7 @@ import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
 import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
-import { getPointer, historySk, logItem, nsKey, readForCommand, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
+import { getPointer, historySk, logItem, nsKey, readForCommand, readMeasurements, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
 import type { HistoryEntry, LogBoundsRead, SubscriptionPointer } from '../lifecycle/index.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
@@ -101,6 +102,8 @@ export interface ReassociationReadSet {
   log: { source: LogBoundsRead; target: LogBoundsRead };
   /** The pointer of the subscription the target holds, when it holds another one. */
   displacedPointer: SubscriptionPointer | null;
+  /** What the target's log keeps measured within the source's term (empty when there is nothing to move). */
+  targetMeasurements: TargetMeasurement[];
 }
 
 export const reassociationKey = (appliedAt: string, eventId: string) => ({
@@ -124,7 +127,10 @@ export class DuplicateReassociationError extends StoreError {
 /**
  * Everything the rule needs, read consistently: one BatchGetItem (idempotency record, the
  * subscription's pointer, the target's state), then the source's state and, when the target holds
- * another subscription, that subscription's pointer.
+ * another subscription, that subscription's pointer, then — when the source holds the subscription's
+ * active term and the target has a log — one Query of what the target measured within that term
+ * (the target's version condition on the write covers it: a measurement arriving meanwhile makes
+ * the move read again).
  */
 export async function readForReassociation(keys: {
   eventId: string;
@@ -136,7 +142,10 @@ export async function readForReassociation(keys: {
   const target = first.state;
   const none: LogBoundsRead = { lastKey: null, baseKey: null };
   if (idempotency || !first.pointer) {
-    return { idempotency, pointer: first.pointer, source: null, target, changedOn: { source: null, target: first.changedOn }, log: { source: none, target: first.log }, displacedPointer: null };
+    return {
+      idempotency, pointer: first.pointer, source: null, target, changedOn: { source: null, target: first.changedOn },
+      log: { source: none, target: first.log }, displacedPointer: null, targetMeasurements: [],
+    };
   }
   const sourceId = first.pointer.namespaceId;
   const displacedId = target?.subscriptionId && target.subscriptionId !== keys.subscriptionId ? target.subscriptionId : null;
@@ -144,6 +153,10 @@ export async function readForReassociation(keys: {
     sourceId === keys.targetNamespaceId ? Promise.resolve(target ? { state: target, changedOn: first.changedOn, log: first.log } : null) : readState(sourceId),
     displacedId ? getPointer(displacedId) : Promise.resolve(null),
   ]);
+  // A target never stored, or stored before the log, keeps no entries: its state says all it measured.
+  const moves = sourceId !== keys.targetNamespaceId && target !== null && target.subscriptionId !== keys.subscriptionId;
+  const term = moves && !first.upgradeBase ? termToMeasure(source?.state ?? null, keys.subscriptionId) : null;
+  const targetMeasurements = term ? await readMeasurements(keys.targetNamespaceId, term) : [];
   return {
     idempotency: null,
     pointer: first.pointer,
@@ -152,7 +165,15 @@ export async function readForReassociation(keys: {
     changedOn: { source: source?.changedOn ?? null, target: first.changedOn },
     log: { source: source?.log ?? none, target: first.log },
     displacedPointer,
+    targetMeasurements,
   };
+}
+
+/** The dates of the active term the source holds for the subscription (from, until excluded); null when it holds none to move. */
+function termToMeasure(source: FoldState | null, subscriptionId: string): { from: string; until: string } | null {
+  if (!source || source.subscriptionId !== subscriptionId || source.status !== 'active') return null;
+  if (source.startDate === null || source.endDate === null) return null;
+  return { from: source.startDate, until: source.endDate };
 }
 
 /** The newest detachment of a subscription, if it lost its namespace to a reassociation. */

@@ -285,6 +285,126 @@ describe('POST /v1/subscriptions/{id}/reassociations', () => {
   });
 });
 
+describe("the target's own measurements within the moved term (issue 17)", () => {
+  const codes = (res: { body: { warnings: Array<{ code: string }> } }) => res.body.warnings.map((w) => w.code);
+
+  it("the issue's example: a target measuring 20 within a 10-seat term ends with peak 20, 10 owed; the source returns to free with its measurement; the dry run answers the same", async () => {
+    const source = nextNamespace++;
+    const target = nextNamespace++;
+    const sub = `re-${source}`;
+    const sourceBefore = await paidNamespace(source, sub, { peak: 6 });
+    expect(sourceBefore).toMatchObject({ seats: 10, maxSeatsUsed: 6, seatsOwed: 0, seatsInUse: 6 });
+    await usage(target, 20, at('2026-04-02'));
+    const body = { eventId: eventId('reassoc'), targetNamespaceId: target, reason: 'reseller_provisioning', note: NOTE };
+
+    const dry = await ops.call('POST', `/v1/subscriptions/${sub}/reassociations`, { ...body, dryRun: true });
+    const real = await ops.call('POST', `/v1/subscriptions/${sub}/reassociations`, body);
+    expect(dry.status).toBe(200);
+    expect(real.status).toBe(200);
+    expect(real.body.after.target).toMatchObject({
+      namespaceId: target, subscriptionId: sub, seats: 10, maxSeatsUsed: 20, maxSeatsUsedChangedAt: at('2026-04-02'), seatsOwed: 10, seatsInUse: 20, status: 'active',
+    });
+    expect(real.body.after.source).toMatchObject({
+      namespaceId: source, subscriptionId: null, planCode: 'free', status: 'none', seatsInUse: 6, lastMeasuredAt: sourceBefore.lastMeasuredAt,
+      maxSeatsUsed: 0, seatsOwed: 0, startDate: null, previousTerm: null,
+    });
+    expect(codes(real)).toEqual(['target_usage_above_peak']);
+    expect(real.body.warnings[0].message).toContain("the term's peak becomes 20");
+    expect(withoutClock(dry.body.after.target)).toEqual(withoutClock(real.body.after.target));
+    expect(withoutClock(dry.body.after.source)).toEqual(withoutClock(real.body.after.source));
+    expect(dry.body.warnings).toEqual(real.body.warnings);
+    expect(await stateOf(target)).toEqual(real.body.after.target);
+    expect(await stateOf(source)).toEqual(real.body.after.source);
+  });
+
+  it("reads the target's log: every measurement within the term counts, not those before it or on its trial days; the previous term moves too", async () => {
+    const source = nextNamespace++;
+    const target = nextNamespace++;
+    const sub = `re-${source}`;
+    const created = await api.call('POST', '/v1/subscriptions', {
+      eventId: eventId('create'), occurredAt: at('2025-01-01'), subscriptionId: sub, namespaceId: source, planCode: 'premium',
+      seats: 10, startDate: '2025-01-01', endDate: '2026-01-01', autoRenew: true,
+    });
+    expect(created.status).toBe(200);
+    await usage(source, 13, at('2025-06-01'));
+    const renewed = await api.call('POST', `/v1/subscriptions/${sub}/renewals`, { eventId: eventId('renew'), occurredAt: at('2025-12-15'), startDate: '2026-01-01', endDate: '2027-01-01' });
+    expect(renewed.status).toBe(200);
+    await usage(source, 11, at('2026-03-01'));
+    const sourceBefore = (await stateOf(source))!;
+    expect(sourceBefore).toMatchObject({ maxSeatsUsed: 11, previousTerm: { startDate: '2025-01-01', maxSeatsUsed: 13, seatsOwed: 3 } });
+
+    // The target: 25 before the term, 30 on a day of a trial it had in February, 18 after it, 3 now.
+    await usage(target, 25, at('2025-12-20'));
+    const trial = await api.call('POST', `/v1/namespaces/${target}/trials`, {
+      eventId: eventId('trial'), occurredAt: at('2026-02-01'), planCode: 'ultimate_trial', trialStartsOn: '2026-02-01', trialEndsOn: '2026-03-31',
+    });
+    expect(trial.status).toBe(200);
+    await usage(target, 30, at('2026-02-10'));
+    const ended = await api.call('POST', `/v1/namespaces/${target}/trials/end`, { eventId: eventId('trial-end'), occurredAt: at('2026-02-28'), endedOn: '2026-02-28' });
+    expect(ended.status).toBe(200);
+    await usage(target, 18, at('2026-03-10'));
+    await usage(target, 3, at('2026-05-01'));
+
+    const res = await move(sub, { targetNamespaceId: target });
+    expect(res.status).toBe(200);
+    expect(res.body.after.target).toMatchObject({ maxSeatsUsed: 18, maxSeatsUsedChangedAt: at('2026-03-10'), seatsOwed: 8, seatsInUse: 3, lastMeasuredAt: at('2026-05-01') });
+    expect(res.body.after.target.previousTerm).toEqual(sourceBefore.previousTerm);
+    expect(codes(res)).toEqual(['target_usage_above_peak']);
+    expect(await stateOf(target)).toEqual(res.body.after.target);
+
+    // After the move (its log starts again then) the term goes on as any other: a higher
+    // measurement raises the peak, a lower one does not.
+    expect(await usage(target, 16, new Date().toISOString())).toMatchObject({ maxSeatsUsed: 18, seatsOwed: 8 });
+    expect(await usage(target, 21, new Date(Date.now() + 1).toISOString())).toMatchObject({ maxSeatsUsed: 21, seatsOwed: 11 });
+  });
+
+  it("a target whose log was pruned at an earlier move still counts the measurement its base entry carries", async () => {
+    const first = nextNamespace++;
+    const target = nextNamespace++;
+    const source = nextNamespace++;
+    // The target held X, measured 20 seats on 2026-03-01, then X moved away: its log starts again at that move.
+    await paidNamespace(target, `re-${target}`, { peak: 20 });
+    expect((await move(`re-${target}`, { targetNamespaceId: first })).status).toBe(200);
+    await runtime.settle();
+    await usage(target, 3, new Date().toISOString());
+    const doc = DynamoDBDocumentClient.from(localClient(runtime.dynamoEndpoint));
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+    const log = await doc.send(new QueryCommand({
+      TableName: runtime.tables.state, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :log)', ExpressionAttributeValues: { ':pk': `NS#${target}`, ':log': 'LOG#' },
+    }));
+    doc.destroy();
+    // The measurement's own entry is pruned; the base entry (no command) carries it, then today's measurement.
+    expect(log.Items!.map((item) => item.command?.type ?? null)).toEqual([null, 'seatUsageReported']);
+    expect(log.Items![0]!.state).toMatchObject({ seatsInUse: 20, lastMeasuredAt: at('2026-03-01') });
+
+    await paidNamespace(source, `re-${source}`, { peak: 5 });
+    const res = await move(`re-${source}`, { targetNamespaceId: target });
+    expect(res.status).toBe(200);
+    expect(res.body.after.target).toMatchObject({ maxSeatsUsed: 20, maxSeatsUsedChangedAt: at('2026-03-01'), seatsOwed: 10, seatsInUse: 3 });
+  });
+
+  it('a target stored before the log counts its own measurement when it falls within the term', async () => {
+    const source = nextNamespace++;
+    const target = nextNamespace++;
+    const sub = `re-${source}`;
+    await paidNamespace(source, sub, { peak: 12 });
+    // An item of the shape written before the log: no fold marks, no log entries.
+    const legacy = {
+      pk: `NS#${target}`, sk: 'STATE', namespaceId: target, subscriptionId: null, planCode: 'free', paidPlanCode: null, seats: 0, seatsInUse: 17,
+      maxSeatsUsed: 0, maxSeatsUsedChangedAt: null, seatsOwed: 0, trial: false, trialStartsOn: null, trialEndsOn: null, startDate: null, endDate: null,
+      autoRenew: false, nextReconciliationDate: null, status: 'none', lastMeasuredAt: at('2026-04-20'), version: 4, updatedAt: '2026-04-20T10:00:05Z',
+    };
+    const doc = DynamoDBDocumentClient.from(localClient(runtime.dynamoEndpoint));
+    await doc.send(new PutCommand({ TableName: runtime.tables.state, Item: legacy }));
+    doc.destroy();
+
+    const res = await move(sub, { targetNamespaceId: target });
+    expect(res.status).toBe(200);
+    expect(res.body.after.target).toMatchObject({ maxSeatsUsed: 17, maxSeatsUsedChangedAt: at('2026-04-20'), seatsOwed: 7, seatsInUse: 17, version: 5 });
+    expect(await stateOf(target)).toEqual(res.body.after.target);
+  });
+});
+
 describe('a renewal racing a reassociation', () => {
   const renewal = (subscriptionId: string): SubscriptionRenewed => ({
     // An early renewal (sent before its term starts: an instant after the service's clock is invalid).
@@ -324,7 +444,7 @@ describe('a renewal racing a reassociation', () => {
       return { ...result.state, version: state.version + 1 };
     };
     const movedAlone = (sourceState: FoldState, targetState: FoldState) => {
-      const decision = planReassociation({ command: moveCommand, sourceNamespaceId: source, source: sourceState, target: targetState, appliedAt });
+      const decision = planReassociation({ command: moveCommand, sourceNamespaceId: source, source: sourceState, target: targetState, targetMeasurements: [], appliedAt });
       if (!decision.ok) throw new Error(decision.rejection.message);
       return decision.plan.after;
     };

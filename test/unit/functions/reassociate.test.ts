@@ -69,6 +69,46 @@ describe('Function: reassociate', () => {
     expect(JSON.parse(res.body)).toMatchObject({ dryRun: false, before: { source: { version: 3 }, target: null }, after: { target: { namespaceId: 8 } }, warnings: [] });
   });
 
+  it("reads one Query more when the target has a log: its measurements within the moved term, which count toward the peak", async () => {
+    // The target (8) is stored with a log; it measured 20 within the term, then 3.
+    const target = { ...emptyState(8), seatsInUse: 3, lastMeasuredAt: '2026-05-01T00:00:00Z', version: 5, updatedAt: '2026-05-01T00:00:01.000Z' };
+    ddbMock.on(BatchGetCommand).resolves({
+      Responses: {
+        'state-table': [
+          { pk: 'SUB#sub-1', sk: 'SUB', subscriptionId: 'sub-1', namespaceId: 7, associatedAt: '2026-01-01T00:00:00Z' },
+          { pk: 'NS#8', sk: 'STATE', ...target, logLastKey: '2026-05-01T00:00:00.000Z#5#2026-05-01T00:00:00.000Z#u-2', logBaseKey: null },
+        ],
+        'idem-table': [],
+      },
+    });
+    ddbMock.on(GetCommand, { Key: { pk: 'NS#7', sk: 'STATE' } }).resolves({ Item: { pk: 'NS#7', sk: 'STATE', ...source } });
+    const trial = { trial: false, trialStartsOn: null, trialEndsOn: null };
+    ddbMock.on(QueryCommand).resolves({
+      Items: [
+        { command: { type: 'seatUsageReported', seatsInUse: 20, measuredAt: '2026-04-02T00:00:00Z' }, state: { seatsInUse: 20, lastMeasuredAt: '2026-04-02T00:00:00Z', ...trial } },
+        { command: { type: 'seatUsageReported', seatsInUse: 3, measuredAt: '2026-05-01T00:00:00Z' }, state: { seatsInUse: 3, lastMeasuredAt: '2026-05-01T00:00:00Z', ...trial } },
+      ],
+    });
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const res = await invoke(httpEvent(body));
+
+    expect(res.statusCode).toBe(200);
+    // BatchGetItem, GetItem (the source), Query (the target's measurements), TransactWriteItems.
+    expect(ddbMock.calls()).toHaveLength(4);
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
+      TableName: 'state-table',
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
+      ExpressionAttributeValues: { ':pk': 'NS#8', ':from': 'LOG#2026-01-01T00:00:00.000Z', ':until': 'LOG#2027-01-01T00:00:00.000Z', ':measured': 'seatUsageReported' },
+      ConsistentRead: true,
+    });
+    const after = JSON.parse(res.body).after.target;
+    expect(after).toMatchObject({ subscriptionId: 'sub-1', maxSeatsUsed: 20, maxSeatsUsedChangedAt: '2026-04-02T00:00:00Z', seatsOwed: 10, seatsInUse: 3, version: 6 });
+    const targetState = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![2]!.Put!;
+    expect(targetState).toMatchObject({ Item: { pk: 'NS#8', maxSeatsUsed: 20, seatsOwed: 10 }, ConditionExpression: '#version = :version', ExpressionAttributeValues: { ':version': 5 } });
+  });
+
   it('a dry run reads and writes nothing', async () => {
     givenSubscriptionOnSource();
     const res = await invoke(httpEvent({ ...body, dryRun: true }));

@@ -14,6 +14,7 @@ import type {
   ReassociationDecision,
   ReassociationInput,
   ReassociationPlan,
+  TargetMeasurement,
 } from '../../../shared/reassociation/domain.js';
 import { applyCreated, emptyState, seatsOwed } from '../../../shared/lifecycle/domain/rules.js';
 import type { FoldState } from '../../../shared/lifecycle/domain/types.js';
@@ -70,6 +71,7 @@ const input = (overrides: Partial<ReassociationInput> = {}): ReassociationInput 
   sourceNamespaceId: SOURCE,
   source: source(),
   target: null,
+  targetMeasurements: [],
   appliedAt: APPLIED_AT,
   ...overrides,
 });
@@ -117,7 +119,8 @@ describe('planReassociation: the term moves whole', () => {
   it('keeps the target measurement and warns when it is above the term peak', () => {
     const target = state(TARGET, { seatsInUse: 20, lastMeasuredAt: '2026-05-31T00:00:00Z', version: 9 });
     const plan = planOf(planReassociation(input({ target })));
-    expect(plan.after.target).toMatchObject({ seatsInUse: 20, lastMeasuredAt: '2026-05-31T00:00:00Z', maxSeatsUsed: 14, version: 10 });
+    // Issue 17: measured within the term, the target's 20 seats are the term's peak (it stayed 14 before).
+    expect(plan.after.target).toMatchObject({ seatsInUse: 20, lastMeasuredAt: '2026-05-31T00:00:00Z', maxSeatsUsed: 20, seatsOwed: 10, version: 10 });
     expect(plan.warnings.map((w) => w.code)).toEqual(['target_usage_above_peak']);
     expect(plan.before.target).toBe(target);
   });
@@ -169,6 +172,116 @@ describe('planReassociation: the term moves whole', () => {
   it('never mutates its inputs and is deterministic', () => {
     const frozen = deepFreeze(input({ target: state(TARGET, { seatsInUse: 2 }) }));
     expect(planReassociation(frozen)).toEqual(planReassociation(frozen));
+  });
+});
+
+describe("planReassociation: the target's own measurements within the term", () => {
+  const NO_TRIAL = { trial: false, trialStartsOn: null, trialEndsOn: null };
+  const measured = (seatsInUse: number, measuredAt: string, trial: TargetMeasurement['trial'] = NO_TRIAL): TargetMeasurement => ({ seatsInUse, measuredAt, trial });
+  const codes = (plan: ReassociationPlan) => plan.warnings.map((w) => w.code);
+
+  it("the issue's example: 20 in use measured within a 10-seat term make the peak 20, 10 owed; the source goes free keeping its measurement", () => {
+    const src = source({ maxSeatsUsed: 6, maxSeatsUsedChangedAt: '2026-04-01T00:00:00Z', seatsInUse: 6, fold: { peakMeasured: true, termKey: null, previousTermKey: null } });
+    const target = state(TARGET, { seatsInUse: 20, lastMeasuredAt: '2026-04-02T10:00:00Z' });
+    const plan = planOf(planReassociation(input({ source: src, target, targetMeasurements: [measured(20, '2026-04-02T10:00:00Z')] })));
+    expect(plan.after.target).toMatchObject({ subscriptionId: 'sub-1', seats: 10, maxSeatsUsed: 20, maxSeatsUsedChangedAt: '2026-04-02T10:00:00Z', seatsOwed: 10, seatsInUse: 20 });
+    expect(plan.after.target.fold.peakMeasured).toBe(true);
+    expect(plan.after.source).toMatchObject({ subscriptionId: null, planCode: 'free', status: 'none', seatsInUse: 6, lastMeasuredAt: src.lastMeasuredAt, maxSeatsUsed: 0, seatsOwed: 0, previousTerm: null });
+    expect(codes(plan)).toEqual(['target_usage_above_peak']);
+    const message = plan.warnings[0]!.message;
+    for (const part of ['Namespace 8 measured 20 seats', '2026-04-02T10:00:00Z', 'above its peak of 6 on namespace 7', "the term's peak becomes 20", '10 seats owed']) {
+      expect(message).toContain(part);
+    }
+  });
+
+  it("counts every measurement of the target's log within the term, not only its newest; the peak's date is when it was first reached", () => {
+    const target = state(TARGET, { seatsInUse: 3, lastMeasuredAt: '2026-05-20T00:00:00Z' });
+    const targetMeasurements = [measured(18, '2026-05-02T00:00:00Z'), measured(18, '2026-04-10T00:00:00Z'), measured(12, '2026-02-01T00:00:00Z'), measured(3, '2026-05-20T00:00:00Z')];
+    const plan = planOf(planReassociation(input({ target, targetMeasurements })));
+    expect(plan.after.target).toMatchObject({ maxSeatsUsed: 18, maxSeatsUsedChangedAt: '2026-04-10T00:00:00Z', seatsOwed: 8, seatsInUse: 3, lastMeasuredAt: '2026-05-20T00:00:00Z' });
+    expect(codes(plan)).toEqual(['target_usage_above_peak']);
+  });
+
+  it("measurements below or equal to the source's peak change nothing but an earlier date of that peak", () => {
+    const below = planOf(planReassociation(input({ target: state(TARGET), targetMeasurements: [measured(9, '2026-02-01T00:00:00Z')] })));
+    expect(below.after.target).toMatchObject({ maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2026-03-01T00:00:00Z', seatsOwed: 4 });
+    expect(below.warnings).toEqual([]);
+    const equal = planOf(planReassociation(input({ target: state(TARGET), targetMeasurements: [measured(14, '2026-02-01T00:00:00Z'), measured(14, '2026-04-01T00:00:00Z')] })));
+    expect(equal.after.target).toMatchObject({ maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2026-02-01T00:00:00Z', seatsOwed: 4 });
+    expect(equal.warnings).toEqual([]);
+  });
+
+  it('ignores measurements outside the term: before its start, on or after its end', () => {
+    const src = source({ startDate: '2026-01-01', endDate: '2026-05-01' });
+    const target = state(TARGET, { seatsInUse: 40, lastMeasuredAt: '2026-05-01T00:00:00Z' });
+    const targetMeasurements = [measured(30, '2025-12-31T23:59:59.999Z'), measured(35, '2026-05-01T00:00:00Z'), measured(40, '2026-05-01T00:00:00Z'), measured(15, '2026-04-30T23:59:59Z')];
+    const plan = planOf(planReassociation(input({ source: src, target, targetMeasurements })));
+    expect(plan.after.target).toMatchObject({ maxSeatsUsed: 15, maxSeatsUsedChangedAt: '2026-04-30T23:59:59Z', seatsOwed: 5, seatsInUse: 40 });
+    expect(codes(plan)).toEqual(['term_already_ended', 'target_usage_above_peak']);
+    // Nothing within the term: the source's peak, untouched.
+    const none = planOf(planReassociation(input({ source: src, target, targetMeasurements: targetMeasurements.slice(0, 3) })));
+    expect(none.after.target).toMatchObject({ maxSeatsUsed: 14, maxSeatsUsedChangedAt: '2026-03-01T00:00:00Z' });
+    expect(codes(none)).toEqual(['term_already_ended']);
+  });
+
+  it("ignores measurements on the target's trial days: an earlier trial's (by the trial they were measured in), and the running one's", () => {
+    const earlier = { trial: false, trialStartsOn: '2026-02-01', trialEndsOn: '2026-02-28' };
+    const during = { trial: true, trialStartsOn: '2026-02-01', trialEndsOn: '2026-03-15' };
+    const running = { trial: true, trialStartsOn: '2026-05-01', trialEndsOn: '2026-06-30' };
+    // The target had a trial in February and runs another since May (a reactivation).
+    const target = state(TARGET, { ...running, planCode: 'ultimate_trial', seatsInUse: 50, lastMeasuredAt: '2026-05-30T00:00:00Z' });
+    const targetMeasurements = [
+      measured(30, '2026-02-10T00:00:00Z', during),
+      measured(31, '2026-02-28T12:00:00Z', during), // the trial's last day is a trial day
+      measured(16, '2026-03-01T00:00:00Z', earlier), // after it ended: counts
+      measured(45, '2026-05-01T00:00:00Z', running),
+      measured(50, '2026-05-30T00:00:00Z', running),
+    ];
+    const plan = planOf(planReassociation(input({ target, targetMeasurements, command: command({ reason: 'trial_conversion' }) })));
+    expect(plan.after.target).toMatchObject({ maxSeatsUsed: 16, maxSeatsUsedChangedAt: '2026-03-01T00:00:00Z', seatsOwed: 6, trial: false, trialEndsOn: '2026-05-31' });
+    expect(codes(plan)).toEqual(['trial_converted', 'target_usage_above_peak']);
+  });
+
+  it('a target stored before the log (no entries) counts its own measurement when it falls in the term', () => {
+    const legacy = (lastMeasuredAt: string) => state(TARGET, { seatsInUse: 20, lastMeasuredAt, fold: undefined as unknown as FoldState['fold'] });
+    const inTerm = planOf(planReassociation(input({ target: legacy('2026-04-15T00:00:00Z') })));
+    expect(inTerm.after.target).toMatchObject({ maxSeatsUsed: 20, maxSeatsUsedChangedAt: '2026-04-15T00:00:00Z', seatsOwed: 10, seatsInUse: 20 });
+    expect(inTerm.after.target.fold.peakMeasured).toBe(true);
+    const before = planOf(planReassociation(input({ target: legacy('2025-11-15T00:00:00Z') })));
+    expect(before.after.target).toMatchObject({ maxSeatsUsed: 14, seatsOwed: 4, seatsInUse: 20 });
+    expect(before.warnings).toEqual([]);
+  });
+
+  it("a peak carried into a term that measured nothing yet: the target's measurement makes it measured", () => {
+    const carried = source({ maxSeatsUsed: 6, maxSeatsUsedChangedAt: '2026-01-01T00:00:00Z', fold: { peakMeasured: false, termKey: null, previousTermKey: null } });
+    expect(planOf(planReassociation(input({ source: carried, target: state(TARGET) }))).after.target.fold.peakMeasured).toBe(false);
+    const plan = planOf(planReassociation(input({ source: carried, target: state(TARGET), targetMeasurements: [measured(4, '2026-02-01T00:00:00Z')] })));
+    expect(plan.after.target).toMatchObject({ maxSeatsUsed: 6, maxSeatsUsedChangedAt: '2026-01-01T00:00:00Z' });
+    expect(plan.after.target.fold.peakMeasured).toBe(true);
+  });
+
+  it('what reconciliations billed of the term moves with it, and the source keeps none', () => {
+    const plan = planOf(planReassociation(input({ source: source({ seatsBilled: 3 }), target: state(TARGET, { seatsBilled: 7 }) })));
+    expect(plan.after.target).toMatchObject({ seatsBilled: 3, maxSeatsUsed: 14, seatsOwed: 1 });
+    expect(plan.after.source.seatsBilled).toBe(0);
+  });
+
+  it('property: the peak is the highest of the source peak and every counted measurement, reached at its date', () => {
+    const day = fc.integer({ min: -40, max: 400 }).map((d) => new Date(Date.UTC(2026, 0, 1) + d * 86_400_000 + 3_600_000).toISOString());
+    fc.assert(
+      fc.property(fc.nat(30), fc.array(fc.record({ seatsInUse: fc.nat(30), measuredAt: day }), { maxLength: 12 }), (sourcePeak, raw) => {
+        const targetMeasurements = raw.map((m) => measured(m.seatsInUse, m.measuredAt));
+        const plan = planOf(planReassociation(input({ source: source({ maxSeatsUsed: sourcePeak }), target: state(TARGET), targetMeasurements })));
+        const within = targetMeasurements.filter((m) => m.measuredAt >= '2026-01-01' && m.measuredAt < '2027-01-01');
+        const peak = Math.max(sourcePeak, ...within.map((m) => m.seatsInUse));
+        expect(plan.after.target.maxSeatsUsed).toBe(peak);
+        expect(plan.after.target.seatsOwed).toBe(Math.max(0, peak - 10));
+        const at = plan.after.target.maxSeatsUsedChangedAt!;
+        expect(at === '2026-03-01T00:00:00Z' ? sourcePeak === peak : within.some((m) => m.measuredAt === at && m.seatsInUse === peak)).toBe(true);
+        for (const m of within.filter((w) => w.seatsInUse === peak)) expect(Date.parse(at)).toBeLessThanOrEqual(Date.parse(m.measuredAt));
+        expect(plan.warnings.some((w) => w.code === 'target_usage_above_peak')).toBe(peak > sourcePeak);
+      }),
+    );
   });
 });
 
