@@ -290,6 +290,7 @@ interface TermPeak {
 
 /**
  * The moved term's peak: the highest of the source's peak and the target's measurements that count
+ * (the source's value only while it is a measurement of the term, not one carried in at its start)
  * toward the term — within it and not on the target's trial days, by the trial as it stood when each
  * was measured and by the trial the target has now (the same rule as a measurement folded into the
  * term, `countsTowardPeak`). Its date is the earliest instant that peak was reached.
@@ -302,9 +303,12 @@ function termPeak(source: FoldState, target: FoldState, measurements: readonly T
   const counted = [...measurements, ...newest].filter(
     (m) => countsTowardPeak(term, m.measuredAt) && countsTowardPeak({ ...term, ...pickTrial(m.trial) }, m.measuredAt),
   );
-  const maxSeatsUsed = counted.reduce((max, m) => Math.max(max, m.seatsInUse), source.maxSeatsUsed);
+  // As in the fold: a value carried in at the term's start (no measurement of the term yet) gives
+  // way to the term's first own measurements, here the target's.
+  const sourceCounts = source.fold.peakMeasured || counted.length === 0;
+  const maxSeatsUsed = counted.reduce((max, m) => Math.max(max, m.seatsInUse), sourceCounts ? source.maxSeatsUsed : 0);
   const reachedAt = [
-    ...(source.maxSeatsUsed === maxSeatsUsed && source.maxSeatsUsedChangedAt !== null ? [source.maxSeatsUsedChangedAt] : []),
+    ...(sourceCounts && source.maxSeatsUsed === maxSeatsUsed && source.maxSeatsUsedChangedAt !== null ? [source.maxSeatsUsedChangedAt] : []),
     ...counted.filter((m) => m.seatsInUse === maxSeatsUsed).map((m) => m.measuredAt),
   ];
   const earliest = reachedAt.reduce<IsoInstant | null>((first, at) => (first === null || Date.parse(at) < Date.parse(first) ? at : first), null);

@@ -53,6 +53,8 @@ const source = (overrides: Partial<FoldState> = {}) =>
     autoRenew: true,
     nextReconciliationDate: '2026-07-01',
     lastMeasuredAt: '2026-05-30T00:00:00Z',
+    // Its peak was measured in the term (not carried in at its start).
+    fold: { ...emptyState(SOURCE).fold, peakMeasured: true },
     ...overrides,
   });
 
@@ -255,8 +257,9 @@ describe("planReassociation: the target's own measurements within the term", () 
   it("a peak carried into a term that measured nothing yet: the target's measurement makes it measured", () => {
     const carried = source({ maxSeatsUsed: 6, maxSeatsUsedChangedAt: '2026-01-01T00:00:00Z', fold: { peakMeasured: false, termKey: null, previousTermKey: null } });
     expect(planOf(planReassociation(input({ source: carried, target: state(TARGET) }))).after.target.fold.peakMeasured).toBe(false);
+    // As in the fold, the carried value gives way to the term's first measurement, even a lower one.
     const plan = planOf(planReassociation(input({ source: carried, target: state(TARGET), targetMeasurements: [measured(4, '2026-02-01T00:00:00Z')] })));
-    expect(plan.after.target).toMatchObject({ maxSeatsUsed: 6, maxSeatsUsedChangedAt: '2026-01-01T00:00:00Z' });
+    expect(plan.after.target).toMatchObject({ maxSeatsUsed: 4, maxSeatsUsedChangedAt: '2026-02-01T00:00:00Z', seatsOwed: 0 });
     expect(plan.after.target.fold.peakMeasured).toBe(true);
   });
 
