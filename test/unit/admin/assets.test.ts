@@ -5,6 +5,7 @@ import { ADMIN_DIR, ADMIN_SOURCES, GENERATED_FILE, renderAdminAssets } from '../
 import { adminAssets } from '../../../admin/assets.generated.js';
 import { handler } from '../../../functions/admin-page/handler.js';
 import { REASSOCIATION_REASONS } from '../../../shared/reassociation/domain.js';
+import { CORRECTION_REASONS } from '../../../shared/lifecycle/domain/types.js';
 import { errorStatuses, transition } from '../../../shared/error-log/domain/status.js';
 import { JOB_NAMES } from '../../../shared/jobs/names.js';
 import { httpRoutes } from '../../../shared/service/manifest.js';
@@ -60,7 +61,7 @@ describe('Admin page assets', () => {
     expect(appJs).not.toMatch(/\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
   });
 
-  it('offers the error workflow, the reassociation reasons and the jobs the service knows', () => {
+  it('offers the error workflow, the reassociation and correction reasons and the jobs the service knows', () => {
     const next = constantOf('NEXT_STATUSES') as Record<string, string[]>;
     expect(Object.keys(next)).toEqual([...errorStatuses]);
     for (const from of errorStatuses) {
@@ -70,6 +71,7 @@ describe('Admin page assets', () => {
       }
     }
     expect(constantOf('REASONS')).toEqual([...REASSOCIATION_REASONS]);
+    expect(constantOf('CORRECTION_REASONS')).toEqual([...CORRECTION_REASONS]);
     expect([...(constantOf('JOBS') as string[])].sort()).toEqual([...JOB_NAMES].sort());
   });
 });
