@@ -7,6 +7,8 @@
 const NEXT_STATUSES = {"open":["resolved","needs_attention"],"needs_attention":["in_progress"],"in_progress":["resolved"],"resolved":[]};
 /** REASSOCIATION_REASONS of shared/reassociation/domain.ts. */
 const REASONS = ["reseller_provisioning","trial_conversion","broken_association","other"];
+/** CORRECTION_REASONS of shared/lifecycle/domain/types.ts. */
+const CORRECTION_REASONS = ["wrong_measurement","migration","other"];
 /** Jobs an operator may run now (shared/jobs/names.ts; an unknown one is answered 404 with the known ones). */
 const JOBS = ["reconciliation-audit","daily-digest","weekly-digest"];
 
@@ -99,14 +101,16 @@ function clearMessages() {
 
 function showError(error) {
   const details = Array.isArray(error?.details) ? error.details : error?.details ? [error.details] : [];
-  alertBox.replaceChildren(
+  // Through append: a missing part (no details) adds nothing, not the text "null".
+  alertBox.replaceChildren();
+  append(alertBox, [
     h('strong', {}, error?.status ? `${error.status} ${error.code}` : error?.code ?? 'Error'),
     ': ',
     error?.message ?? String(error),
     details.length
       ? h('ul', {}, details.map((d) => h('li', {}, d && typeof d === 'object' && 'field' in d ? `${d.field}: ${d.message}` : JSON.stringify(d))))
       : null,
-  );
+  ]);
   alertBox.hidden = false;
   alertBox.scrollIntoView({ block: 'nearest' });
 }
@@ -193,6 +197,7 @@ const routes = [
   [/^#\/namespaces\/(\d{1,16})$/, namespaceView],
   [/^#\/namespaces\/?$/, namespaceSearchView],
   [/^#\/reassociate(?:\?(.*))?$/, reassociateView],
+  [/^#\/corrections$/, correctionsView],
   [/^#\/flags\/([a-z][a-z0-9_]{0,63})$/, flagView],
   [/^#\/flags\/?$/, flagsView],
   [/^#\/jobs$/, jobsView],
@@ -223,7 +228,8 @@ async function render() {
   view.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
   const paint = (...nodes) => {
     if (mine !== generation) return false;
-    view.replaceChildren(...nodes.flat());
+    // Optional parts of a view come as null: nothing, not the text "null".
+    view.replaceChildren(...nodes.flat().filter((node) => node !== null && node !== undefined && node !== false));
     return true;
   };
   try {
@@ -512,17 +518,22 @@ async function namespaceView(paint, namespaceId) {
   const { state } = data;
   const timeline = h('ol', { class: 'timeline', 'aria-label': 'History' });
   const older = h('button', { type: 'button', hidden: !data.history.nextCursor }, 'Load older changes');
+  const trials = trialsSection(state);
   let cursor = data.history.nextCursor;
-  const addEntries = (items) => timeline.append(...items.map(historyEntry));
+  const addEntries = (items) => {
+    timeline.append(...items.map(historyEntry));
+    trials.add(items, Boolean(cursor));
+  };
   addEntries(data.history.items);
   older.addEventListener('click', () =>
     void act(older, async () => {
       const page = await api('GET', `/v1/operator/namespaces/${segment(namespaceId)}${query({ cursor })}`);
-      addEntries(page.history.items);
       cursor = page.history.nextCursor;
+      addEntries(page.history.items);
       older.hidden = !cursor;
     }),
   );
+  const correction = correctionForm(state);
   paint(
     namespaceSearch(namespaceId),
     h('h2', {}, `Namespace ${state.namespaceId}`, ' ', badge(state.status)),
@@ -531,6 +542,11 @@ async function namespaceView(paint, namespaceId) {
       { class: 'columns' },
       STATE_GROUPS.map(([title, fields]) => h('section', { class: 'card', 'aria-label': title }, h('h3', {}, title), definitionList(fields.map((f) => [f, state[f]])))),
     ),
+    h('h3', {}, 'Terms'),
+    h('div', { class: 'columns' }, termCard('Current term', currentTerm(state)), termCard('Previous term', state.previousTerm)),
+    trials.section,
+    correction.form,
+    correction.outcome,
     state.subscriptionId
       ? h('p', {}, h('a', { class: 'button', href: `#/reassociate${query({ subscriptionId: state.subscriptionId })}` }, `Force reassociation of ${state.subscriptionId}…`))
       : null,
@@ -539,6 +555,141 @@ async function namespaceView(paint, namespaceId) {
     timeline,
     older,
   );
+}
+
+/** The current term's figures, in the shape of a previous term (null before any term). */
+function currentTerm(state) {
+  if (!state.startDate) return null;
+  const { subscriptionId, seats, startDate, endDate, expiredOn, maxSeatsUsed, maxSeatsUsedChangedAt, seatsBilled, seatsOwed, nextReconciliationDate } = state;
+  return { subscriptionId, planCode: state.paidPlanCode ?? state.planCode, seats, startDate, endDate, expiredOn, maxSeatsUsed, maxSeatsUsedChangedAt, seatsBilled, seatsOwed, nextReconciliationDate };
+}
+
+/** A term's figures side by side with the other term's: what was billed, what is still owed. */
+function termCard(title, term) {
+  return h(
+    'section',
+    { class: 'card', 'aria-label': title },
+    h('h3', {}, title),
+    term
+      ? definitionList([
+          ['Subscription', term.subscriptionId],
+          ['Plan', term.planCode],
+          ['Dates', `${term.startDate} → ${term.endDate}${term.expiredOn ? ` (expired ${term.expiredOn})` : ''}`],
+          ['Seats', term.seats],
+          ['Peak', term.maxSeatsUsed],
+          ['Peak reached', when(term.maxSeatsUsedChangedAt)],
+          ['Billed', term.seatsBilled ?? 0],
+          ['Owed', term.seatsOwed],
+          ['Next reconciliation', term.nextReconciliationDate],
+        ])
+      : h('p', { class: 'empty' }, title === 'Current term' ? 'No term yet.' : 'No previous term: none has ended here yet.'),
+  );
+}
+
+/** What a history entry did to trials, or null when it did nothing to them. */
+function trialEvent(entry) {
+  const before = entry.before;
+  const after = entry.after;
+  let what = null;
+  // A trial started after an earlier one ended is a reactivation.
+  if (entry.type === 'trialStarted') what = before?.trialStartsOn && !before.trial ? 'reactivation' : 'started';
+  else if (entry.type === 'trialExtended') what = 'extended';
+  else if (entry.type === 'trialEnded') what = 'ended';
+  else if (before?.trial && !after.trial) what = `ended by ${entry.type}`;
+  if (!what) return null;
+  if (entry.outcome && entry.outcome !== 'applied') return `${what} (${entry.outcome}${entry.rejection ? `: ${entry.rejection.code}` : ''})`;
+  return entry.changed === false ? `${what} (changed nothing)` : what;
+}
+
+/** The trial now, and the trial events of the history loaded so far (`add` as older pages load). */
+function trialsSection(state) {
+  const events = [];
+  const body = h('div');
+  const add = (items, more) => {
+    for (const entry of items) {
+      const what = trialEvent(entry);
+      if (what) events.push({ entry, what });
+    }
+    body.replaceChildren();
+    append(body, [
+      table(
+        ['Event', 'Occurred', 'Applied', 'Trial after', 'Plan after', 'By'],
+        events.map(({ entry, what }) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, what),
+            h('td', {}, when(entry.occurredAt)),
+            h('td', {}, when(entry.appliedAt)),
+            h('td', {}, `${show(entry.after.trialStartsOn)} → ${show(entry.after.trialEndsOn)}${entry.after.trial ? ' (running)' : ''}`),
+            h('td', {}, entry.after.planCode),
+            h('td', {}, entry.actor),
+          ),
+        ),
+        { label: 'Trial history', empty: 'No trial events in the history loaded.' },
+      ),
+      more ? h('p', { class: 'muted' }, 'From the history loaded below: load older changes for earlier trial events.') : null,
+    ]);
+  };
+  const status = state.trial ? 'running' : state.trialStartsOn ? 'ended' : 'none';
+  const section = h(
+    'section',
+    { class: 'card', 'aria-label': 'Trials' },
+    h('h3', {}, 'Trials'),
+    definitionList([
+      ['Trial', status],
+      ['Dates', state.trialStartsOn ? `${state.trialStartsOn} → ${state.trialEndsOn ?? '—'}` : '—'],
+      ['Plan', state.trial ? state.planCode : '—'],
+    ]),
+    body,
+  );
+  return { section, add };
+}
+
+/** A term's peak fields, for the correction's before and after. */
+function termFigures(state, termStartDate) {
+  const term = state.startDate === termStartDate ? state : state.previousTerm?.startDate === termStartDate ? state.previousTerm : null;
+  return term ? { maxSeatsUsed: term.maxSeatsUsed, maxSeatsUsedChangedAt: term.maxSeatsUsedChangedAt, seatsBilled: term.seatsBilled, seatsOwed: term.seatsOwed } : {};
+}
+
+const CORRECTION_WHY = { reasons: CORRECTION_REASONS, hint: 'At least 10 visible characters; kept with the record.', placeholder: 'Why, in your words: ticket, what was measured wrong' };
+
+/** An operator's correction of the current or the previous term's peak: a dry run first, then apply. */
+function correctionForm(state) {
+  const starts = [
+    state.startDate ? [state.startDate, `current term, from ${state.startDate} (peak ${state.maxSeatsUsed})`] : null,
+    state.previousTerm ? [state.previousTerm.startDate, `previous term, from ${state.previousTerm.startDate} (peak ${state.previousTerm.maxSeatsUsed})`] : null,
+  ].filter(Boolean);
+  if (!starts.length) return { form: null, outcome: null };
+  const term = h('select', { name: 'termStartDate', required: true }, starts.map(([value, label]) => h('option', { value }, label)));
+  const peak = h('input', { type: 'number', name: 'maxSeatsUsed', required: true, min: 0, step: 1 });
+  const namespaceId = state.namespaceId;
+  const path = `/v1/namespaces/${segment(namespaceId)}/seat-statistics/corrections`;
+  return dryRunForm({
+    label: "Correct a term's peak",
+    previewLabel: 'Preview correction (dry run)',
+    applyLabel: 'Apply correction',
+    changedText: 'The form changed: preview again before applying the correction.',
+    request: (why) => ({ termStartDate: term.value, maxSeatsUsed: Number(peak.value), ...why }),
+    send: (body, eventId, dryRun) => api('POST', path, { eventId, ...body, ...(dryRun ? { dryRun: true } : {}) }),
+    previewed: (after, body) =>
+      h(
+        'div',
+        { class: 'card dry-run' },
+        h('h3', {}, 'Dry run: what the correction would change (nothing was written)'),
+        diffTable(termFigures(state, body.termStartDate), termFigures(after, body.termStartDate), `Term from ${body.termStartDate}`),
+      ),
+    applied: async (after, body, eventId) => {
+      const before = termFigures(state, body.termStartDate).maxSeatsUsed;
+      await render();
+      notice(`Corrected: the peak of the term from ${body.termStartDate} on namespace ${namespaceId} went from ${show(before)} to ${termFigures(after, body.termStartDate).maxSeatsUsed} (event ${eventId}).`);
+    },
+    heading: h('h3', {}, "Correct a term's peak"),
+    intro: 'Sets the peak (maxSeatsUsed) of the current or the previous term, recorded with your identity and counted in the corrections report; later measurements above it still raise it. Preview first: the dry run writes nothing.',
+    fields: [field('Term', term), field('Peak (maxSeatsUsed)', peak)],
+    why: CORRECTION_WHY,
+    after: h('p', {}, h('a', { href: '#/corrections' }, 'All corrections: the report')),
+  });
 }
 
 function changedFields(before, after) {
@@ -577,93 +728,117 @@ function historyEntry(entry) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Force reassociation: the form, the dry run's diff first, then the real call; the report.
+// Operator acts previewed first (force reassociation, a peak correction): Preview sends a dry run
+// and shows what would change; Apply is enabled only then and sends the same request with the
+// same eventId (changing the form asks for a new preview).
 
-async function reassociateView(paint, rawQuery) {
-  const params = new URLSearchParams(rawQuery);
-  const subscription = h('input', { name: 'subscriptionId', required: true, value: params.get('subscriptionId') ?? '', placeholder: 'A-S0001' });
-  const target = h('input', { name: 'targetNamespaceId', required: true, type: 'number', min: 1, step: 1, value: params.get('targetNamespaceId') ?? '' });
-  const reason = h('select', { name: 'reason', required: true }, REASONS.map((r) => h('option', { value: r }, r.replace(/_/g, ' '))));
-  const note = h('textarea', { name: 'note', required: true, minlength: 10, maxlength: 2000, rows: 3, placeholder: 'Why, in your words: ticket, customer, what went wrong' });
-  const replacePaid = h('input', { type: 'checkbox', name: 'replacePaid' });
-  const previewButton = h('button', { type: 'submit' }, 'Preview (dry run)');
-  const applyButton = h('button', { type: 'button', class: 'danger', disabled: true }, 'Reassociate');
-  const outcome = h('section', { 'aria-label': 'Dry run and result', 'aria-live': 'polite' });
+function dryRunForm({ label, heading, intro, fields, why: whyText, after, previewLabel, applyLabel, changedText, request, send, previewed, applied }) {
+  // Every operator act says why: a reason the reports count, and a note kept with the record.
+  const reason = h('select', { name: 'reason', required: true }, whyText.reasons.map((r) => h('option', { value: r }, words(r))));
+  const note = h('textarea', { name: 'note', required: true, minlength: 10, maxlength: 2000, rows: 3, placeholder: whyText.placeholder });
+  const why = () => ({ reason: reason.value, note: note.value.trim() });
+  const previewButton = h('button', { type: 'submit' }, previewLabel);
+  const applyButton = h('button', { type: 'button', class: 'danger', disabled: true }, applyLabel);
+  const outcome = h('section', { 'aria-label': `${label}: dry run and result`, 'aria-live': 'polite' });
   let preview;
-
-  const request = () => ({
-    subscriptionId: subscription.value.trim(),
-    body: {
-      targetNamespaceId: Number(target.value),
-      reason: reason.value,
-      note: note.value.trim(),
-      ...(replacePaid.checked ? { replacePaid: true } : {}),
-    },
-  });
   const keyOf = (r) => JSON.stringify(r);
 
   const form = h(
     'form',
     {
       class: 'card',
+      'aria-label': label,
       oninput: () => {
         // Changing anything after a preview asks for a new one: the real call applies what was previewed.
-        if (preview && keyOf(request()) !== preview.key) {
+        if (preview && keyOf(request(why())) !== preview.key) {
           preview = undefined;
           applyButton.disabled = true;
-          outcome.replaceChildren(h('p', { class: 'muted' }, 'The form changed: preview again before reassociating.'));
+          outcome.replaceChildren(h('p', { class: 'muted' }, changedText));
         }
       },
       onsubmit: (event) => {
         event.preventDefault();
-        const r = request();
+        const r = request(why());
         const eventId = newEventId();
         void act(previewButton, async () => {
-          const result = await api('POST', `/v1/subscriptions/${segment(r.subscriptionId)}/reassociations`, { eventId, ...r.body, dryRun: true });
+          const result = await send(r, eventId, true);
           preview = { key: keyOf(r), eventId };
-          outcome.replaceChildren(reassociationResult(result, r.subscriptionId));
+          outcome.replaceChildren(previewed(result, r));
           applyButton.disabled = false;
         });
       },
     },
-    h('h2', {}, 'Force reassociation'),
-    h('p', { class: 'muted' }, "Moves a subscription and its term (statistics unchanged) to another namespace, with a reason. Preview first: the dry run writes nothing and shows the diff; Reassociate then applies exactly what was previewed."),
-    field('Subscription id', subscription),
-    field('Target namespace id', target),
+    heading,
+    h('p', { class: 'muted' }, intro),
+    fields,
     field('Reason', reason),
-    field('Note', note, 'At least 10 characters; kept with the record.'),
-    h('label', { class: 'check' }, replacePaid, ' Replace an active paid subscription the target holds'),
+    field('Note', note, whyText.hint),
+    after,
     h('div', { class: 'actions' }, previewButton, applyButton),
   );
 
   applyButton.addEventListener('click', () => {
     if (!preview) return;
-    const r = request();
+    const r = request(why());
     const { eventId } = preview;
     void act(null, async () => {
       // Stays disabled once applied: a second click would only replay the same eventId.
       applyButton.disabled = true;
       let result;
       try {
-        result = await api('POST', `/v1/subscriptions/${segment(r.subscriptionId)}/reassociations`, { eventId, ...r.body });
+        result = await send(r, eventId, false);
       } catch (error) {
         applyButton.disabled = false;
         throw error;
       }
       preview = undefined;
-      outcome.replaceChildren(reassociationResult(result, r.subscriptionId));
-      notice(`Reassociated: ${r.subscriptionId} moved from namespace ${result.before.source.namespaceId} to namespace ${result.after.target.namespaceId} (event ${eventId}).`);
-      await refreshReport();
+      await applied(result, r, eventId, outcome);
     });
   });
-
-  const report = await reassociationReport();
-  paint(form, outcome, report.section);
-  refreshReport = report.load;
+  return { form, outcome };
 }
 
-/** Reloads the report below the form (after a reassociation is applied). */
-let refreshReport = async () => {};
+// ---------------------------------------------------------------------------------------------
+// Force reassociation: the form, the dry run's diff first, then the real call; the report.
+
+const REASSOCIATION_WHY = { reasons: REASONS, hint: 'At least 10 characters; kept with the record.', placeholder: 'Why, in your words: ticket, customer, what went wrong' };
+
+async function reassociateView(paint, rawQuery) {
+  const params = new URLSearchParams(rawQuery);
+  const subscription = h('input', { name: 'subscriptionId', required: true, value: params.get('subscriptionId') ?? '', placeholder: 'A-S0001' });
+  const target = h('input', { name: 'targetNamespaceId', required: true, type: 'number', min: 1, step: 1, value: params.get('targetNamespaceId') ?? '' });
+  const replacePaid = h('input', { type: 'checkbox', name: 'replacePaid' });
+
+  const { form, outcome } = dryRunForm({
+    label: 'Force reassociation',
+    previewLabel: 'Preview (dry run)',
+    applyLabel: 'Reassociate',
+    changedText: 'The form changed: preview again before reassociating.',
+    request: (why) => ({
+      subscriptionId: subscription.value.trim(),
+      body: {
+        targetNamespaceId: Number(target.value),
+        ...why,
+        ...(replacePaid.checked ? { replacePaid: true } : {}),
+      },
+    }),
+    send: (r, eventId, dryRun) => api('POST', `/v1/subscriptions/${segment(r.subscriptionId)}/reassociations`, { eventId, ...r.body, ...(dryRun ? { dryRun: true } : {}) }),
+    previewed: (result, r) => reassociationResult(result, r.subscriptionId),
+    applied: async (result, r, eventId, outcome) => {
+      outcome.replaceChildren(reassociationResult(result, r.subscriptionId));
+      notice(`Reassociated: ${r.subscriptionId} moved from namespace ${result.before.source.namespaceId} to namespace ${result.after.target.namespaceId} (event ${eventId}).`);
+      await report.load();
+    },
+    heading: h('h2', {}, 'Force reassociation'),
+    intro: 'Moves a subscription and its whole term (peak never reset; the target’s own measurements within the term count toward it) to another namespace, with a reason. Preview first: the dry run writes nothing and shows the diff; Reassociate then applies exactly what was previewed.',
+    fields: [field('Subscription id', subscription), field('Target namespace id', target)],
+    why: REASSOCIATION_WHY,
+    after: h('label', { class: 'check' }, replacePaid, ' Replace an active paid subscription the target holds'),
+  });
+
+  const report = await reportSection(REASSOCIATION_REPORT);
+  paint(form, outcome, report.section);
+}
 
 function reassociationResult(result, subscriptionId) {
   const source = result.before.source.namespaceId;
@@ -682,19 +857,51 @@ function reassociationResult(result, subscriptionId) {
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// The operators' reports: a date range's records newest first, counted by reason and ISO week.
+
+const namespaceLink = (id) => h('a', { href: `#/namespaces/${id}` }, id);
+const words = (code) => code.replace(/_/g, ' ');
+
+const REASSOCIATION_REPORT = {
+  path: '/v1/reassociations',
+  label: 'Reassociation report',
+  title: 'Why reassociations are still needed',
+  one: 'reassociation',
+  many: 'Reassociations',
+  reasons: REASONS,
+  columns: ['Applied', 'Subscription', 'From', 'To', 'Reason', 'Note', 'By'],
+  cells: (item) => [item.subscriptionId, namespaceLink(item.sourceNamespaceId), namespaceLink(item.targetNamespaceId)],
+  extra: (counts) =>
+    h('p', { class: 'muted' }, `Trial conversions: target was in a trial ${counts.trialConversion.targetWasInTrial}, was not ${counts.trialConversion.targetNotInTrial} (a paid created converts a trial by itself).`),
+};
+
+const CORRECTION_REPORT = {
+  path: '/v1/seat-statistics/corrections',
+  label: 'Corrections report',
+  title: 'Corrections of seat statistics',
+  one: 'correction',
+  many: 'Corrections',
+  reasons: CORRECTION_REASONS,
+  columns: ['Applied', 'Namespace', 'Subscription', 'Term from', 'Peak before → after', 'Reason', 'Note', 'By'],
+  cells: (item) => [namespaceLink(item.namespaceId), item.subscriptionId ?? '—', item.termStartDate, `${show(item.previousMaxSeatsUsed)} → ${item.maxSeatsUsed}`],
+  extra: () => h('p', { class: 'muted' }, "Each is an operator's correction of a term's peak; later measurements above it still raise it."),
+};
+
 const isoDay = (date) => date.toISOString().slice(0, 10);
 
-async function reassociationReport() {
+/** A report's section: its range form, loaded once now; `load` loads it again. */
+async function reportSection(spec) {
   const today = new Date();
   const from = h('input', { type: 'date', name: 'from', value: isoDay(new Date(today.getTime() - 89 * 86_400_000)), required: true });
   const to = h('input', { type: 'date', name: 'to', value: isoDay(today), required: true });
   const button = h('button', { type: 'submit' }, 'Show');
   const body = h('div');
-  const load = async () => body.replaceChildren(reportBody(await api('GET', `/v1/reassociations${query({ from: from.value, to: to.value, limit: 50 })}`)));
+  const load = async () => body.replaceChildren(reportBody(await api('GET', `${spec.path}${query({ from: from.value, to: to.value, limit: 50 })}`), spec));
   const section = h(
     'section',
-    { class: 'report', 'aria-label': 'Reassociation report' },
-    h('h2', {}, 'Why reassociations are still needed'),
+    { class: 'report', 'aria-label': spec.label },
+    h('h2', {}, spec.title),
     h(
       'form',
       {
@@ -719,43 +926,40 @@ async function reassociationReport() {
   return { section, load };
 }
 
-function reportBody(report) {
+function reportBody(report, spec) {
   const { counts } = report;
   return h(
     'div',
     {},
-    h('p', {}, `${counts.total} reassociation${counts.total === 1 ? '' : 's'} from ${report.from} to ${report.to}.`),
-    weekChart(counts.byWeek),
+    h('p', {}, `${counts.total} ${spec.one}${counts.total === 1 ? '' : 's'} from ${report.from} to ${report.to}.`),
+    weekChart(counts.byWeek, spec),
     table(
       ['Reason', 'Count'],
-      REASONS.map((r) => h('tr', {}, h('th', { scope: 'row' }, h('span', { class: `swatch reason-${r}` }), ' ', r.replace(/_/g, ' ')), h('td', { class: 'num' }, counts.byReason[r] ?? 0))),
-      { label: 'Reassociations by reason' },
+      spec.reasons.map((r) => h('tr', {}, h('th', { scope: 'row' }, h('span', { class: `swatch reason-${r}` }), ' ', words(r)), h('td', { class: 'num' }, counts.byReason[r] ?? 0))),
+      { label: `${spec.many} by reason` },
     ),
-    h('p', { class: 'muted' }, `Trial conversions: target was in a trial ${counts.trialConversion.targetWasInTrial}, was not ${counts.trialConversion.targetNotInTrial} (a paid created converts a trial by itself).`),
+    spec.extra(counts),
     h('h3', {}, 'Newest first'),
     table(
-      ['Applied', 'Subscription', 'From', 'To', 'Reason', 'Note', 'By'],
+      spec.columns,
       report.items.map((item) =>
         h(
           'tr',
           {},
-          h('td', {}, when(item.appliedAt)),
-          h('td', {}, item.subscriptionId),
-          h('td', {}, h('a', { href: `#/namespaces/${item.sourceNamespaceId}` }, item.sourceNamespaceId)),
-          h('td', {}, h('a', { href: `#/namespaces/${item.targetNamespaceId}` }, item.targetNamespaceId)),
-          h('td', {}, item.reason.replace(/_/g, ' ')),
+          [when(item.appliedAt), ...spec.cells(item)].map((cell) => h('td', {}, cell)),
+          h('td', {}, words(item.reason)),
           h('td', { class: 'message' }, item.note),
           h('td', {}, item.actor),
         ),
       ),
-      { label: 'Reassociations', empty: 'No reassociations in this range.' },
+      { label: spec.many, empty: `No ${spec.many.toLowerCase()} in this range.` },
     ),
     report.nextCursor ? h('p', { class: 'muted' }, 'Only the newest 50 are listed; narrow the range to see older ones.') : null,
   );
 }
 
-/** Reassociations per ISO week, stacked by reason, as an inline SVG bar chart. */
-function weekChart(weeks) {
+/** Records per ISO week, stacked by reason, as an inline SVG bar chart. */
+function weekChart(weeks, spec) {
   const width = 760;
   const height = 220;
   const pad = { left: 36, right: 8, top: 12, bottom: 44 };
@@ -763,7 +967,7 @@ function weekChart(weeks) {
   const slot = (width - pad.left - pad.right) / Math.max(1, weeks.length);
   const barWidth = Math.max(2, slot * 0.7);
   const y = (value) => pad.top + (height - pad.top - pad.bottom) * (1 - value / max);
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': `Reassociations per week, by reason: ${weeks.map((w) => `${w.week} ${w.total}`).join(', ')}` });
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': `${spec.many} per week, by reason: ${weeks.map((w) => `${w.week} ${w.total}`).join(', ')}` });
   for (const tick of new Set([0, Math.ceil(max / 2), max])) {
     chart.append(svg('line', { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), class: 'gridline' }));
     chart.append(svg('text', { x: pad.left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'axis' }, String(tick)));
@@ -772,17 +976,22 @@ function weekChart(weeks) {
   weeks.forEach((week, i) => {
     const x = pad.left + i * slot + (slot - barWidth) / 2;
     let base = 0;
-    for (const reason of REASONS) {
+    for (const reason of spec.reasons) {
       const n = week.byReason[reason] ?? 0;
       if (!n) continue;
-      chart.append(svg('rect', { x, y: y(base + n), width: barWidth, height: y(base) - y(base + n), class: `reason-${reason}` }, svg('title', {}, `${week.week}: ${n} ${reason.replace(/_/g, ' ')}`)));
+      chart.append(svg('rect', { x, y: y(base + n), width: barWidth, height: y(base) - y(base + n), class: `reason-${reason}` }, svg('title', {}, `${week.week}: ${n} ${words(reason)}`)));
       base += n;
     }
     if (i % labelEvery === 0) chart.append(svg('text', { x: x + barWidth / 2, y: height - pad.bottom + 14, 'text-anchor': 'middle', class: 'axis' }, week.week.replace(/^\d{4}-/, '')));
   });
   chart.append(svg('text', { x: pad.left, y: height - 8, class: 'axis' }, `ISO weeks ${weeks[0]?.week ?? ''} – ${weeks.at(-1)?.week ?? ''}`));
-  const legend = h('p', { class: 'legend' }, REASONS.map((r) => h('span', {}, h('span', { class: `swatch reason-${r}` }), ' ', r.replace(/_/g, ' '))));
+  const legend = h('p', { class: 'legend' }, spec.reasons.map((r) => h('span', {}, h('span', { class: `swatch reason-${r}` }), ' ', words(r))));
   return h('figure', {}, chart, h('figcaption', {}, legend));
+}
+
+async function correctionsView(paint) {
+  const report = await reportSection(CORRECTION_REPORT);
+  paint(report.section, h('p', { class: 'muted' }, "Correct a term's peak from its namespace's view (Namespaces)."));
 }
 
 // ---------------------------------------------------------------------------------------------

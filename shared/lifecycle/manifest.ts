@@ -7,7 +7,7 @@ import { COMMERCE_SOURCE } from '../platform/manifest-types.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 import { commandDefinitions } from './commands.js';
 import type { CommandDefinition } from './commands.js';
-import { correctionBody, namespaceState } from './schemas.js';
+import { correctionBody, correctionsReport, namespaceState } from './schemas.js';
 
 const commandTables = { state: 'readWrite', idempotency: 'readWrite' } as const;
 
@@ -74,6 +74,24 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
     ],
     tables: commandTables,
     config: ['maxFutureSkewSeconds'],
+  },
+  {
+    name: 'seat-statistics-report',
+    description: 'Lists the corrections of seat statistics of a date range, newest first, with counts by reason and by ISO week.',
+    entry: 'functions/seat-statistics-report/handler.ts',
+    triggers: [
+      {
+        kind: 'http',
+        method: 'GET',
+        path: '/v1/seat-statistics/corrections',
+        auth: 'operator',
+        doc: {
+          summary: "Corrections of terms' peaks in a date range (operators), newest first, with counts by reason and ISO week; query from, to, limit, cursor",
+          response: correctionsReport,
+        },
+      },
+    ],
+    tables: { state: 'read' },
   },
   {
     name: 'subscription-reads',

@@ -5,6 +5,7 @@
  */
 import * as z from '../platform/zod.js';
 import { eventId, instant, isoDate, namespaceId, subscriptionId } from '../platform/schemas.js';
+import { reportAnswer } from '../platform/report.js';
 import { DEFAULT_PLAN_CATALOG, planKind } from './domain/plans.js';
 import { CORRECTION_REASONS } from './domain/types.js';
 import type { PlanKind } from './domain/plans.js';
@@ -133,6 +134,23 @@ export const correctionBody = z.strictObject({
     ),
   dryRun: z.optional(z.boolean()).check(z.describe('Answer the state it would produce, write nothing')),
 });
+
+/** An applied correction, as the corrections report lists it. */
+export const correctionRecord = z.object({
+  eventId: z.string(),
+  namespaceId,
+  subscriptionId: z.nullable(z.string()),
+  termStartDate: isoDate,
+  maxSeatsUsed: z.int(),
+  previousMaxSeatsUsed: z.nullable(z.int()).check(z.describe("The term's peak before the correction")),
+  reason: z.enum(CORRECTION_REASONS),
+  note: z.string(),
+  actor: z.string().check(z.describe("The operator's id")),
+  appliedAt: z.string(),
+});
+
+/** GET /v1/seat-statistics/corrections: the corrections of a range, newest first, counted by reason and ISO week. */
+export const correctionsReport = reportAnswer(correctionRecord, CORRECTION_REASONS);
 
 /** The namespace subscription state as the API answers it. */
 export const namespaceState = z.object({

@@ -16,13 +16,14 @@
  *                                                 (the outbox's source when it changed the state)
  *   NS#<namespaceId> / HIST#<version>#STALE#<id>  a command older than the log keeps: recorded, not applied
  *   SUB#<subscriptionId> / SUB                    which namespace a subscription is associated with
+ *   CORR#<YYYY-MM> / <appliedAt>#<eventId>        an applied correction of a term's peak, for the report
  * The idempotency table is keyed by eventId.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { stateIndexAttributes } from './domain/due.js';
 import type { LogEntry } from './domain/log.js';
 import { publicState } from './domain/rules.js';
-import type { FoldState, LifecycleCommand, NamespaceState, Rejection } from './domain/types.js';
+import type { CorrectionReason, FoldState, LifecycleCommand, NamespaceState, Rejection } from './domain/types.js';
 import { isLegacyState, upgradeLegacyState } from './domain/upgrade.js';
 import type { LogSlice } from './receive.js';
 import { tableName } from '../platform/tables.js';
@@ -36,6 +37,10 @@ import { transactWrite } from '../platform/dynamodb/transaction.js';
 import { batchDeleteAll } from '../platform/dynamodb/batch-write.js';
 import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { decodeKeyCursor, keyCursor } from '../platform/dynamodb/cursor.js';
+import { listMonthly, monthlyKey, queryMonthly } from '../platform/dynamodb/monthly.js';
+import type { MonthlyRecords } from '../platform/dynamodb/monthly.js';
+import type { DateRange } from '../platform/dates.js';
+import type { CountedRecord } from '../platform/report.js';
 import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
 
@@ -431,7 +436,7 @@ export interface CorrectionRecord {
   maxSeatsUsed: number;
   /** The term's peak before it (null when the term was not found: never recorded). */
   previousMaxSeatsUsed: number | null;
-  reason: string;
+  reason: CorrectionReason;
   note: string;
   /** The operator's id (JWT `sub`). */
   actor: string;
@@ -439,10 +444,31 @@ export interface CorrectionRecord {
 }
 
 /**
- * Where a correction is recorded: a partition per month of `appliedAt` (UTC), so the report queries
+ * Where corrections are recorded: a partition per month of `appliedAt` (UTC), so the report queries
  * the months of its range, never a Scan (as reassociation records are kept).
  */
-export const correctionKey = (appliedAt: string, eventId: string) => ({ pk: `CORR#${appliedAt.slice(0, 7)}`, sk: `${appliedAt}#${eventId}` });
+const CORRECTIONS: MonthlyRecords = { table: 'state', prefix: 'CORR' };
+
+export const correctionKey = (appliedAt: string, eventId: string) => monthlyKey(CORRECTIONS, appliedAt, eventId);
+
+/**
+ * Corrections applied within the range, newest first, a page at a time (one Query per month
+ * partition, newest month first, until the page is full).
+ *
+ * @throws InvalidCursorError when `cursor` is not a nextCursor of the same range
+ * @example
+ * const { items, nextCursor } = await listCorrections({ from: '2026-01-01', to: '2026-03-31' }, { limit: 50 });
+ */
+export async function listCorrections(range: DateRange, options: { limit: number; cursor?: string }): Promise<{ items: CorrectionRecord[]; nextCursor: string | null }> {
+  const page = await listMonthly(CORRECTIONS, range, options);
+  return { items: page.items as unknown as CorrectionRecord[], nextCursor: page.nextCursor };
+}
+
+/** What the counts need of every correction in the range: its reason and when it was applied. */
+export async function correctionsToCount(range: DateRange): Promise<Array<CountedRecord<CorrectionReason>>> {
+  const items = await queryMonthly(CORRECTIONS, range, ['reason', 'appliedAt']);
+  return items.map((item) => ({ reason: item.reason as CorrectionReason, appliedAt: item.appliedAt as string }));
+}
 
 /**
  * Applies one command atomically: the state with the log's bounds (conditional on its version),

@@ -11,10 +11,13 @@
  * top of the term. A target in a trial is converted as a paid `created` converts it: the trial is
  * cleared and the paid plan applies.
  *
- * Also here: the report's arithmetic (ISO weeks, the months a date range spans, counts by reason
- * and by week).
+ * Also here: the report's counts (by reason and ISO week, shared/platform/report.ts) and how
+ * trial conversions still occur.
  */
 import { countsTowardPeak, emptyState, seatsOwed } from '../lifecycle/domain/rules.js';
+import { addDays } from '../platform/dates.js';
+import { appliedWithin, countByReasonAndWeek } from '../platform/report.js';
+import type { CountedRecord, ReasonCounts } from '../platform/report.js';
 import type { FoldState, IsoDate, IsoInstant, NamespaceState } from '../lifecycle/domain/types.js';
 
 export const REASSOCIATION_REASONS = ['reseller_provisioning', 'trial_conversion', 'broken_association', 'other'] as const;
@@ -335,84 +338,14 @@ function reject(code: ReassociationRejectionCode, message: string): Reassociatio
 // The report: which use cases still need a force reassociation, per reason and per ISO week.
 
 /** The parts of a reassociation record the report counts. */
-export interface CountedReassociation {
-  reason: ReassociationReason;
-  appliedAt: IsoInstant;
+export interface CountedReassociation extends CountedRecord<ReassociationReason> {
   targetWasInTrial: boolean;
 }
 
-export type CountsByReason = Record<ReassociationReason, number>;
-
-export interface WeekCount {
-  /** ISO 8601 week, e.g. `2026-W09`. */
-  week: string;
-  /** The Monday the week starts on. */
-  startsOn: IsoDate;
-  total: number;
-  byReason: CountsByReason;
-}
-
-export interface ReassociationCounts {
-  total: number;
-  byReason: CountsByReason;
-  /** Every ISO week the range touches, oldest first, weeks without any included. */
-  byWeek: WeekCount[];
+export interface ReassociationCounts extends ReasonCounts<ReassociationReason> {
   /** For `trial_conversion`: was the target still in a trial? `targetWasInTrial > 0` means the use case still occurs. */
   trialConversion: { targetWasInTrial: number; targetNotInTrial: number };
 }
-
-const DAY_MS = 86_400_000;
-const dayOf = (date: IsoDate): number => Date.parse(`${date}T00:00:00Z`);
-const dateOf = (ms: number): IsoDate => new Date(ms).toISOString().slice(0, 10);
-
-/**
- * The ISO 8601 week of a date (UTC), and the Monday it starts on.
- *
- * @example
- * isoWeek('2027-01-01'); // { week: '2026-W53', startsOn: '2026-12-28' }
- */
-export function isoWeek(date: IsoDate): { week: string; startsOn: IsoDate } {
-  const day = dayOf(date);
-  const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
-  const monday = day - weekday * DAY_MS;
-  const thursday = monday + 3 * DAY_MS; // the week belongs to the year of its Thursday
-  const year = new Date(thursday).getUTCFullYear();
-  const week = Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * DAY_MS)) + 1;
-  return { week: `${year}-W${String(week).padStart(2, '0')}`, startsOn: dateOf(monday) };
-}
-
-/**
- * The months (`YYYY-MM`) a date range touches, newest first.
- *
- * @example
- * monthsNewestFirst('2026-11-20', '2027-01-05'); // ['2027-01', '2026-12', '2026-11']
- */
-export function monthsNewestFirst(from: IsoDate, to: IsoDate): string[] {
-  const months: string[] = [];
-  let year = Number(to.slice(0, 4));
-  let month = Number(to.slice(5, 7));
-  const first = from.slice(0, 7);
-  for (;;) {
-    const key = `${year}-${String(month).padStart(2, '0')}`;
-    if (key < first) break;
-    months.push(key);
-    month -= 1;
-    if (month === 0) {
-      month = 12;
-      year -= 1;
-    }
-  }
-  return months;
-}
-
-/** Days from `from` to `to`, both included. */
-export const daysInRange = (from: IsoDate, to: IsoDate): number => Math.round((dayOf(to) - dayOf(from)) / DAY_MS) + 1;
-
-/** `date` moved by `days` (may be negative). */
-export const addDays = (date: IsoDate, days: number): IsoDate => dateOf(dayOf(date) + days * DAY_MS);
-
-const zeroByReason = (): CountsByReason =>
-  Object.fromEntries(REASSOCIATION_REASONS.map((reason) => [reason, 0])) as CountsByReason;
 
 /**
  * Counts reassociations applied within `from`..`to` (UTC dates, both included) by reason and by ISO
@@ -424,29 +357,12 @@ const zeroByReason = (): CountsByReason =>
  * // { total: 1, byReason: { other: 1, … }, byWeek: [{ week: '2026-W09', … total: 0 }, { week: '2026-W10', total: 1, … }], … }
  */
 export function countReassociations(records: readonly CountedReassociation[], from: IsoDate, to: IsoDate): ReassociationCounts {
-  const weeks = new Map<string, WeekCount>();
-  for (let day = dayOf(from); day <= dayOf(to); day += DAY_MS) {
-    const { week, startsOn } = isoWeek(dateOf(day));
-    if (!weeks.has(week)) weeks.set(week, { week, startsOn, total: 0, byReason: zeroByReason() });
-  }
-  const counts: ReassociationCounts = {
-    total: 0,
-    byReason: zeroByReason(),
-    byWeek: [...weeks.values()],
-    trialConversion: { targetWasInTrial: 0, targetNotInTrial: 0 },
-  };
+  const range = { from, to };
+  const trialConversion = { targetWasInTrial: 0, targetNotInTrial: 0 };
   for (const record of records) {
-    const date = record.appliedAt.slice(0, 10);
-    if (date < from || date > to) continue;
-    const week = weeks.get(isoWeek(date).week)!;
-    counts.total += 1;
-    counts.byReason[record.reason] += 1;
-    week.total += 1;
-    week.byReason[record.reason] += 1;
-    if (record.reason === 'trial_conversion') {
-      if (record.targetWasInTrial) counts.trialConversion.targetWasInTrial += 1;
-      else counts.trialConversion.targetNotInTrial += 1;
-    }
+    if (record.reason !== 'trial_conversion' || !appliedWithin(record.appliedAt, range)) continue;
+    if (record.targetWasInTrial) trialConversion.targetWasInTrial += 1;
+    else trialConversion.targetNotInTrial += 1;
   }
-  return counts;
+  return { ...countByReasonAndWeek(REASSOCIATION_REASONS, records, range), trialConversion };
 }

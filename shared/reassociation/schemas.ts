@@ -1,11 +1,13 @@
 /**
  * The contract of force reassociation and its report: the operator's request, the answer, the
- * report's query and page, all zod (OpenAPI is generated from these).
+ * report's page (its query is shared/platform/report.ts `reportQuery`), all zod (OpenAPI is
+ * generated from these).
  */
 import * as z from '../platform/zod.js';
-import { REASSOCIATION_REASONS, daysInRange } from './domain.js';
+import { REASSOCIATION_REASONS } from './domain.js';
 import { namespaceState } from '../lifecycle/index.js';
-import { eventId, isoDate, namespaceId, pageLimit, subscriptionId } from '../platform/schemas.js';
+import { reportAnswer } from '../platform/report.js';
+import { eventId, namespaceId, subscriptionId } from '../platform/schemas.js';
 
 export const reassociationReason = z
   .enum(REASSOCIATION_REASONS)
@@ -42,28 +44,6 @@ export const reassociationResult = z.object({
   warnings: z.array(reassociationWarning),
 });
 
-/** The longest range the report covers in one request. */
-export const MAX_REPORT_DAYS = 366;
-
-export const reassociationReportQuery = z
-  .strictObject({
-    from: z.optional(isoDate).check(z.describe('First day (UTC) included; default: 90 days before `to`')),
-    to: z.optional(isoDate).check(z.describe('Last day (UTC) included; default: today')),
-    limit: pageLimit(100),
-    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
-  })
-  .check(
-    z.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
-    z.refine((q) => !q.from || !q.to || daysInRange(q.from, q.to) <= MAX_REPORT_DAYS, {
-      message: `the range may span at most ${MAX_REPORT_DAYS} days`,
-      path: ['from'],
-    }),
-  );
-
-const byReason = z.object(
-  Object.fromEntries(REASSOCIATION_REASONS.map((r) => [r, z.int()])) as Record<(typeof REASSOCIATION_REASONS)[number], z.ZodMiniInt>,
-);
-
 export const reassociationRecord = z.object({
   eventId: z.string(),
   subscriptionId: z.string(),
@@ -82,15 +62,6 @@ export const reassociationRecord = z.object({
   warnings: z.array(z.string()),
 });
 
-export const reassociationReport = z.object({
-  from: isoDate,
-  to: isoDate,
-  items: z.array(reassociationRecord),
-  nextCursor: z.nullable(z.string()),
-  counts: z.object({
-    total: z.int(),
-    byReason,
-    byWeek: z.array(z.object({ week: z.string(), startsOn: isoDate, total: z.int(), byReason })),
-    trialConversion: z.object({ targetWasInTrial: z.int(), targetNotInTrial: z.int() }),
-  }),
+export const reassociationReport = reportAnswer(reassociationRecord, REASSOCIATION_REASONS, {
+  trialConversion: z.object({ targetWasInTrial: z.int(), targetNotInTrial: z.int() }),
 });

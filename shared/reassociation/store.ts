@@ -12,7 +12,6 @@
  * The stream publishes only HIST# inserts, so records and marks produce no events; the two history
  * entries produce `Namespace Subscription Changed` for both namespaces.
  */
-import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type {
   CountedReassociation,
   ReassociationReason,
@@ -20,15 +19,16 @@ import type {
   ReassociationWarningCode,
   TargetMeasurement,
 } from './domain.js';
-import { monthsNewestFirst } from './domain.js';
 import type { LogEntry } from '../lifecycle/domain/log.js';
 import type { FoldState, NamespaceState } from '../lifecycle/domain/types.js';
 import { tableName } from '../platform/tables.js';
 import { ConcurrentUpdateError, StoreError } from '../platform/dynamodb/errors.js';
-import { queryAll, queryPage } from '../platform/dynamodb/query.js';
+import { queryPage } from '../platform/dynamodb/query.js';
+import { listMonthly, monthlyKey, queryMonthly } from '../platform/dynamodb/monthly.js';
+import type { MonthlyRecords } from '../platform/dynamodb/monthly.js';
+import type { DateRange } from '../platform/dates.js';
 import { transactWrite } from '../platform/dynamodb/transaction.js';
 import type { TransactItem } from '../platform/dynamodb/transaction.js';
-import { decodeKeyCursor, encodeKeyCursor } from '../platform/dynamodb/cursor.js';
 import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
 import { getPointer, historySk, logItem, nsKey, readForCommand, readMeasurements, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
@@ -106,10 +106,10 @@ export interface ReassociationReadSet {
   targetMeasurements: TargetMeasurement[];
 }
 
-export const reassociationKey = (appliedAt: string, eventId: string) => ({
-  pk: `REASSOC#${appliedAt.slice(0, 7)}`,
-  sk: `${appliedAt}#${eventId}`,
-});
+/** Reassociation records: a partition per month of `appliedAt`, which the report queries. */
+const REASSOCIATIONS: MonthlyRecords = { table: 'state', prefix: 'REASSOC' };
+
+export const reassociationKey = (appliedAt: string, eventId: string) => monthlyKey(REASSOCIATIONS, appliedAt, eventId);
 
 const detachmentKey = (subscriptionId: string, detachedAt: string, eventId: string) => ({
   pk: `SUB#${subscriptionId}`,
@@ -326,89 +326,25 @@ function historyPut(entry: ReassociationHistoryEntry): TransactItem {
 // ---------------------------------------------------------------------------------------------
 // The report
 
-export interface ReassociationRange {
-  /** UTC dates, both included. */
-  from: string;
-  to: string;
-}
-
-export interface ReassociationPage {
-  items: ReassociationRecord[];
-  nextCursor: string | null;
-}
-
-/** Sort-key bounds of a date range: `<appliedAt>#<eventId>` sorts by time. */
-const bounds = (range: ReassociationRange) => ({ ':lo': `${range.from}T`, ':hi': `${range.to}T~` });
-
 /**
- * Reassociations applied within the range, newest first, a page at a time: a Query per month
- * partition, from the newest month of the range to the oldest, until the page is full.
+ * Reassociations applied within the range, newest first, a page at a time (one Query per month
+ * partition, newest month first, until the page is full).
+ *
+ * @throws InvalidCursorError when `cursor` is not a nextCursor of the same range
  */
-export async function listReassociations(
-  range: ReassociationRange,
-  options: { limit: number; cursor?: string },
-): Promise<ReassociationPage> {
-  const months = monthsNewestFirst(range.from, range.to);
-  let start = options.cursor ? decodeReassociationCursor(options.cursor, range) : undefined;
-  const firstMonth = start ? months.indexOf(start.pk.slice('REASSOC#'.length)) : 0;
-  const items: ReassociationRecord[] = [];
-  for (let index = firstMonth; index < months.length; index++) {
-    do {
-      const page = await queryPage(monthQuery(months[index]!, range, { Limit: options.limit - items.length, ExclusiveStartKey: start }));
-      items.push(...page.items.map((item) => withoutKeys<ReassociationRecord>(item)));
-      start = page.lastEvaluatedKey as { pk: string; sk: string } | undefined;
-      if (items.length >= options.limit) {
-        if (start) return { items, nextCursor: encodeKeyCursor(start) };
-        // This month is exhausted: older months may hold more.
-        const last = items[items.length - 1]!;
-        return { items, nextCursor: index < months.length - 1 ? encodeKeyCursor(reassociationKey(last.appliedAt, last.eventId)) : null };
-      }
-    } while (start);
-  }
-  return { items, nextCursor: null };
+export async function listReassociations(range: DateRange, options: { limit: number; cursor?: string }): Promise<{ items: ReassociationRecord[]; nextCursor: string | null }> {
+  const page = await listMonthly(REASSOCIATIONS, range, options);
+  return { items: page.items as unknown as ReassociationRecord[], nextCursor: page.nextCursor };
 }
 
 /** What the counts need of every reassociation in the range (reason, time, trial flag only). */
-export async function reassociationsToCount(range: ReassociationRange): Promise<CountedReassociation[]> {
-  const counted: CountedReassociation[] = [];
-  for (const month of monthsNewestFirst(range.from, range.to)) {
-    const items = await queryAll(
-      monthQuery(month, range, {
-        ProjectionExpression: '#reason, appliedAt, targetWasInTrial',
-        ExpressionAttributeNames: { '#reason': 'reason' },
-      }),
-    );
-    for (const item of items) {
-      counted.push({
-        reason: item.reason as ReassociationReason,
-        appliedAt: item.appliedAt as string,
-        targetWasInTrial: item.targetWasInTrial === true,
-      });
-    }
-  }
-  return counted;
-}
-
-/** The Query of one month's partition within the range, newest first. */
-function monthQuery(month: string, range: ReassociationRange, extra: Partial<QueryCommandInput>): QueryCommandInput {
-  return {
-    TableName: tableName('state'),
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-    ExpressionAttributeValues: { ':pk': `REASSOC#${month}`, ...bounds(range) },
-    ScanIndexForward: false,
-    ...extra,
-  };
-}
-
-/** A cursor is opaque to callers; a forged one can only point at a record key inside the same range. */
-export function decodeReassociationCursor(cursor: string, range: ReassociationRange): { pk: string; sk: string } {
-  const months = monthsNewestFirst(range.from, range.to);
-  const { ':lo': lo, ':hi': hi } = bounds(range);
-  return decodeKeyCursor(
-    cursor,
-    (pk, sk) => pk.startsWith('REASSOC#') && months.includes(pk.slice('REASSOC#'.length)) && sk.slice(0, 7) === pk.slice('REASSOC#'.length) && sk >= lo && sk <= hi,
-    'Invalid cursor: pass the nextCursor of the previous page with the same from and to.',
-  );
+export async function reassociationsToCount(range: DateRange): Promise<CountedReassociation[]> {
+  const items = await queryMonthly(REASSOCIATIONS, range, ['reason', 'appliedAt', 'targetWasInTrial']);
+  return items.map((item) => ({
+    reason: item.reason as ReassociationReason,
+    appliedAt: item.appliedAt as string,
+    targetWasInTrial: item.targetWasInTrial === true,
+  }));
 }
 
 function withoutKeys<T>(item: Record<string, unknown>): T {

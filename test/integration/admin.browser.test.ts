@@ -2,7 +2,9 @@
  * The admin page in a real browser: Debian's chromium driven by playwright-core against the local
  * runtime. An operator signs in with the token, resolves an error (created by an `Audit Finding`
  * on the local bus), finds a namespace by its subscription, reassociates it with a dry run first,
- * edits a flag, runs a job and reads the counters. Each view's screenshot is written to
+ * edits a flag, runs a job and reads the counters; then sees a namespace's previous term beside the
+ * current one, corrects its peak (a refusal, a dry run, the real call), sees a namespace's trials
+ * with their history, and reads the corrections report. Each view's screenshot is written to
  * test-results/screenshots/, and to docs/screenshots/ (the README shows them) with UPDATE_SCREENSHOTS=1. The steps run in order, on one page.
  *
  * chromium is installed by scripts/ensure-chromium.sh, which npm test runs first; without it this file fails.
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb.js';
 import type { Runtime } from '../../local/runtime.js';
 import { REPO_ROOT } from '../../local/runtime.js';
+import { LOCAL_SERVICE_ARN } from '../../local/http-server.js';
 import { AUDIT_FINDING } from '../../shared/platform/failure-events.js';
 import { BUS_NAME, SERVICE_SOURCE } from '../../shared/service/manifest.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
@@ -40,12 +43,38 @@ const problems: string[] = [];
 const SOURCE_NS = 4201;
 const TARGET_NS = 4202;
 const SUB = 'A-S4201';
+const TERMS_NS = 4203;
+const TERMS_SUB = 'A-S4203';
+const TRIAL_NS = 4204;
+
+const ok = async (response: Promise<{ status: number; body: unknown }>) => {
+  const res = await response;
+  expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+};
+
+/**
+ * Seeded after the counters are read (they count every command of the run): a term that ended and
+ * its renewal, a reconciliation of the ended term, and a namespace whose trial was extended, ended
+ * early, then started again (a reactivation). Every date in the past.
+ */
+async function seedTermsAndTrials(): Promise<void> {
+  await ok(api.call('POST', '/v1/subscriptions', {
+    eventId: eventId('create'), occurredAt: '2025-01-10T09:00:00Z', subscriptionId: TERMS_SUB, namespaceId: TERMS_NS, planCode: 'premium',
+    seats: 10, startDate: '2025-01-10', endDate: '2026-01-10', autoRenew: true,
+  }));
+  await ok(api.call('PUT', `/v1/namespaces/${TERMS_NS}/seat-usage`, { eventId: eventId('usage'), occurredAt: '2025-06-01T00:00:00Z', seatsInUse: 16, measuredAt: '2025-06-01T00:00:00Z' }));
+  await ok(api.call('POST', `/v1/subscriptions/${TERMS_SUB}/renewals`, { eventId: eventId('renew'), occurredAt: '2026-01-10T09:00:00Z', startDate: '2026-01-10', endDate: '2027-01-10', seats: 12 }));
+  await ok(api.call('PUT', `/v1/namespaces/${TERMS_NS}/seat-usage`, { eventId: eventId('usage'), occurredAt: '2026-03-01T00:00:00Z', seatsInUse: 9, measuredAt: '2026-03-01T00:00:00Z' }));
+  await ok(api.call('POST', `/v1/subscriptions/${TERMS_SUB}/reconciliations`, { eventId: eventId('recon'), occurredAt: '2026-04-01T09:00:00Z', termStartDate: '2025-01-10', seatsBilled: 4 }));
+
+  const trial = (path: string, occurredAt: string, body: Record<string, unknown>) => ok(api.call('POST', `/v1/namespaces/${TRIAL_NS}/trials${path}`, { eventId: eventId('trial'), occurredAt, ...body }));
+  await trial('', '2026-04-01T08:00:00Z', { planCode: 'ultimate_trial', trialStartsOn: '2026-04-01', trialEndsOn: '2026-04-30' });
+  await trial('/extensions', '2026-04-20T08:00:00Z', { trialEndsOn: '2026-05-15' });
+  await trial('/end', '2026-05-10T08:00:00Z', { endedOn: '2026-05-10' });
+  await trial('', '2026-06-01T08:00:00Z', { planCode: 'ultimate_trial', trialStartsOn: '2026-06-01', trialEndsOn: '2026-06-30' });
+}
 
 async function seed(): Promise<void> {
-  const ok = async (response: Promise<{ status: number; body: unknown }>) => {
-    const res = await response;
-    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-  };
   // A paid term of 10 seats whose peak reached 14 (4 owed), and a namespace in a trial.
   await ok(api.call('POST', '/v1/subscriptions', {
     eventId: eventId('create'), occurredAt: '2026-01-05T09:00:00Z', subscriptionId: SUB, namespaceId: SOURCE_NS, planCode: 'premium',
@@ -302,6 +331,89 @@ describe('Admin page in chromium', () => {
     expect(await row('DryRuns', 'type=reassociation').locator('td').nth(1).textContent()).toBe('1');
     expect(await row('ErrorsLogged', 'code=renewal_not_processed').locator('td').nth(1).textContent()).toBe('1');
     await shot('metrics');
+  }, STEP_TIMEOUT);
+
+  it("shows a namespace's previous term beside the current one, and corrects its peak: an API refusal shown, a dry run, then the real call", async () => {
+    await seedTermsAndTrials();
+    await page.getByRole('link', { name: 'Namespaces' }).click();
+    await page.getByLabel('Namespace id or subscription id').fill(TERMS_SUB);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('heading', { name: `Namespace ${TERMS_NS}` }).waitFor();
+    const stored = (await ops.call('GET', `/v1/operator/namespaces/${TERMS_NS}`)).body.state;
+    const termValue = async (term: string, label: string) => page.getByRole('region', { name: term }).locator(`dt:text-is("${label}") + dd`).textContent();
+    // The term that ended: a peak of 16 on 10 seats, 4 of the 6 owed seats billed by the reconciliation.
+    expect(await termValue('Previous term', 'Dates')).toBe('2025-01-10 → 2026-01-10');
+    expect(await termValue('Previous term', 'Seats')).toBe('10');
+    expect(await termValue('Previous term', 'Peak')).toBe('16');
+    expect(await termValue('Previous term', 'Billed')).toBe('4');
+    expect(await termValue('Previous term', 'Owed')).toBe('2');
+    expect(await termValue('Current term', 'Dates')).toBe('2026-01-10 → 2027-01-10');
+    expect(await termValue('Current term', 'Seats')).toBe('12');
+    expect(await termValue('Current term', 'Peak')).toBe(String(stored.maxSeatsUsed));
+    expect(await termValue('Current term', 'Owed')).toBe(String(stored.seatsOwed));
+    await shot('namespace-terms');
+
+    // A note of spaces passes the browser's length check; the API's answer (400, naming the field) is shown.
+    const form = page.getByRole('form', { name: "Correct a term's peak" });
+    await form.getByLabel('Term').selectOption('2025-01-10');
+    await form.getByLabel('Peak (maxSeatsUsed)').fill('13');
+    await form.getByLabel('Reason').selectOption('wrong_measurement');
+    await form.getByLabel('Note').fill('          x');
+    await form.getByRole('button', { name: 'Preview correction (dry run)' }).click();
+    await page.locator('#alert').waitFor({ state: 'visible' });
+    expect(await alertText()).toContain('400 validation_failed');
+    expect(await alertText()).toContain('note: at least 10 visible characters');
+    expect(await form.getByRole('button', { name: 'Apply correction' }).isDisabled()).toBe(true);
+
+    await form.getByLabel('Note').fill('Two test groups were counted in June, ticket 5120');
+    await form.getByRole('button', { name: 'Preview correction (dry run)' }).click();
+    await seen('Dry run: what the correction would change (nothing was written)');
+    const diff = page.getByRole('table', { name: 'Term from 2025-01-10' });
+    expect(await diff.locator('tr:has(th:text-is("maxSeatsUsed")) td').allTextContents()).toEqual(['16', '13']);
+    expect(await diff.locator('tr:has(th:text-is("seatsOwed")) td').allTextContents()).toEqual(['2', '0']);
+    // The dry run wrote nothing.
+    expect((await ops.call('GET', `/v1/operator/namespaces/${TERMS_NS}`)).body.state.previousTerm.maxSeatsUsed).toBe(16);
+    await shot('correction-dry-run');
+
+    await form.getByRole('button', { name: 'Apply correction' }).click();
+    await seen(new RegExp(`Corrected: the peak of the term from 2025-01-10 on namespace ${TERMS_NS} went from 16 to 13`));
+    expect(await termValue('Previous term', 'Peak')).toBe('13');
+    expect(await termValue('Previous term', 'Owed')).toBe('0');
+    const newest = page.getByRole('list', { name: 'History' }).locator(':scope > li').first().locator('.entry-head');
+    expect(await newest.textContent()).toMatch(/seatStatisticsCorrected.*by local-operator/);
+    const after = (await ops.call('GET', `/v1/operator/namespaces/${TERMS_NS}`)).body.state;
+    expect(after.previousTerm).toMatchObject({ maxSeatsUsed: 13, seatsBilled: 4, seatsOwed: 0 });
+  }, STEP_TIMEOUT);
+
+  it('shows the trials of a namespace with their history: started, extended, ended, then a reactivation, each with when and by whom', async () => {
+    await page.getByLabel('Namespace id or subscription id').fill(String(TRIAL_NS));
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('heading', { name: `Namespace ${TRIAL_NS}` }).waitFor();
+    const trials = page.getByRole('region', { name: 'Trials' });
+    expect(await trials.locator('dt:text-is("Trial") + dd').textContent()).toBe('running');
+    expect(await trials.locator('dt:text-is("Dates") + dd').textContent()).toBe('2026-06-01 → 2026-06-30');
+    expect(await trials.textContent()).not.toContain('null');
+    const rows = page.getByRole('table', { name: 'Trial history' }).locator('tbody tr');
+    expect(await rows.locator('th').allTextContents()).toEqual(['reactivation', 'ended', 'extended', 'started']);
+    expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['2026-06-01 08:00:00 UTC', expect.stringMatching(/ UTC$/), '2026-06-01 → 2026-06-30 (running)', 'ultimate_trial', LOCAL_SERVICE_ARN]);
+    expect(await rows.nth(1).locator('td').nth(2).textContent()).toBe('2026-04-01 → 2026-05-10');
+    expect(await rows.nth(2).locator('td').nth(2).textContent()).toBe('2026-04-01 → 2026-05-15 (running)');
+    expect(await rows.nth(3).locator('td').first().textContent()).toBe('2026-04-01 08:00:00 UTC');
+    // No term here: nothing to correct, and no previous term.
+    expect(await page.getByRole('form', { name: "Correct a term's peak" }).count()).toBe(0);
+    await page.getByRole('region', { name: 'Previous term' }).getByText('No previous term').waitFor();
+    await shot('namespace-trials');
+  }, STEP_TIMEOUT);
+
+  it('lists the corrections newest first with counts by reason and ISO week', async () => {
+    await page.getByRole('link', { name: 'Corrections', exact: true }).click();
+    const report = page.getByRole('region', { name: 'Corrections report' });
+    await report.getByText('1 correction from').waitFor();
+    expect(await page.locator('svg.chart rect.reason-wrong_measurement').count()).toBe(1);
+    expect(await page.getByRole('table', { name: 'Corrections by reason' }).locator('tr:has-text("wrong measurement") td').textContent()).toBe('1');
+    const row = page.getByRole('table', { name: 'Corrections', exact: true }).locator('tbody tr').first();
+    expect((await row.locator('td').allTextContents()).slice(1)).toEqual([String(TERMS_NS), TERMS_SUB, '2025-01-10', '16 → 13', 'wrong measurement', 'Two test groups were counted in June, ticket 5120', 'local-operator']);
+    await shot('corrections');
   }, STEP_TIMEOUT);
 
   it('signs out, forgetting the token', async () => {

@@ -8,7 +8,8 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClient } from '../../local/dynamodb.js';
 import type { Runtime } from '../../local/runtime.js';
-import { isoWeek, planReassociation } from '../../shared/reassociation/domain.js';
+import { planReassociation } from '../../shared/reassociation/domain.js';
+import { isoWeek } from '../../shared/platform/dates.js';
 import type { ReassociationCommand } from '../../shared/reassociation/domain.js';
 import { logKey } from '../../shared/lifecycle/domain/log.js';
 import { applyRenewed, publicState } from '../../shared/lifecycle/domain/rules.js';
@@ -19,6 +20,7 @@ import { reassociationKey } from '../../shared/reassociation/store.js';
 import type { ReassociationRecord } from '../../shared/reassociation/store.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
 import type { Client } from './helpers.js';
+import { eventIdsOfAllPages, seedReportRecords } from './reports.js';
 
 let runtime: Runtime;
 let api: Client;
@@ -554,23 +556,16 @@ describe('a renewal racing a reassociation', () => {
 });
 
 describe('GET /v1/reassociations', () => {
-  const ddb = () => DynamoDBDocumentClient.from(localClient(runtime.dynamoEndpoint));
-
   /** Records of a past range, written with the store's key scheme so that their dates are known. */
-  async function seed(records: Array<Pick<ReassociationRecord, 'appliedAt' | 'reason' | 'targetWasInTrial'>>) {
-    const client = ddb();
-    const seeded: ReassociationRecord[] = [];
-    for (const [index, r] of records.entries()) {
-      const record: ReassociationRecord = {
+  const seed = (records: Array<Pick<ReassociationRecord, 'appliedAt' | 'reason' | 'targetWasInTrial'>>) =>
+    seedReportRecords<ReassociationRecord>(
+      runtime,
+      reassociationKey,
+      records.map((r, index) => ({
         eventId: `seed-${index}`, subscriptionId: `seed-sub-${index}`, sourceNamespaceId: 1, targetNamespaceId: 2, note: NOTE, actor: OPERATOR,
         replacePaid: false, displacedSubscriptionId: null, displacedWasActivePaid: false, sourceVersion: 2, targetVersion: 1, warnings: [], ...r,
-      };
-      await client.send(new PutCommand({ TableName: runtime.tables.state, Item: { ...reassociationKey(record.appliedAt, record.eventId), ...record } }));
-      seeded.push(record);
-    }
-    client.destroy();
-    return seeded;
-  }
+      })),
+    );
 
   it('lists a range newest first across months, page by page, with counts by reason and ISO week', async () => {
     const seeded = await seed([
@@ -583,17 +578,10 @@ describe('GET /v1/reassociations', () => {
       { appliedAt: '2026-01-10T00:00:00.000Z', reason: 'other', targetWasInTrial: false }, // after the range
     ]);
     const expected = seeded.slice(1, 6).reverse().map((r) => r.eventId);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const page = await reportOf(`?from=2025-11-01&to=2026-01-05&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    const seen = await eventIdsOfAllPages(ops, '/v1/reassociations', '?from=2025-11-01&to=2026-01-05&limit=2', (page) => {
       expect(page.items.length).toBeLessThanOrEqual(2);
       expect(page.counts.total).toBe(5);
-      seen.push(...page.items.map((r: ReassociationRecord) => r.eventId));
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor && pages < 10);
+    });
     expect(seen).toEqual(expected);
 
     const { counts, from, to } = await reportOf('?from=2025-11-01&to=2026-01-05');

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { transformSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_DIR, ADMIN_SOURCES, GENERATED_FILE, renderAdminAssets } from '../../../admin/build.js';
 import { adminAssets } from '../../../admin/assets.generated.js';
 import { handler } from '../../../functions/admin-page/handler.js';
 import { REASSOCIATION_REASONS } from '../../../shared/reassociation/domain.js';
+import { CORRECTION_REASONS } from '../../../shared/lifecycle/domain/types.js';
 import { errorStatuses, transition } from '../../../shared/error-log/domain/status.js';
 import { JOB_NAMES } from '../../../shared/jobs/names.js';
 import { httpRoutes } from '../../../shared/service/manifest.js';
@@ -40,6 +42,10 @@ describe('Admin page assets', () => {
     for (const { file, routeKey } of ADMIN_SOURCES) expect(adminAssets[routeKey]?.body).toBe(source(file));
   });
 
+  it('app.js parses as a module (a syntax error would leave the page blank in every browser)', () => {
+    expect(() => transformSync(appJs, { format: 'esm', loader: 'js', logLevel: 'silent' })).not.toThrow();
+  });
+
   it('serves exactly the public routes of the manifest', () => {
     const publicRoutes = httpRoutes().filter((r) => r.auth === 'public');
     expect(publicRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(Object.keys(adminAssets).sort());
@@ -60,7 +66,7 @@ describe('Admin page assets', () => {
     expect(appJs).not.toMatch(/\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
   });
 
-  it('offers the error workflow, the reassociation reasons and the jobs the service knows', () => {
+  it('offers the error workflow, the reassociation and correction reasons and the jobs the service knows', () => {
     const next = constantOf('NEXT_STATUSES') as Record<string, string[]>;
     expect(Object.keys(next)).toEqual([...errorStatuses]);
     for (const from of errorStatuses) {
@@ -70,6 +76,7 @@ describe('Admin page assets', () => {
       }
     }
     expect(constantOf('REASONS')).toEqual([...REASSOCIATION_REASONS]);
+    expect(constantOf('CORRECTION_REASONS')).toEqual([...CORRECTION_REASONS]);
     expect([...(constantOf('JOBS') as string[])].sort()).toEqual([...JOB_NAMES].sort());
   });
 });
