@@ -116,12 +116,12 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
   const units: Record<string, Units> = {};
 
   /** Sends one command with nothing else under way and answers the requests the handler sent. */
-  const measure = async (label: string, step: Step, expect: { replayed: boolean; late?: boolean }): Promise<CallCounts> => {
+  const measure = async (label: string, step: Step, expect: { replayed: boolean; late?: boolean; token?: string }): Promise<CallCounts> => {
     progress.update(label);
     // The outbox and any delivery it triggers finish first: only this request's calls are counted.
     await runtime.settle();
     counter.reset();
-    const answer = await call(runtime.url, options.tokens.service, step);
+    const answer = await call(runtime.url, expect.token ?? options.tokens.service, step);
     const counts = counter.counts();
     if (answer.status !== 200) throw new Error(`${label}: ${step.method} ${step.path} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
     if (answer.replayed !== String(expect.replayed)) {
@@ -141,7 +141,8 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     units[label] = unitsOf(counts);
     return counts;
   };
-  const applied = async (label: string, step: Step) => (await measure(label, step, { replayed: false })).requests;
+  const applied = async (label: string, step: Step, token?: string) =>
+    (await measure(label, step, { replayed: false, ...(token === undefined ? {} : { token }) })).requests;
   const createdOn = (namespaceId: number, subscriptionId: string, term: { startDate: string; endDate: string; seats: number } = { startDate: '2024-01-01', endDate: '2025-01-01', seats: 10 }): Step => ({
     method: 'POST',
     path: '/v1/subscriptions',
@@ -167,6 +168,11 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     method: 'POST',
     path: `/v1/subscriptions/${subscriptionId}/entitlements`,
     body: { eventId: `calls-${runId}-ent-${subscriptionId}`, occurredAt: at(occurredOn), seats: 20, planCode: 'ultimate' },
+  });
+  const reconciliation = (subscriptionId: string, occurredOn: string, termStartDate: string): Step => ({
+    method: 'POST',
+    path: `/v1/subscriptions/${subscriptionId}/reconciliations`,
+    body: { eventId: `calls-${runId}-rec-${subscriptionId}`, occurredAt: at(occurredOn), termStartDate, seatsBilled: 2 },
   });
   const expiry = (subscriptionId: string, expiredOn: string): Step => ({
     method: 'POST',
@@ -231,28 +237,45 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
       entitlementsUpdated: await applied('entitlementsUpdated', entitlements(sub, '2025-03-01')),
       seatUsageReported: await applied('seatUsageReported', usage),
       replay: (await measure('replay', usage, { replayed: true })).requests,
+      reconciliationCompleted: await applied('reconciliationCompleted', reconciliation(sub, '2025-07-01', '2025-01-01')),
       expired: await applied('expired', expiry(sub, '2026-01-01')),
+      // An operator's correction takes its place at the time it is applied: after everything else.
+      seatStatisticsCorrected: await applied(
+        'seatStatisticsCorrected',
+        {
+          method: 'POST',
+          path: '/v1/namespaces/11/seat-statistics/corrections',
+          body: { eventId: `calls-${runId}-correction`, termStartDate: '2025-01-01', maxSeatsUsed: 12, reason: 'wrong_measurement', note: 'Bench: a measurement counted twice' },
+        },
+        options.tokens.operator,
+      ),
       trialStarted: await applied('trialStarted', {
         method: 'POST',
         path: '/v1/namespaces/12/trials',
         body: { eventId: `calls-${runId}-trial`, occurredAt: at('2026-02-01'), planCode: 'ultimate_trial', trialStartsOn: '2026-02-01', trialEndsOn: '2026-03-01' },
       }),
+      trialExtended: await applied('trialExtended', {
+        method: 'POST',
+        path: '/v1/namespaces/12/trials/extensions',
+        body: { eventId: `calls-${runId}-trial-ext`, occurredAt: at('2026-02-20'), trialEndsOn: '2026-03-15' },
+      }),
       trialEnded: await applied('trialEnded', {
         method: 'POST',
         path: '/v1/namespaces/12/trials/end',
-        body: { eventId: `calls-${runId}-trial-end`, occurredAt: at('2026-03-01'), endedOn: '2026-03-01' },
+        body: { eventId: `calls-${runId}-trial-end`, occurredAt: at('2026-03-15'), endedOn: '2026-03-15' },
       }),
     };
 
     // Subscriptions created by another process: this one has never seen them (in Lambda, each
     // command has a function of its own, so this is the usual case there).
-    const elsewhere = { renewed: `calls-${runId}-b`, entitlementsUpdated: `calls-${runId}-c`, expired: `calls-${runId}-d` };
+    const elsewhere = { renewed: `calls-${runId}-b`, entitlementsUpdated: `calls-${runId}-c`, reconciliationCompleted: `calls-${runId}-e`, expired: `calls-${runId}-d` };
     for (const [i, subscriptionId] of Object.values(elsewhere).entries()) {
       await send(options.elsewhere.url, options.tokens.service, createdOn(13 + i, subscriptionId), `creating ${subscriptionId} in the runtime process`);
     }
     const firstSeen: Record<SubscriptionAddressed, number> = {
       renewed: await applied('renewed (first seen)', renewal(elsewhere.renewed)),
       entitlementsUpdated: await applied('entitlementsUpdated (first seen)', entitlements(elsewhere.entitlementsUpdated, '2024-06-01')),
+      reconciliationCompleted: await applied('reconciliationCompleted (first seen)', reconciliation(elsewhere.reconciliationCompleted, '2024-07-01', '2024-01-01')),
       expired: await applied('expired (first seen)', expiry(elsewhere.expired, '2025-01-01')),
     };
     progress.done(`${Object.values(perEvent).join(' ')} (first seen: ${Object.values(firstSeen).join(' ')})`);

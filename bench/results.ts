@@ -12,14 +12,17 @@ export const EVENT_KINDS = [
   'entitlementsUpdated',
   'expired',
   'trialStarted',
+  'trialExtended',
   'trialEnded',
   'seatUsageReported',
+  'reconciliationCompleted',
+  'seatStatisticsCorrected',
   'replay',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** Commands addressed by subscription: they follow the subscription pointer to the namespace. */
-export const SUBSCRIPTION_ADDRESSED = ['renewed', 'entitlementsUpdated', 'expired'] as const;
+export const SUBSCRIPTION_ADDRESSED = ['renewed', 'entitlementsUpdated', 'reconciliationCompleted', 'expired'] as const;
 export type SubscriptionAddressed = (typeof SUBSCRIPTION_ADDRESSED)[number];
 
 export const TARGETS = {

@@ -37,8 +37,8 @@ const late = (): LateEventCosts => ({
 function sample(): BenchFigures {
   return {
     calls: {
-      perEvent: { created: 2, renewed: 2, entitlementsUpdated: 2, expired: 2, trialStarted: 2, trialEnded: 2, seatUsageReported: 2, replay: 1 },
-      firstSeen: { renewed: 3, entitlementsUpdated: 3, expired: 3 },
+      perEvent: { created: 2, renewed: 2, entitlementsUpdated: 2, expired: 2, trialStarted: 2, trialExtended: 2, trialEnded: 2, seatUsageReported: 2, reconciliationCompleted: 2, seatStatisticsCorrected: 2, replay: 1 },
+      firstSeen: { renewed: 3, entitlementsUpdated: 3, reconciliationCompleted: 3, expired: 3 },
       detail: { created: { BatchGetItem: 1, TransactWriteItems: 1 } },
       units: {
         created: { readUnits: 0.5, writeUnits: 12, answeredWriteUnits: 10 },
@@ -46,8 +46,11 @@ function sample(): BenchFigures {
         entitlementsUpdated: { readUnits: 2, writeUnits: 14, answeredWriteUnits: 12 },
         expired: { readUnits: 2, writeUnits: 14, answeredWriteUnits: 12 },
         trialStarted: { readUnits: 0.5, writeUnits: 8, answeredWriteUnits: 6 },
+        trialExtended: { readUnits: 1, writeUnits: 8, answeredWriteUnits: 6 },
         trialEnded: { readUnits: 1, writeUnits: 8, answeredWriteUnits: 6 },
         seatUsageReported: { readUnits: 2, writeUnits: 12, answeredWriteUnits: 10 },
+        reconciliationCompleted: { readUnits: 2, writeUnits: 12, answeredWriteUnits: 10 },
+        seatStatisticsCorrected: { readUnits: 2, writeUnits: 14, answeredWriteUnits: 12 },
         replay: { readUnits: 2, writeUnits: 0, answeredWriteUnits: 0 },
         'renewed (first seen)': { readUnits: 3, writeUnits: 14, answeredWriteUnits: 12 },
       },
@@ -90,7 +93,7 @@ describe('Function: buildResults', () => {
 
     // Assess: the keys, exactly
     expect(Object.keys(results.dynamodbCallsPerEvent!).sort()).toEqual(
-      ['created', 'entitlementsUpdated', 'expired', 'renewed', 'replay', 'seatUsageReported', 'trialEnded', 'trialStarted'].sort(),
+      ['created', 'entitlementsUpdated', 'expired', 'reconciliationCompleted', 'renewed', 'replay', 'seatStatisticsCorrected', 'seatUsageReported', 'trialEnded', 'trialExtended', 'trialStarted'].sort(),
     );
     expect(results.dynamodbCallsPerEvent).toMatchObject({ renewed: 2, replay: 1 });
     expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8 });
@@ -127,8 +130,11 @@ describe('Function: buildResults', () => {
       entitlementsUpdated: 14,
       expired: 14,
       trialStarted: 8,
+      trialExtended: 8,
       trialEnded: 8,
       seatUsageReported: 12,
+      reconciliationCompleted: 12,
+      seatStatisticsCorrected: 14,
       replay: 0,
     });
     expect(Object.keys(results.dynamodbWriteUnitsPerEvent!)).toEqual(Object.keys(results.dynamodbCallsPerEvent!));
@@ -140,8 +146,11 @@ describe('Function: buildResults', () => {
       entitlementsUpdated: 12,
       expired: 12,
       trialStarted: 6,
+      trialExtended: 6,
       trialEnded: 6,
       seatUsageReported: 10,
+      reconciliationCompleted: 10,
+      seatStatisticsCorrected: 12,
       replay: 0,
     });
   });
