@@ -591,8 +591,8 @@ function trialEvent(entry) {
   const before = entry.before;
   const after = entry.after;
   let what = null;
-  // A trial started after an earlier one ended is a reactivation.
-  if (entry.type === 'trialStarted') what = before?.trialStartsOn && !before.trial ? 'reactivation' : 'started';
+  // The service marks a trial started after an earlier one ended (in business order) a reactivation.
+  if (entry.type === 'trialStarted') what = entry.reactivation ? 'reactivation' : 'started';
   else if (entry.type === 'trialExtended') what = 'extended';
   else if (entry.type === 'trialEnded') what = 'ended';
   else if (before?.trial && !after.trial) what = `ended by ${entry.type}`;
