@@ -42,6 +42,7 @@ import {
 } from '../shared/service/manifest.js';
 import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/platform/tables.js';
 import { config, type ConfigKey } from '../shared/platform/config.js';
+import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
 import { PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
 import { SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
@@ -88,6 +89,15 @@ export function settingsFromContext(scope: Construct): ProvisioningSettings {
   const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
   if (!allowed.includes(days)) {
     throw new Error(`${CONTEXT_KEYS.logRetentionDays} must be one of CloudWatch's retention periods (${allowed.join(', ')}), got "${days}"`);
+  }
+  // Settings the functions would refuse at their first request are refused here, before a deploy.
+  const catalog = scope.node.tryGetContext(config.planCatalog.context) as unknown;
+  if (catalog !== undefined && catalog !== null && String(catalog) !== '') {
+    try {
+      parsePlanCatalog(typeof catalog === 'string' ? catalog : JSON.stringify(catalog));
+    } catch (error) {
+      throw new Error(`${config.planCatalog.context}: ${(error as Error).message}`);
+    }
   }
   return { jwtIssuer, jwtAudience, logRetention: days as RetentionDays };
 }
@@ -416,7 +426,8 @@ export class ProvisioningStack extends Stack {
     const item = config[key];
     if (item.kind !== 'setting') return undefined;
     const value = this.node.tryGetContext(item.context) as unknown;
-    if (value !== undefined && value !== null && String(value) !== '') return String(value);
+    // A value from cdk.json may be JSON (the plan catalog as an object): the function reads it as text.
+    if (value !== undefined && value !== null && String(value) !== '') return typeof value === 'object' ? JSON.stringify(value) : String(value);
     return key === 'adminBaseUrl' ? this.httpStage.url : undefined;
   }
 

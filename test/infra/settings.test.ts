@@ -1,0 +1,33 @@
+/**
+ * The stack's settings from the `provisioning:*` context: what the functions would refuse at their
+ * first request is refused at synth, before a deploy. No stack is built here.
+ */
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { settingsFromContext } from '../../infra/provisioning-stack.js';
+
+const app = (context: Record<string, unknown>) => new App({ context });
+
+describe('Function: settingsFromContext', () => {
+  it('accepts the default context', () => {
+    expect(settingsFromContext(app({})).jwtAudience).not.toBe('');
+  });
+
+  it('accepts a plan catalog given as text or as JSON', () => {
+    const catalog = { free: ['free'], trial: ['gold_trial'], paid: ['gold', 'enterprise'] };
+    expect(() => settingsFromContext(app({ 'provisioning:planCatalog': JSON.stringify(catalog) }))).not.toThrow();
+    expect(() => settingsFromContext(app({ 'provisioning:planCatalog': catalog }))).not.toThrow();
+  });
+
+  it.each([
+    ['not JSON', '{free: gold}', /provisioning:planCatalog: PLAN_CATALOG is not JSON/],
+    ['a code in two kinds', '{"free":["free"],"trial":["gold"],"paid":["gold"]}', /lists gold in more than one kind/],
+    ['no paid plan', '{"free":["free"],"trial":[],"paid":[]}', /at least one paid and one free plan/],
+  ])('refuses a plan catalog that is %s, saying what is wrong', (_, catalog, message) => {
+    expect(() => settingsFromContext(app({ 'provisioning:planCatalog': catalog }))).toThrow(message);
+  });
+
+  it('refuses a JWT issuer that is not https', () => {
+    expect(() => settingsFromContext(app({ 'provisioning:jwtIssuer': 'http://example.com' }))).toThrow(/must be an https URL/);
+  });
+});
