@@ -12,7 +12,8 @@ import type { NativeAttributeValue, QueryCommandInput } from '@aws-sdk/lib-dynam
 import * as z from '../platform/zod.js';
 import type { ChangeEntry, ErrorRecord, NotificationState } from './domain/record.js';
 import type { Occurrence } from './domain/sources.js';
-import { errorIdOf } from './domain/sources.js';
+import { OWN_SYSTEM, errorIdOf } from './domain/sources.js';
+import type { Flow, SubjectKind } from './domain/sources.js';
 import { errorStatuses } from './domain/status.js';
 import type { ErrorStatus } from './domain/status.js';
 import { tableName } from '../platform/tables.js';
@@ -78,6 +79,11 @@ function fromItem(item: Item): ErrorRecord {
     message: String(item.message ?? ''),
     errorType: String(item.errorType ?? ''),
     source: item.source as ErrorRecord['source'],
+    // Records written before origins were kept are this service's own failures.
+    system: typeof item.system === 'string' ? item.system : OWN_SYSTEM,
+    integration: typeof item.integration === 'string' ? item.integration : null,
+    flow: (typeof item.flow === 'string' ? item.flow : 'provisioning') as Flow,
+    subjectKind: typeof item.subjectKind === 'string' ? (item.subjectKind as SubjectKind) : null,
     status: item.status as ErrorStatus,
     gitlabIssueLink: typeof item.gitlabIssueLink === 'string' ? item.gitlabIssueLink : null,
     backtrace: Array.isArray(item.backtrace) ? (item.backtrace as string[]) : [],
@@ -198,6 +204,10 @@ export class ErrorStore {
           message: occurrence.message,
           errorType: occurrence.errorType,
           source: occurrence.source,
+          system: occurrence.system,
+          ...(occurrence.integration ? { integration: occurrence.integration } : {}),
+          flow: occurrence.flow,
+          ...(occurrence.subjectKind ? { subjectKind: occurrence.subjectKind } : {}),
           status: 'open',
           backtrace: occurrence.backtrace,
           payload: occurrence.payload ?? null,

@@ -2,7 +2,7 @@
 import * as z from '../../platform/zod.js';
 import { errorStatuses } from './status.js';
 import type { ErrorStatus } from './status.js';
-import { OCCURRENCE_SOURCES } from './sources.js';
+import { FLOWS, OCCURRENCE_SOURCES, SUBJECT_KINDS } from './sources.js';
 import type { Occurrence } from './sources.js';
 
 export interface ChangeEntry {
@@ -19,7 +19,7 @@ export interface ChangeEntry {
 export type NotificationState = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 
 /** A record: what its occurrences share (the latest one's message, backtrace and payload), and its workflow. */
-export interface ErrorRecord extends Pick<Occurrence, 'fingerprint' | 'code' | 'subject' | 'message' | 'errorType' | 'source' | 'backtrace' | 'payload'> {
+export interface ErrorRecord extends Pick<Occurrence, 'fingerprint' | 'code' | 'subject' | 'message' | 'errorType' | 'source' | 'backtrace' | 'payload' | 'system' | 'integration' | 'flow' | 'subjectKind'> {
   id: string;
   status: ErrorStatus;
   gitlabIssueLink: string | null;
@@ -80,6 +80,10 @@ export const errorRecordSchema = z.object({
   message: z.string(),
   errorType: z.string(),
   source: z.enum(OCCURRENCE_SOURCES),
+  system: z.string(),
+  integration: z.nullable(z.string()),
+  flow: z.enum(FLOWS),
+  subjectKind: z.nullable(z.enum(SUBJECT_KINDS)),
   status: z.enum(errorStatuses),
   gitlabIssueLink: z.nullable(z.string()),
   backtrace: z.array(z.string()),

@@ -45,8 +45,30 @@ export const OCCURRENCE_SOURCES = ['async', 'http', 'audit'] as const;
 
 export type OccurrenceSource = (typeof OCCURRENCE_SOURCES)[number];
 
+/** The system this service reports its own failures as. */
+export const OWN_SYSTEM = 'provisioning-service';
+
+/** The commerce flows a failure can interrupt (the places the error log watches). */
+export const FLOWS = ['purchase', 'update', 'upgrade', 'renewal', 'auto_renewal', 'reconciliation', 'catalog_sync', 'salesforce_sync', 'provisioning', 'other'] as const;
+export type Flow = (typeof FLOWS)[number];
+
+/** What a failure's subject names: which system of record holds it. */
+export const SUBJECT_KINDS = ['subscription', 'customer', 'namespace', 'zuora_account', 'salesforce_object', 'order'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+/** Where a failure happened: the reporting system, the third party involved (if any), the flow. */
+export interface FailureOrigin {
+  /** The reporting system (`customers-portal`, …); this service's own failures: `provisioning-service`. */
+  system: string;
+  /** The third party involved (`zuora`, `salesforce`, …), or null. */
+  integration: string | null;
+  flow: Flow;
+  /** What `subject` names, when the reporter said so. */
+  subjectKind: SubjectKind | null;
+}
+
 /** One failure, ready to be stored: the fingerprint decides which record it counts on. */
-export interface Occurrence {
+export interface Occurrence extends FailureOrigin {
   /** Idempotency key: the EventBridge event id. A redelivered event counts once. */
   occurrenceId: string;
   fingerprint: string;
@@ -59,6 +81,8 @@ export interface Occurrence {
   payload: unknown;
   occurredAt: string;
 }
+
+const ownOrigin = (flow: Flow): FailureOrigin => ({ system: OWN_SYSTEM, integration: null, flow, subjectKind: null });
 
 export class InvalidFailureEventError extends Error {
   override readonly name = 'InvalidFailureEventError';
@@ -109,6 +133,7 @@ function fromLambdaFailure(id: string, detail: unknown): Occurrence {
     message: redactText(errorMessage).slice(0, 2000),
     errorType,
     source: 'async',
+    ...ownOrigin('provisioning'),
     backtrace: cleanTrace(record.responsePayload?.trace),
     payload: storablePayload({
       function: fn,
@@ -134,6 +159,7 @@ function fromProvisioningFailed(id: string, detail: unknown): Occurrence {
     message: redactText(d.message),
     errorType: d.errorType,
     source: 'http',
+    ...ownOrigin('provisioning'),
     backtrace: cleanTrace(d.backtrace),
     payload: storablePayload({ routeKey: d.routeKey, requestId: d.requestId, function: d.functionName, ...(d.payload ?? {}) }),
     occurredAt: new Date(d.occurredAt).toISOString(),
@@ -152,6 +178,7 @@ function fromAuditFinding(id: string, detail: unknown, time: string): Occurrence
     message: redactText(d.message),
     errorType: 'AuditFinding',
     source: 'audit',
+    ...ownOrigin('reconciliation'),
     backtrace: [],
     payload: storablePayload({ asOf: d.asOf, ...d.payload }),
     occurredAt: Number.isNaN(Date.parse(time)) ? new Date().toISOString() : new Date(time).toISOString(),
