@@ -2,8 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { App, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
+  type HttpRoute,
   HttpNoneAuthorizer,
   type HttpStage,
   type IHttpRouteAuthorizer,
@@ -24,7 +26,8 @@ import { EventBus, type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-eve
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { EventBridgeDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { DestinationConfig, DestinationOptions, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -43,11 +46,13 @@ import {
 import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/platform/tables.js';
 import { config, type ConfigKey } from '../shared/platform/config.js';
 import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
-import { PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
+import { LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
-import { SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
+import { type PublishedEvents, SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
+import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
+import { dynamodbActionsOf, READ_ACTIONS } from './dynamodb-calls.js';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { detailJsonSchema, eventCatalog, schemaName } from '../shared/service/event-catalog.js';
 
@@ -110,6 +115,21 @@ export interface ProvisioningStackProps extends StackProps {
   readonly tables?: readonly TableSpec[];
   readonly repoRoot?: string;
 }
+
+/** The stage's limit, shared by every route without its own. */
+export const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
+/**
+ * Routes anyone can call without credentials get their own, low limits (API Gateway route
+ * settings), so a flood of anonymous calls is throttled on its route and cannot use up the
+ * stage's limit that the service and operator routes share.
+ */
+export const ROUTE_THROTTLE: Readonly<Partial<Record<HttpTrigger['auth'], { rateLimit: number; burstLimit: number }>>> = {
+  // The admin page's static files: a person loads a handful at a time.
+  public: { rateLimit: 10, burstLimit: 20 },
+  // GitLab's issue webhook: a few calls a day; its authorizer runs before the limit is of use.
+  webhook: { rateLimit: 5, burstLimit: 10 },
+};
 
 /** Event-rule targets retry delivery (throttling, a missing function) before the target's DLQ. */
 const RULE_TARGET_RETRY = { retryAttempts: 4, maxEventAge: Duration.hours(2) } as const;
@@ -252,7 +272,7 @@ export class ProvisioningStack extends Stack {
     const stage = api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 100, burstLimit: 200 },
+      throttle: STAGE_THROTTLE,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -309,6 +329,9 @@ export class ProvisioningStack extends Stack {
 
     const tableAccess = Object.entries(spec.tables) as Array<[TableKey, 'read' | 'readWrite']>;
     const environment: Record<string, string> = { EVENT_BUS_NAME: this.bus.eventBusName };
+    // A request event names the API it came through: one that names another (a direct invoke
+    // forging a requestContext) is refused (shared/platform/http/handler.ts).
+    if (httpTriggers.length > 0) environment[HTTP_API_ID_ENV] = this.httpApi.apiId;
     for (const [key] of tableAccess) environment[tableEnvVar(key)] = this.table(key, spec.name).tableName;
     // Settings as values, secrets as the ARN of their Secrets Manager secret (read at run time).
     for (const key of spec.config ?? []) {
@@ -327,31 +350,32 @@ export class ProvisioningStack extends Stack {
       environment,
       ...(invokedAsync && {
         async: {
-          onFailure: spec.asyncFailures === 'queue' ? new SqsDestination(this.asyncFailureDlq()) : new EventBridgeDestination(this.bus),
+          onFailure: spec.asyncFailures === 'queue' ? new SqsDestination(this.asyncFailureDlq()) : new FailureRecordDestination(this.bus),
         },
       }),
     });
     const { fn } = svc;
 
-    // Least privilege, exactly as the manifest says (the grants cover the tables' indexes too).
+    // Least privilege: on the tables the manifest names, the actions the function's code calls
+    // (infra/dynamodb-calls.ts); a table marked `read` gets only the reading ones.
+    const calls = dynamodbActionsOf(this.repoRoot, spec.entry);
     for (const [key, access] of tableAccess) {
       const table = this.table(key, spec.name);
-      if (access === 'readWrite') table.grantReadWriteData(fn);
-      else table.grantReadData(fn);
-      this.acknowledgeIndexWildcard(svc, key);
-    }
-    for (const key of spec.config ?? []) if (config[key].kind === 'secret') this.secret(key).grantRead(fn);
-    if (spec.publishesEvents) this.bus.grantPutEventsTo(fn);
-    else if (httpTriggers.length > 0) {
-      // A sync handler publishes its server-side failures (`Provisioning Failed`), and nothing else.
+      const actions = access === 'read' ? calls.filter((a) => READ_ACTIONS.includes(a)) : [...calls];
+      if (actions.length === 0) {
+        throw new Error(`Function "${spec.name}" lists table "${key}" in the manifest, but its code makes no DynamoDB call: remove the table from its spec`);
+      }
+      const onIndexes = actions.includes('dynamodb:Query') && (this.tableSpecs.find((t) => t.key === key)?.globalIndexes?.length ?? 0) > 0;
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['events:PutEvents'],
-          resources: [this.bus.eventBusArn],
-          conditions: { StringEquals: { 'events:source': SERVICE_SOURCE, 'events:detail-type': PROVISIONING_FAILED } },
+          actions,
+          resources: [table.tableArn, ...(onIndexes ? [`${table.tableArn}/index/*`] : [])],
         }),
       );
+      if (onIndexes) this.acknowledgeIndexWildcard(svc, key);
     }
+    for (const key of spec.config ?? []) if (config[key].kind === 'secret') this.secret(key).grantRead(fn);
+    this.grantPutEvents(spec, fn, httpTriggers.length > 0);
 
     if (httpTriggers.length > 0) {
       const integration = new HttpLambdaIntegration(`${spec.name}-integration`, fn);
@@ -362,6 +386,8 @@ export class ProvisioningStack extends Stack {
           integration,
           authorizer: this.authorizerFor(route.auth),
         });
+        const limit = ROUTE_THROTTLE[route.auth];
+        if (limit) for (const r of routes) this.throttleRoute(`${route.method} ${route.path}`, r, limit);
         if (route.auth === 'public') {
           for (const r of routes) {
             Validations.of(r).acknowledge({
@@ -405,6 +431,34 @@ export class ProvisioningStack extends Stack {
     }
 
     return svc;
+  }
+
+  /** A route's own throttling, in the stage's route settings; the stage is deployed after the route exists. */
+  private throttleRoute(routeKey: string, route: HttpRoute, limit: { rateLimit: number; burstLimit: number }): void {
+    const cfnStage = this.httpStage.node.defaultChild as CfnStage;
+    const settings = { ...((cfnStage.routeSettings ?? {}) as Record<string, unknown>) };
+    // RouteSettings is JSON in CloudFormation: written with its own (Pascal case) names, not CDK's.
+    settings[routeKey] = { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit };
+    cfnStage.routeSettings = settings;
+    cfnStage.node.addDependency(route);
+  }
+
+  /**
+   * `events:PutEvents` on the service's bus for exactly the sources and detail-types a function
+   * publishes: its `publishes`, and `Provisioning Failed` for a function with an HTTP route (its
+   * 5xx report). A failure destination's grant is FailureRecordDestination's. No unconditioned grant.
+   */
+  private grantPutEvents(spec: FunctionSpec, fn: IFunction, hasHttpRoute: boolean): void {
+    const published: PublishedEvents[] = [...(spec.publishes ?? [])];
+    if (hasHttpRoute || spec.publishesEvents) published.push({ source: SERVICE_SOURCE, detailTypes: [PROVISIONING_FAILED] });
+    const bySource = new Map<string, Set<string>>();
+    for (const { source, detailTypes } of published) {
+      if (detailTypes.length === 0) throw new Error(`Function "${spec.name}" publishes from ${source} with no detail-type: name them in its spec`);
+      const types = bySource.get(source) ?? new Set<string>();
+      for (const type of detailTypes) types.add(type);
+      bySource.set(source, types);
+    }
+    for (const [source, types] of bySource) fn.addToRolePolicy(putEventsStatement(this.bus, source, [...types].sort()));
   }
 
   /**
@@ -487,6 +541,30 @@ export class ProvisioningStack extends Stack {
       reason: `This queue is itself a dead-letter queue (${purpose}); a DLQ of a DLQ only moves the problem.`,
     });
     return queue;
+  }
+}
+
+/** `events:PutEvents` on one bus, only for entries of `source` with one of `detailTypes`. */
+function putEventsStatement(bus: EventBus, source: string, detailTypes: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['events:PutEvents'],
+    resources: [bus.eventBusArn],
+    // EventBridge evaluates the condition for each entry of the call.
+    conditions: { StringEquals: { 'events:source': source, 'events:detail-type': detailTypes.length === 1 ? detailTypes[0] : detailTypes } },
+  });
+}
+
+/**
+ * A Lambda onFailure destination on the bus, like `EventBridgeDestination`, whose grant is only
+ * what Lambda puts there: the failure record (source `lambda`, its failure detail-type), which is
+ * exactly what the error log's rule routes. `EventBridgeDestination` grants every PutEvents.
+ */
+class FailureRecordDestination implements IDestination {
+  constructor(private readonly bus: EventBus) {}
+
+  bind(_scope: Construct, fn: IFunction, _options?: DestinationOptions): DestinationConfig {
+    fn.addToRolePolicy(putEventsStatement(this.bus, 'lambda', [LAMBDA_FAILURE_DETAIL_TYPE]));
+    return { destination: this.bus.eventBusArn };
   }
 }
 

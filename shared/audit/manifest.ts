@@ -3,6 +3,8 @@
  * `POST /v1/jobs/reconciliation-audit/runs` in the same function (shared/jobs/run.ts).
  */
 import { jobRunTrigger } from '../jobs/index.js';
+import { AUDIT_FINDING } from '../platform/failure-events.js';
+import { SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 
 export const auditFunctions: readonly FunctionSpec[] = [
@@ -20,7 +22,7 @@ export const auditFunctions: readonly FunctionSpec[] = [
     ],
     // state: the due and changed indexes, the run items; errors: the unresolved audit records and their resolution.
     tables: { state: 'readWrite', errors: 'readWrite' },
-    publishesEvents: true,
+    publishes: [{ source: SERVICE_SOURCE, detailTypes: [AUDIT_FINDING] }],
     // A scheduled run stops itself after 12 minutes (shared/audit/job.ts) and resumes on the retry;
     // an operator's run after 20 s (API Gateway answers 503 after 30 s) and resumes on the next call.
     timeoutSeconds: 900,

@@ -3,7 +3,8 @@
  * outbox.
  */
 import * as z from '../platform/zod.js';
-import { COMMERCE_SOURCE } from '../platform/manifest-types.js';
+import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../platform/manifest-types.js';
+import { NAMESPACE_SUBSCRIPTION_CHANGED } from './events.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 import { commandDefinitions } from './commands.js';
 import type { CommandDefinition } from './commands.js';
@@ -132,6 +133,6 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
     triggers: [{ kind: 'stream', table: 'state', batchSize: 100 }],
     // The log's pruning: a Query of the entries below the floor, BatchWriteItem deletes.
     tables: { state: 'readWrite' },
-    publishesEvents: true,
+    publishes: [{ source: SERVICE_SOURCE, detailTypes: [NAMESPACE_SUBSCRIPTION_CHANGED] }],
   },
 ];

@@ -66,6 +66,12 @@ export type Trigger = HttpTrigger | EventTrigger | ScheduleTrigger | StreamTrigg
 /** `read`: GetItem/BatchGetItem/Query only. `readWrite`: also writes, conditional or transactional. */
 export type TableAccess = 'read' | 'readWrite';
 
+/** Events of one source that a function puts on the bus. */
+export interface PublishedEvents {
+  readonly source: string;
+  readonly detailTypes: readonly string[];
+}
+
 export interface FunctionSpec {
   /** Unique, kebab-case; names the Lambda and its log group. */
   readonly name: string;
@@ -74,7 +80,16 @@ export interface FunctionSpec {
   readonly entry: string;
   readonly triggers: readonly Trigger[];
   readonly tables: Readonly<Partial<Record<TableKey, TableAccess>>>;
-  /** May put events on the `provisioning` bus. */
+  /**
+   * The events it puts on the `provisioning` bus beyond `Provisioning Failed` (which every function
+   * with an HTTP route may publish for its own 5xx): the stack grants `events:PutEvents` for exactly
+   * these sources and detail-types.
+   */
+  readonly publishes?: readonly PublishedEvents[];
+  /**
+   * Kept for manifests written before `publishes`: grants `Provisioning Failed` only (a sync
+   * handler's failure report), never other detail-types. Name anything else in `publishes`.
+   */
   readonly publishesEvents?: boolean;
   /** Defaults to FUNCTION_DEFAULTS.timeoutSeconds. */
   readonly timeoutSeconds?: number;

@@ -215,10 +215,23 @@ describe('Alarm topic', () => {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            // Only CloudWatch acting for this account's alarms.
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+            },
+          }),
         ]),
       },
     });
+    const cloudWatch = (template.findResources('AWS::KMS::Key')[keyId]!.Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: string }; Condition?: unknown }>).filter(
+      (st) => st.Principal?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cloudWatch.every((st) => st.Condition)).toBe(true);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [topicRef()],
       PolicyDocument: {

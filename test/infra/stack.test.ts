@@ -6,8 +6,10 @@ import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { dynamodbActionsOf } from '../../infra/dynamodb-calls.js';
 import {
   createProvisioningApp,
+  REPO_ROOT,
   DEFAULT_CONTEXT,
   ProvisioningStack,
   settingsFromContext,
@@ -70,6 +72,7 @@ interface Statement {
   Action: string | string[];
   Effect: string;
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 interface NagReport {
   pluginReports: Array<{
@@ -160,6 +163,7 @@ describe('Class: ProvisioningStack', () => {
               ...tableVars,
               ...configVars,
               EVENT_BUS_NAME: { Ref: idOf(stack, stack.bus) },
+              ...(spec.triggers.some((t) => t.kind === 'http') && { HTTP_API_ID: { Ref: idOf(stack, stack.httpApi) } }),
               POWERTOOLS_SERVICE_NAME: 'provisioning',
               POWERTOOLS_LOG_LEVEL: 'INFO',
             }),
@@ -241,6 +245,7 @@ describe('Class: ProvisioningStack', () => {
         expect(route.method, 'a public route only reads').toBe('GET');
         expect(route.fn.tables, `${route.fn.name} serves static files: no table`).toEqual({});
         expect(route.fn.publishesEvents ?? false).toBe(false);
+        expect(route.fn.publishes ?? []).toEqual([]);
       }
     });
 
@@ -275,6 +280,35 @@ describe('Class: ProvisioningStack', () => {
         ip: '$context.identity.sourceIp',
         latency: '$context.responseLatency',
       });
+    });
+
+    it('gives the anonymous routes (public, webhook) their own low limits, deployed after their routes', () => {
+      const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+      const stageResource = Object.values(stages)[0]!;
+      const anonymous = httpRoutes().filter((r) => r.auth === 'public' || r.auth === 'webhook');
+      expect(anonymous.length).toBeGreaterThan(0);
+      const settings = stageResource.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+      expect(Object.keys(settings).sort()).toEqual(anonymous.map((r) => `${r.method} ${r.path}`).sort());
+      const stageLimit = stageResource.Properties.DefaultRouteSettings.ThrottlingRateLimit as number;
+      for (const route of anonymous) {
+        const limit = settings[`${route.method} ${route.path}`]!;
+        expect(limit.ThrottlingRateLimit, route.path).toBeLessThanOrEqual(stageLimit / 10);
+        expect(limit.ThrottlingBurstLimit, route.path).toBeLessThanOrEqual(limit.ThrottlingRateLimit * 2);
+      }
+      const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+        .filter(([, r]) => Object.keys(settings).includes(r.Properties.RouteKey as string))
+        .map(([id]) => id);
+      expect(routeIds).toHaveLength(anonymous.length);
+      expect(stageResource.DependsOn).toEqual(expect.arrayContaining(routeIds));
+    });
+
+    it('tells every HTTP function the id of its API, so that it can refuse events that did not come through it', () => {
+      for (const spec of functions.filter((f) => f.triggers.some((t) => t.kind === 'http'))) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: `${STACK_NAME}-${spec.name}`,
+          Environment: { Variables: Match.objectLike({ HTTP_API_ID: { Ref: idOf(stack, stack.httpApi) } }) },
+        });
+      }
     });
   });
 
@@ -424,33 +458,72 @@ describe('Class: ProvisioningStack', () => {
       }
     });
 
-    it.each(cases)('gives functions with read access no write actions on that table in %s', (_, get) => {
+    it.each(cases)('grants on each table exactly the DynamoDB actions the code calls (reading ones only on a read table) in %s', (_, get) => {
       const [t, s, specs] = get();
       for (const spec of specs) {
+        const calls = dynamodbActionsOf(REPO_ROOT, spec.entry);
         for (const [key, access] of Object.entries(spec.tables) as Array<[keyof typeof tables, string]>) {
-          const onTable = statementsOf(t, s, spec.name).filter((st) =>
-            JSON.stringify(st.Resource).includes(`"${tableId(s, key)}"`),
-          );
-          const actions = onTable.flatMap((st) => asArray(st.Action));
-          expect(actions, `${spec.name} → ${key}`).toContain('dynamodb:GetItem');
-          if (access === 'read') {
-            expect(actions.filter((a) => WRITE_ACTIONS.includes(a)), `${spec.name} → ${key}`).toEqual([]);
-          } else {
-            expect(actions, `${spec.name} → ${key}`).toContain('dynamodb:PutItem');
-          }
+          const onTable = statementsOf(t, s, spec.name).filter((st) => JSON.stringify(st.Resource).includes(`"${tableId(s, key)}"`));
+          const granted = [...new Set(onTable.flatMap((st) => asArray(st.Action)).filter((a) => !STREAM_ACTIONS.includes(a)))].sort();
+          const expected = access === 'read' ? calls.filter((a) => !WRITE_ACTIONS.includes(a)) : [...calls];
+          expect(granted, `${spec.name} → ${key}`).toEqual([...expected].sort());
+          if (access === 'read') expect(granted.filter((a) => WRITE_ACTIONS.includes(a)), `${spec.name} → ${key}`).toEqual([]);
         }
+        // Both ways: every call the code makes is granted on some table of the function.
+        const grantedAnywhere = new Set(statementsOf(t, s, spec.name).flatMap((st) => asArray(st.Action)));
+        for (const call of calls) expect(grantedAnywhere.has(call), `${spec.name} calls ${call}`).toBe(true);
       }
     });
 
-    it('lets only publishers, asynchronously invoked functions (their failure destination) and sync handlers (Provisioning Failed only) put events', () => {
+    it('grants Scan, DeleteItem and BatchWriteItem only where the code calls them, and stream reads only to the stream consumer', () => {
+      const holders = (action: string): string[] =>
+        functions.filter((spec) => statementsOf(template, stack, spec.name).some((st) => asArray(st.Action).includes(action))).map((spec) => spec.name).sort();
+      const callers = (action: string): string[] => functions.filter((spec) => dynamodbActionsOf(REPO_ROOT, spec.entry).includes(action)).map((spec) => spec.name).sort();
+      // Known answers, read from the code by hand: the outbox prunes with BatchWriteItem; a
+      // reassociation and a billing-account change delete an item inside their transactions.
+      expect(holders('dynamodb:Scan')).toEqual([]);
+      expect(holders('dynamodb:BatchWriteItem')).toEqual(['outbox-publisher']);
+      expect(holders('dynamodb:DeleteItem')).toEqual(['billing-account-set', 'reassociate']);
+      for (const action of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']) expect(holders(action), action).toEqual(callers(action));
+      const streamConsumers = functions.filter((spec) => spec.triggers.some((tr) => tr.kind === 'stream')).map((spec) => spec.name).sort();
+      expect(holders('dynamodb:GetRecords')).toEqual(streamConsumers);
+      for (const spec of functions) {
+        for (const st of statementsOf(template, stack, spec.name)) expect(asArray(st.Action).some((a) => a.startsWith('dynamodb:') && a.endsWith('*')), spec.name).toBe(false);
+      }
+    });
+
+    it('lets a function put only the events it publishes: each PutEvents conditioned on its sources and detail-types', () => {
       for (const spec of functions) {
         const statements = statementsOf(template, stack, spec.name).filter((st) => asArray(st.Action).includes('events:PutEvents'));
-        const httpOnly = !spec.publishesEvents && !(isAsync(spec) && spec.asyncFailures !== 'queue') && spec.triggers.some((t) => t.kind === 'http');
-        expect(statements.length > 0, spec.name).toBe(Boolean(spec.publishesEvents) || (isAsync(spec) && spec.asyncFailures !== 'queue') || httpOnly);
-        if (httpOnly) {
-          expect(statements, spec.name).toEqual([
-            expect.objectContaining({ Condition: { StringEquals: { 'events:source': 'provisioning-service', 'events:detail-type': 'Provisioning Failed' } } }),
-          ]);
+        const expected = new Map<string, string[]>();
+        const add = (source: string, types: readonly string[]) => expected.set(source, [...new Set([...(expected.get(source) ?? []), ...types])].sort());
+        for (const p of spec.publishes ?? []) add(p.source, p.detailTypes);
+        if (spec.triggers.some((tr) => tr.kind === 'http') || spec.publishesEvents) add('provisioning-service', ['Provisioning Failed']);
+        if (isAsync(spec) && spec.asyncFailures !== 'queue') add('lambda', ['Lambda Function Invocation Result - Failure']);
+        const granted = new Map<string, string[]>();
+        for (const st of statements) {
+          expect(asArray(st.Action), spec.name).toEqual(['events:PutEvents']);
+          expect(st.Resource, spec.name).toEqual({ 'Fn::GetAtt': [idOf(stack, stack.bus), 'Arn'] });
+          expect(Object.keys(st.Condition ?? {}), spec.name).toEqual(['StringEquals']);
+          const equals = st.Condition!.StringEquals!;
+          expect(typeof equals['events:source'], spec.name).toBe('string');
+          const source = equals['events:source'] as string;
+          granted.set(source, [...new Set([...(granted.get(source) ?? []), ...asArray(equals['events:detail-type'] as string | string[])])].sort());
+        }
+        expect(Object.fromEntries(granted), spec.name).toEqual(Object.fromEntries(expected));
+      }
+      // The publishers beyond failure reports, by hand: the outbox and the audit.
+      expect(functions.filter((spec) => spec.publishes?.length).map((spec) => spec.name).sort()).toEqual(['outbox-publisher', 'reconciliation-audit']);
+    });
+
+    it('has no PutEvents statement without a condition on source and detail-type, in any role', () => {
+      for (const t of [template, fixtureTemplate]) {
+        const putEvents = allStatements(t).filter((x) => asArray(x.Action).includes('events:PutEvents'));
+        expect(putEvents.length).toBeGreaterThan(0);
+        for (const st of putEvents) {
+          expect(st.Condition?.StringEquals, JSON.stringify(st)).toEqual(
+            expect.objectContaining({ 'events:source': expect.any(String), 'events:detail-type': expect.anything() }),
+          );
         }
       }
     });

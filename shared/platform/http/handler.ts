@@ -11,6 +11,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { logger } from '../log.js';
 import { InvalidInputError } from '../errors.js';
 import { reportServerFailure } from './report-failure.js';
+import { cameThroughApi } from './api-origin.js';
 import {
   ForbiddenError,
   MalformedJsonError,
@@ -36,6 +37,8 @@ export interface HttpEvent {
     requestId: string;
     routeKey: string;
     http: { method: string; path: string; sourceIp: string; userAgent?: string };
+    /** The API that sent the event (API Gateway sets it; compared with HTTP_API_ID). */
+    apiId?: string;
     authorizer?: {
       jwt?: { claims: Record<string, string | number | boolean | string[]>; scopes?: string[] | null };
       iam?: { userArn?: string | null; callerId?: string | null; principalOrgId?: string | null; [k: string]: unknown };
@@ -69,12 +72,24 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Who is calling: set by the API Gateway authorizer in AWS, by the local runtime's token check locally. */
 export function actorOf(event: HttpEvent): Actor {
+  if (!cameThroughApi(event.requestContext)) {
+    throw new UnauthorizedError('This request did not come through the API: call the API with the service or operator credentials.');
+  }
   const authorizer = event.requestContext.authorizer;
-  const sub = authorizer?.jwt?.claims?.sub;
+  const sub = operatorClaims(event)?.sub;
   if (typeof sub === 'string' && sub) return { kind: 'operator', id: sub };
   const arn = authorizer?.iam?.userArn ?? authorizer?.iam?.callerId;
   if (typeof arn === 'string' && arn) return { kind: 'service', id: arn };
   throw new UnauthorizedError('Missing credentials: call with the service or operator credentials.');
+}
+
+/**
+ * The operator's JWT claims as the authorizer passed them. The seam for verifying the JWT itself in
+ * the handler (jose: issuer, audience, RS256, max age; the operator roles' work): whatever an
+ * operator is recorded or authorized as comes from here.
+ */
+export function operatorClaims(event: HttpEvent): Record<string, string | number | boolean | string[]> | undefined {
+  return event.requestContext.authorizer?.jwt?.claims;
 }
 
 /** An API Gateway (HTTP API) event, as opposed to an EventBridge one: for functions with both triggers. */

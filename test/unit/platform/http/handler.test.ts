@@ -1,5 +1,5 @@
 import * as z from '../../../../shared/platform/zod.js';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InvalidInputError } from '../../../../shared/platform/errors.js';
 import { StoreError } from '../../../../shared/platform/dynamodb/errors.js';
 import { errorAnswer, validationFailed } from '../../../../shared/platform/http/errors.js';
@@ -76,6 +76,27 @@ describe('Function: actorOf', () => {
 
   it('refuses a request without an identity', () => {
     expect(errorAnswer(thrownBy(() => actorOf(event(''))))).toMatchObject({ statusCode: 401, code: 'unauthorized' });
+  });
+
+  describe('given the id of its API (HTTP_API_ID)', () => {
+    const operatorEvent = (apiId?: string) =>
+      event('', {}, { requestContext: { requestId: 'r', routeKey: 'x', ...(apiId && { apiId }), http: { method: 'GET', path: '/', sourceIp: '' }, authorizer: { jwt: { claims: { sub: 'op-7' } } } } });
+    beforeEach(() => {
+      process.env.HTTP_API_ID = 'a1b2c3';
+    });
+    afterEach(() => {
+      delete process.env.HTTP_API_ID;
+    });
+
+    it('believes the authorizer of an event that came through that API', () => {
+      expect(actorOf(operatorEvent('a1b2c3'))).toEqual({ kind: 'operator', id: 'op-7' });
+    });
+
+    it('refuses a forged operator whose event names another API or none (a direct invoke)', () => {
+      for (const apiId of ['forged', undefined]) {
+        expect(errorAnswer(thrownBy(() => actorOf(operatorEvent(apiId))))).toMatchObject({ statusCode: 401, code: 'unauthorized' });
+      }
+    });
   });
 });
 
