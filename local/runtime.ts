@@ -19,7 +19,26 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, StartupError, ensureTables, localClien
 import type { DynamoDbLocal } from './dynamodb.js';
 import { loadFunctions } from './functions.js';
 import type { LocalFunction } from './functions.js';
-import { buildRouter, callerFor, errorResponse, readBody, toApiGatewayEvent, writeLambdaResult } from './http-server.js';
+import {
+  BODY_LIMITS,
+  LOCAL_API_ID,
+  MAX_BUS_REQUEST_BYTES,
+  buildRouter,
+  callerFor,
+  declaresMoreThan,
+  errorResponse,
+  isLoopbackHost,
+  readBody,
+  toApiGatewayEvent,
+  writeLambdaResult,
+} from './http-server.js';
+import { verifySignature } from './sigv4.js';
+
+/** The access key id the runtime's own functions sign with (letters and digits, as DynamoDB Local requires). */
+const RUNTIME_ACCESS_KEY_ID = 'provisioningLocalRuntime';
+/** One per process, not per runtime: the functions' SDK clients keep the credentials they first read. */
+const RUNTIME_SECRET = randomBytes(32).toString('base64url');
+import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
 import type { Tokens } from './http-server.js';
 import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
@@ -82,7 +101,8 @@ function resolveTokens(given: Partial<Tokens> | undefined, dataDir: string | und
   };
   if (tokens.service === tokens.operator) throw new StartupError('PROVISIONING_SERVICE_TOKEN and PROVISIONING_OPERATOR_TOKEN must differ: set two different values.');
   if (file) {
-    writeFileSync(file, JSON.stringify({ service: given?.service ? stored.service : tokens.service, operator: given?.operator ? stored.operator : tokens.operator }));
+    // 0600 from the first byte; chmod for a file an older version created with the default mode.
+    writeFileSync(file, JSON.stringify({ service: given?.service ? stored.service : tokens.service, operator: given?.operator ? stored.operator : tokens.operator }), { mode: 0o600 });
     chmodSync(file, 0o600);
   }
   return { tokens, generated: { service: !given?.service, operator: !given?.operator } };
@@ -106,6 +126,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
     });
   });
 }
+
+const tooLarge = (limit: number) => (limit === 0 ? 'This route takes no request body.' : `The body is larger than ${limit / 1024} KB; send a smaller request.`);
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const probe = createServer();
@@ -148,28 +170,40 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const port = await listen(server, options.port, host);
 
   try {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    // The data and the tokens are the developer's alone: 0700, however the umask is set.
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(options.dataDir, 0o700);
+    }
     const { tokens, generated } = resolveTokens(options.tokens, options.dynamoEndpoint ? undefined : options.dataDir);
 
     let endpoint = options.dynamoEndpoint;
     if (!endpoint) {
       dynamo = await startDynamoDbLocal({
         port: options.dynamoPort || (await freePort(host)),
+        // No browser page but the local API's own may call it (the admin page never does).
+        corsOrigin: `http://${host}:${port}`,
         dataDir: options.dataDir ? path.join(options.dataDir, 'dynamodb') : undefined,
       });
       endpoint = dynamo.endpoint;
     }
     const prefix = options.tablePrefix ?? 'provisioning-';
     const tables = (await ensureTables(endpoint, prefix)) as Record<TableKey, string>;
+    const busKeys = new Map([[RUNTIME_ACCESS_KEY_ID, RUNTIME_SECRET]]);
 
     // The handlers read their configuration from the environment, as in Lambda.
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      // The functions' SDK clients sign with these. DynamoDB Local refuses an access key id that is
+      // not letters and digits (so not provisioning-local): the functions have a key of their own,
+      // whose secret is new each run and never leaves this process; the bus accepts it too.
+      AWS_ACCESS_KEY_ID: RUNTIME_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: RUNTIME_SECRET,
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: `http://${host}:${port}/eventbridge`,
       EVENT_BUS_NAME: BUS_NAME,
+      // The API id every request event of local/http-server.ts carries, as the stack passes its API's.
+      [HTTP_API_ID_ENV]: LOCAL_API_ID,
       POWERTOOLS_SERVICE_NAME: FUNCTION_DEFAULTS.serviceName,
     });
     // Links in Slack messages and digests point at this runtime's admin page unless told otherwise.
@@ -197,7 +231,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const health = localClient(endpoint);
     const theBus = bus;
     handleRequest = async (req, res) => {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
+      // Against DNS rebinding: a page of another site whose name now resolves to 127.0.0.1 sends its own Host.
+      if (!isLoopbackHost(req.headers.host, host)) {
+        return errorResponse(res, 403, 'forbidden', 'The Host header must name this machine (localhost, 127.0.0.1 or [::1]): the local runtime answers only loopback names.', { connection: 'close' });
+      }
+      const url = new URL(req.url ?? '/', `http://${host}:${port}`);
       const method = (req.method ?? 'GET').toUpperCase();
       if (url.pathname === '/health' && method === 'GET') {
         const up = await health.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
@@ -208,9 +246,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       if (url.pathname.replace(/\/$/, '') === '/eventbridge') {
         if (method !== 'POST') return errorResponse(res, 405, 'method_not_allowed', 'The local bus accepts PutEvents as POST.');
-        const raw = await readBody(req);
-        if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'PutEvents requests are limited to 256 KB.');
-        const result = theBus.putEvents(req.headers, raw.toString('utf8'));
+        const raw = await readBody(req, MAX_BUS_REQUEST_BYTES);
+        if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'PutEvents requests are limited to 256 KB.', { connection: 'close' });
+        const text = raw.toString('utf8');
+        // As EventBridge: signed with SigV4 by the local access key (provisioning-local, the service token as secret).
+        const refusal = await verifySignature({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: text }, { secretAccessKey: tokens.service, now: new Date(), otherKeys: busKeys });
+        if (refusal) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': refusal.type });
+          res.end(JSON.stringify({ __type: refusal.type, message: refusal.message }));
+          return;
+        }
+        const result = theBus.putEvents(req.headers, text);
         const body = JSON.stringify(result.body);
         res.writeHead(result.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
         res.end(body);
@@ -218,6 +264,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       const match = router.match(method, url.pathname);
       if (!match) return errorResponse(res, 404, 'not_found', `No route ${method} ${url.pathname}: see GET /openapi.json for the API.`);
+      // A body declared above the route's limit is refused before anything else (credentials included).
+      const bodyLimit = BODY_LIMITS[match.route.target.auth];
+      if (declaresMoreThan(req, bodyLimit)) return errorResponse(res, 413, 'payload_too_large', tooLarge(bodyLimit), { connection: 'close' });
       // Webhook routes carry a third party's shared secret, not a bearer token: their handler checks it.
       const isWebhook = match.route.target.auth === 'webhook';
       // Public routes (the admin page's static files) take no credentials, as API Gateway without an authorizer.
@@ -232,8 +281,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (match.route.target.auth === 'service' && caller.kind !== 'service') {
         return errorResponse(res, 403, 'forbidden', 'This route is for services (IAM in AWS): call it with the service token; operators use the operator routes.');
       }
-      const raw = await readBody(req);
-      if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', 'The request is larger than 10 MB.');
+      const raw = await readBody(req, bodyLimit);
+      if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', tooLarge(bodyLimit), { connection: 'close' });
       const event = toApiGatewayEvent(req, url, raw, match, caller);
       if (isWebhook) (event.requestContext as Record<string, unknown>).authorizer = { lambda: { webhook: 'gitlab' } };
       if (isPublic) delete (event.requestContext as Record<string, unknown>).authorizer;

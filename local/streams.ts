@@ -85,7 +85,7 @@ export class StreamPoller {
 
   private saveCheckpoint(streamArn: string, shardId: string, sequence: string): void {
     (this.checkpoints[streamArn] ??= {})[shardId] = sequence;
-    if (this.options.checkpointFile) writeFileSync(this.options.checkpointFile, JSON.stringify(this.checkpoints));
+    if (this.options.checkpointFile) writeFileSync(this.options.checkpointFile, JSON.stringify(this.checkpoints), { mode: 0o600 });
   }
 
   private async streamArnOf(tableName: string): Promise<string> {

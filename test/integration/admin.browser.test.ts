@@ -22,7 +22,7 @@ import { REPO_ROOT } from '../../local/runtime.js';
 import { LOCAL_SERVICE_ARN } from '../../local/http-server.js';
 import { AUDIT_FINDING } from '../../shared/platform/failure-events.js';
 import { BUS_NAME, SERVICE_SOURCE } from '../../shared/service/manifest.js';
-import { client, eventId, startTestRuntime } from './helpers.js';
+import { client, eventId, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -88,7 +88,7 @@ async function seed(): Promise<void> {
   }));
 
   // Two audit findings on the local bus: the error-log writer turns each into a record.
-  const events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const events = busClient(runtime);
   const finding = (code: string, subject: string, message: string) => ({
     EventBusName: BUS_NAME,
     Source: SERVICE_SOURCE,

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { client, eventId, startTestRuntime } from './helpers.js';
+import { client, eventId, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 // Every evaluation reads the flags table, so a flag change applies to the very next request
@@ -165,7 +165,7 @@ describe('Customer billing accounts over HTTP', () => {
 describe('Customer Billing Account Set over the local bus', () => {
   it('applies the event with the same command code, once', async () => {
     await flag({ actors: ['cust-e'] });
-    const events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const events = busClient(runtime);
     const detail = { eventId: eventId('bus'), occurredAt: nextInstant(), customerId: 'cust-e', zuoraAccountId: 'Z-E' };
     const entry = { EventBusName: 'provisioning', Source: 'customers-portal', DetailType: 'Customer Billing Account Set', Detail: JSON.stringify(detail) };
     const out = await events.send(new PutEventsCommand({ Entries: [entry, entry] }));

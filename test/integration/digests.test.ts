@@ -10,7 +10,7 @@ import type { Runtime } from '../../local/runtime.js';
 import { ddb } from '../../shared/platform/dynamodb/client.js';
 import { startGitLabStandIn } from './error-log-fakes.js';
 import type { GitLabStandIn } from './error-log-fakes.js';
-import { client, startTestRuntime } from './helpers.js';
+import { client, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   delete process.env.SLACK_WEBHOOK_URL;
   runtime = await startTestRuntime();
   operator = client(runtime, 'operator');
-  events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1' });
+  events = busClient(runtime);
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { client, startTestRuntime } from './helpers.js';
+import { client, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 import { recordSection } from './reliability-report.js';
 
@@ -25,7 +25,7 @@ describe('Duplicates', () => {
     const created = { eventId: 'dup-create', occurredAt: '2026-01-01T00:00:00Z', subscriptionId: 'S-dup', namespaceId: 7100, planCode: 'premium', seats: 10, startDate: '2026-01-01', endDate: '2027-01-01' };
     expect((await api.call('POST', '/v1/subscriptions', created)).status).toBe(200);
     const usage = { eventId: 'dup-usage', occurredAt: '2026-02-01T00:00:00Z', seatsInUse: 13, measuredAt: '2026-02-01T00:00:00Z' };
-    const events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const events = busClient(runtime);
     const entry = { EventBusName: 'provisioning', Source: 'customers-portal', DetailType: 'Seat Usage Reported', Detail: JSON.stringify({ ...usage, namespaceId: 7100 }) };
 
     const http = Array.from({ length: 100 }, () => api.call('PUT', '/v1/namespaces/7100/seat-usage', usage));

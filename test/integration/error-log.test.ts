@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { startSlackReceiver } from './error-log-fakes.js';
 import type { SlackReceiver } from './error-log-fakes.js';
-import { client, eventId, startTestRuntime } from './helpers.js';
+import { client, eventId, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime();
   operator = client(runtime, 'operator');
   service = client(runtime, 'service');
-  events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1' });
+  events = busClient(runtime);
 });
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { inject } from 'vitest';
 import { startRuntime } from '../../local/runtime.js';
 import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
@@ -14,6 +15,14 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
     streamPollIntervalMs: 20,
     ...options,
   });
+}
+
+/**
+ * An EventBridge client for the runtime's bus, signing as the README says: access key id
+ * `provisioning-local`, the service token as secret access key.
+ */
+export function busClient(runtime: Pick<Runtime, 'url' | 'tokens'>, secretAccessKey = runtime.tokens.service): EventBridgeClient {
+  return new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'provisioning-local', secretAccessKey } });
 }
 
 export interface Client {

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { client, eventId, startTestRuntime } from './helpers.js';
+import { client, eventId, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -259,7 +259,7 @@ describe('Lifecycle over HTTP', () => {
 
 describe('Lifecycle over EventBridge PutEvents', () => {
   it('applies commands sent with the real SDK to the local bus, once', async () => {
-    const events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const events = busClient(runtime);
     const ns = nextNamespace++;
     const created = { eventId: eventId('bus'), occurredAt: at('2026-01-01'), subscriptionId: `sub-${ns}`, namespaceId: ns, planCode: 'ultimate', seats: 3, startDate: '2026-01-01', endDate: '2027-01-01' };
     const usage = { eventId: eventId('bus'), occurredAt: at('2026-02-01'), namespaceId: ns, seatsInUse: 5, measuredAt: at('2026-02-01') };

@@ -13,7 +13,7 @@ import { logKey } from '../../shared/lifecycle/domain/log.js';
 import type { LifecycleCommand, NamespaceState } from '../../shared/lifecycle/domain/types.js';
 import { commands } from '../../shared/lifecycle/commands.js';
 import type { CommerceCommandType } from '../../shared/lifecycle/commands.js';
-import { client, eventId, startTestRuntime } from './helpers.js';
+import { client, eventId, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -222,7 +222,7 @@ describe('Redeliveries and states stored before the log', () => {
 
 describe('Seat statistics on the bus', () => {
   it('7. a measurement dated in the future is a failure that reaches the error log, never a settled event', async () => {
-    const events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const events = busClient(runtime);
     const namespaceId = nextNamespace++;
     const measuredAt = '2036-01-01T00:00:00Z';
     const detail = { eventId: eventId('future'), occurredAt: '2026-01-01T00:00:00Z', namespaceId, seatsInUse: 99, measuredAt };

@@ -4,6 +4,8 @@
  * tokens) at DEBUG level, then a grep of everything it printed.
  */
 import { spawn } from 'node:child_process';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { busClient } from './helpers.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, freePort } from '../../local/runtime.js';
@@ -12,8 +14,8 @@ import type { GitLabStandIn, SlackReceiver } from './error-log-fakes.js';
 import { recordSection } from './reliability-report.js';
 
 const SECRETS = {
-  PROVISIONING_SERVICE_TOKEN: 'svc-Secret-7f3a9c1e5b2d4a6c8e0f',
-  PROVISIONING_OPERATOR_TOKEN: 'op-Secret-1b2c3d4e5f60718293a4',
+  PROVISIONING_SERVICE_TOKEN: 'svc-Secret-7f3a9c1e5b2d4a6c8e0f9a8b7c6d',
+  PROVISIONING_OPERATOR_TOKEN: 'op-Secret-1b2c3d4e5f60718293a4b5c6d7e8',
   GITLAB_TOKEN: 'glpat-Secret-a1b2c3d4e5f6a7b8',
   GITLAB_WEBHOOK_SECRET: 'hook-Secret-0a9b8c7d6e5f4a3b',
 };
@@ -75,12 +77,10 @@ describe('Secrets', () => {
       expect((await call('GET', '/v1/flags', `${op}x`)).status).toBe(401);
       expect((await call('PUT', '/v1/flags/account_data_persistence', op, { enabled: true })).status).toBeLessThan(300);
       // A failing event: its failure record reaches the error log, which tells Slack.
-      const put = await fetch(`${base}/eventbridge`, {
-        method: 'POST',
-        headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
-        body: JSON.stringify({ Entries: [{ EventBusName: 'provisioning', Source: 'customers-portal', DetailType: 'Subscription Renewed', Detail: JSON.stringify({ eventId: 'sec-3', occurredAt: '2026-03-01T00:00:00Z', subscriptionId: 'S-unknown', startDate: '2027-01-01', endDate: '2028-01-01' }) }] }),
-      });
-      expect(put.status).toBe(200);
+      const put = await busClient({ url: base, tokens: { service: svc, operator: op } }).send(
+        new PutEventsCommand({ Entries: [{ EventBusName: 'provisioning', Source: 'customers-portal', DetailType: 'Subscription Renewed', Detail: JSON.stringify({ eventId: 'sec-3', occurredAt: '2026-03-01T00:00:00Z', subscriptionId: 'S-unknown', startDate: '2027-01-01', endDate: '2028-01-01' }) }] }),
+      );
+      expect(put.FailedEntryCount).toBe(0);
       const until = Date.now() + 20_000;
       while (!slack.messages.length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
       expect(slack.messages.length).toBeGreaterThan(0);

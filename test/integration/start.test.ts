@@ -18,7 +18,8 @@ import { REPO_ROOT, freePort } from '../../local/runtime.js';
  */
 const START = [process.execPath, '--import', 'tsx', 'local/main.ts'] as const;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'provisioning-start-'));
-const tokens = { PROVISIONING_SERVICE_TOKEN: 'start-test-service', PROVISIONING_OPERATOR_TOKEN: 'start-test-operator' };
+// 32 characters at least: shorter tokens from the environment are refused.
+const tokens = { PROVISIONING_SERVICE_TOKEN: 'start-test-service-token-0123456789', PROVISIONING_OPERATOR_TOKEN: 'start-test-operator-token-012345678' };
 
 interface Started {
   child: ChildProcess;

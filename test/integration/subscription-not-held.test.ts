@@ -9,7 +9,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import type { NamespaceState } from '../../shared/lifecycle/domain/types.js';
-import { client, eventId, startTestRuntime } from './helpers.js';
+import { client, eventId, startTestRuntime, busClient } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime();
   api = client(runtime);
   operator = client(runtime, 'operator');
-  events = new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  events = busClient(runtime);
 });
 
 afterAll(async () => {
