@@ -4,7 +4,7 @@
  */
 import * as z from '../platform/zod.js';
 import { FLAG_NAME_PATTERN, isValidPercentage } from './domain.js';
-import { pageLimit } from '../platform/schemas.js';
+import { isCleanText, pageLimit } from '../platform/schemas.js';
 
 export const flagName = z
   .string()
@@ -16,9 +16,25 @@ export const flagName = z
 /** An actor id: for billing flags, a customer id. Never empty, never only spaces. */
 export const actorId = z
   .string()
-  .check(z.minLength(1, 'an actor id cannot be empty'), z.maxLength(256), z.regex(/\S/, 'an actor id cannot be only spaces'));
+  .check(
+    z.minLength(1, 'an actor id cannot be empty'),
+    z.maxLength(256),
+    z.regex(/\S/, 'an actor id cannot be only spaces'),
+    z.refine(isCleanText, 'no bidi override or control character'),
+  );
 
 export const MAX_ACTORS = 1_000;
+
+/**
+ * The actor list's size in UTF-8, at most. A flag change's history item keeps the gates before and
+ * after, so two lists, and DynamoDB refuses an item above 400 KB: 150 KB each leaves room for the
+ * rest. 1,000 ids of 256 four-byte characters would be 1 MB.
+ */
+export const MAX_ACTORS_BYTES = 150 * 1024;
+
+const utf8 = new TextEncoder();
+/** The list's size as the item stores it: each id's UTF-8 bytes plus a few for its attribute. */
+export const actorsBytes = (actors: readonly string[]): number => actors.reduce((sum, actor) => sum + utf8.encode(actor).length + 3, 0);
 
 export const percentageOfActors = z
   .number()
@@ -34,7 +50,14 @@ export const flagPath = z.strictObject({ name: flagName });
 /** PUT /v1/flags/{name}: the gates it names are replaced, the others kept; creates the flag (all gates off) first when missing. */
 export const flagChangeBody = z.strictObject({
   enabled: z.optional(z.boolean()).check(z.describe('The boolean gate: on for everyone')),
-  actors: z.optional(z.array(actorId).check(z.maxLength(MAX_ACTORS))).check(z.describe('The actor gate: replaces the list of actor ids')),
+  actors: z
+    .optional(
+      z.array(actorId).check(
+        z.maxLength(MAX_ACTORS),
+        z.refine((actors) => actorsBytes(actors) <= MAX_ACTORS_BYTES, `at most ${MAX_ACTORS_BYTES / 1024} KB of actor ids in all (the flag's history keeps the list twice, under DynamoDB's 400 KB item limit)`),
+      ),
+    )
+    .check(z.describe('The actor gate: replaces the list of actor ids')),
   percentageOfActors: z.optional(percentageOfActors),
   expectedVersion: z
     .optional(z.int().check(z.minimum(0)))

@@ -4,7 +4,7 @@
  * generated from these.
  */
 import * as z from '../platform/zod.js';
-import { eventId, instant, isoDate, namespaceId, subscriptionId } from '../platform/schemas.js';
+import { eventId, instant, isoDate, namespaceId, operatorNote, subscriptionId } from '../platform/schemas.js';
 import { reportAnswer } from '../platform/report.js';
 import { DEFAULT_PLAN_CATALOG, planKind } from './domain/plans.js';
 import { CORRECTION_REASONS } from './domain/types.js';
@@ -115,23 +115,13 @@ export const termSummary = z.object({
   nextReconciliationDate: z.nullable(isoDate),
 });
 
-/** Characters a reader sees: not spaces, not zero-width marks. */
-const visible = (text: string): number => text.replace(/[\s\u200B-\u200D\u2060\uFEFF]/gu, '').length;
-
 /** An operator's correction of a term's peak (POST /v1/namespaces/{namespaceId}/seat-statistics/corrections). */
 export const correctionBody = z.strictObject({
   eventId,
   termStartDate: isoDate.check(z.describe('The start of the term whose peak is corrected: the current or the previous term')),
   maxSeatsUsed: seats.check(z.describe("The term's peak from now on; later measurements above it still raise it")),
   reason: z.enum(CORRECTION_REASONS).check(z.describe('Why: the corrections report counts each')),
-  note: z
-    .string()
-    .check(
-      z.trim(),
-      z.maxLength(2000),
-      z.refine((note) => visible(note) >= 10, 'at least 10 visible characters: say why'),
-      z.describe('Why, in your words (10+ visible characters)'),
-    ),
+  note: operatorNote,
   dryRun: z.optional(z.boolean()).check(z.describe('Answer the state it would produce, write nothing')),
 });
 

@@ -7,7 +7,7 @@ import * as z from '../platform/zod.js';
 import { REASSOCIATION_REASONS } from './domain.js';
 import { namespaceState } from '../lifecycle/index.js';
 import { reportAnswer } from '../platform/report.js';
-import { eventId, namespaceId, subscriptionId } from '../platform/schemas.js';
+import { eventId, namespaceId, operatorNote, subscriptionId } from '../platform/schemas.js';
 
 export const reassociationReason = z
   .enum(REASSOCIATION_REASONS)
@@ -17,14 +17,7 @@ export const reassociationBody = z.strictObject({
   eventId,
   targetNamespaceId: namespaceId.check(z.describe('The namespace that gains the subscription')),
   reason: reassociationReason,
-  note: z
-    .string()
-    .check(
-      z.trim(),
-      z.minLength(10, 'at least 10 characters: say why'),
-      z.maxLength(2000),
-      z.describe('Why, in your words (10+ characters)'),
-    ),
+  note: operatorNote,
   dryRun: z.optional(z.boolean()).check(z.describe('Answer what would change, write nothing')),
   replacePaid: z
     .optional(z.boolean())
