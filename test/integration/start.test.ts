@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -107,6 +107,22 @@ describe('npm start', () => {
       expect(run.output().trim()).toBe(`provisioning: port ${port} is taken: stop what is using it or start on another port, e.g. PORT=${port + 1} npm start`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('ends with one line when a token from the environment is shorter than 32 characters', async () => {
+    const run = start(['--in-memory'], { PORT: String(await freePort()), PROVISIONING_OPERATOR_TOKEN: 'short-operator-token' });
+    clearTimeoutOnExit(run, setTimeout(() => run.child.kill('SIGKILL'), 20_000));
+    expect(await run.exited).toBe(1);
+    expect(run.output().trim()).toMatch(/^provisioning: PROVISIONING_OPERATOR_TOKEN is 20 characters long; tokens must have at least 32[^\n]*$/);
+  });
+
+  it('creates its data directories 0700 and its files 0600 (umask 022 would give 0755 and 0644)', () => {
+    // The first test ran npm start on dataDir.
+    for (const dir of [dataDir, path.join(dataDir, 'dynamodb')]) expect(statSync(dir).mode & 0o777, dir).toBe(0o700);
+    for (const file of ['tokens.json', 'stream-checkpoints.json', 'gitlab-webhook-secret']) {
+      const full = path.join(dataDir, file);
+      if (file !== 'gitlab-webhook-secret' || existsSync(full)) expect(statSync(full).mode & 0o777, file).toBe(0o600);
     }
   });
 
