@@ -109,6 +109,9 @@ export async function verifySignature(
     service,
     sha256: Sha256,
     uriEscapePath: true,
+    // Sign exactly what the caller signed: the SDK for JavaScript adds x-amz-content-sha256, the
+    // CLI (botocore) does not; the header is part of the signature only when it is in SignedHeaders.
+    applyChecksum: false,
   });
   const signed = await signer.sign(
     { method: request.method, protocol: 'http:', hostname: headers.host!.replace(/:\d+$/, ''), path: request.path, query: request.query ?? {}, headers, body: request.body },
