@@ -15,7 +15,7 @@ import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
 import type { TableKey } from '../shared/platform/tables.js';
 import { logger } from '../shared/platform/log.js';
 import { LocalBus } from './bus.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
+import { LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
 import type { DynamoDbLocal } from './dynamodb.js';
 import { loadFunctions } from './functions.js';
 import type { LocalFunction } from './functions.js';
@@ -34,15 +34,16 @@ import {
 } from './http-server.js';
 import { verifySignature } from './sigv4.js';
 
-/** The access key id the runtime's own functions sign with (letters and digits, as DynamoDB Local requires). */
-const RUNTIME_ACCESS_KEY_ID = 'provisioningLocalRuntime';
-/** One per process, not per runtime: the functions' SDK clients keep the credentials they first read. */
-const RUNTIME_SECRET = randomBytes(32).toString('base64url');
 import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
 import type { Tokens } from './http-server.js';
 import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
 import { sleep } from '../shared/platform/backoff.js';
+
+/** The access key id the runtime's own functions sign with (letters and digits, as DynamoDB Local requires). */
+const RUNTIME_ACCESS_KEY_ID = 'provisioningLocalRuntime';
+/** One per process, not per runtime: the functions' SDK clients keep the credentials they first read. */
+const RUNTIME_SECRET = randomBytes(32).toString('base64url');
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -196,7 +197,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_REGION: LOCAL_REGION,
       // The functions' SDK clients sign with these. DynamoDB Local refuses an access key id that is
       // not letters and digits (so not provisioning-local): the functions have a key of their own,
-      // whose secret is new each run and never leaves this process; the bus accepts it too.
+      // whose secret is new for each process and never leaves it; the bus accepts it too.
       AWS_ACCESS_KEY_ID: RUNTIME_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: RUNTIME_SECRET,
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,

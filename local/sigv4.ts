@@ -34,7 +34,7 @@ const bytes = (data: Data): Buffer | string =>
   typeof data === 'string' ? data : data instanceof ArrayBuffer ? Buffer.from(new Uint8Array(data)) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
 /** node:crypto's SHA-256 in the shape the signer takes (an HMAC when given a secret). */
-class Sha256 {
+export class Sha256 {
   private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
   constructor(private readonly secret?: Data) {
     this.hash = this.fresh();

@@ -1,24 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_ACCESS_KEY_ID, verifySignature } from '../../../local/sigv4.js';
-
-/** node:crypto SHA-256 for the signer that signs the test requests (as a client would). */
-class Sha256 {
-  private hash;
-  constructor(private readonly secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', Buffer.from(secret as Uint8Array));
-  }
-  update(data: string | Uint8Array) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset() {
-    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', Buffer.from(this.secret as Uint8Array));
-  }
-}
+import { LOCAL_ACCESS_KEY_ID, Sha256, verifySignature } from '../../../local/sigv4.js';
 
 const SECRET = 'service-token-0123456789abcdefghijkl';
 const NOW = new Date('2026-12-06T12:00:00Z');
