@@ -2,7 +2,7 @@
  * Duplicates: one event sent 100 times over HTTP and 100 times over the bus, all at once, is
  * applied once: one history entry and one `Namespace Subscription Changed`.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { client, startTestRuntime, busClient } from './helpers.js';

@@ -5,7 +5,7 @@
  * its subscription exists answers 404 and is sent again after the others, as a retrying caller
  * does. Everything is dated in the past: an instant after the service's clock is invalid input.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
