@@ -253,7 +253,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         // As EventBridge: signed with SigV4 by the local access key (provisioning-local, the service token as secret).
         const refusal = await verifySignature({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: text }, { secretAccessKey: tokens.service, now: new Date(), otherKeys: busKeys });
         if (refusal) {
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': refusal.type });
+          res.writeHead(refusal.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': refusal.type });
           res.end(JSON.stringify({ __type: refusal.type, message: refusal.message }));
           return;
         }

@@ -15,7 +15,11 @@ export const LOCAL_ACCESS_KEY_ID = 'provisioning-local';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 export interface SignatureRefusal {
-  /** EventBridge answers these with 400 and an AWS JSON error body. */
+  /**
+   * As AWS's common errors: 403 for a request without credentials (MissingAuthenticationToken),
+   * 400 for the rest; the body is AWS JSON `{"__type", "message"}`.
+   */
+  status: 400 | 403;
   type: 'MissingAuthenticationTokenException' | 'UnrecognizedClientException' | 'InvalidSignatureException' | 'IncompleteSignatureException';
   message: string;
 }
@@ -69,38 +73,38 @@ const SIGNATURE_MISMATCH =
  * @example
  * const refusal = await verifySignature(request, { secretAccessKey: tokens.service, now: new Date() });
  * // otherKeys: the runtime's own functions sign with a key of their own (see local/runtime.ts).
- * if (refusal) answer(400, { __type: refusal.type, message: refusal.message });
+ * if (refusal) answer(refusal.status, { __type: refusal.type, message: refusal.message });
  */
 export async function verifySignature(
   request: SignedRequest,
   credentials: { secretAccessKey: string; now: Date; otherKeys?: ReadonlyMap<string, string> },
 ): Promise<SignatureRefusal | undefined> {
   const authorization = header(request.headers, 'authorization');
-  if (!authorization) return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+  if (!authorization) return { status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
   const parts = AUTHORIZATION.exec(authorization.trim());
   if (!parts) {
-    return { type: 'IncompleteSignatureException', message: `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters of AWS4-HMAC-SHA256. Authorization=${authorization.split(' ')[0]}` };
+    return { status: 400, type: 'IncompleteSignatureException', message: `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters of AWS4-HMAC-SHA256. Authorization=${authorization.split(' ')[0]}` };
   }
   const [, accessKeyId, day, region, service, signedHeaderList, signature] = parts as unknown as [string, string, string, string, string, string, string];
   const secretAccessKey = accessKeyId === LOCAL_ACCESS_KEY_ID ? credentials.secretAccessKey : credentials.otherKeys?.get(accessKeyId);
-  if (secretAccessKey === undefined) return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  if (secretAccessKey === undefined) return { status: 400, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
 
   const amzDate = header(request.headers, 'x-amz-date');
   const signingDate = amzDate && /^\d{8}T\d{6}Z$/.test(amzDate) ? new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`) : undefined;
   if (!signingDate || Number.isNaN(signingDate.getTime()) || amzDate!.slice(0, 8) !== day) {
-    return { type: 'IncompleteSignatureException', message: 'Date must be in ISO-8601 \'basic format\'. Got \'' + (amzDate ?? '') + '\'. See http://en.wikipedia.org/wiki/ISO_8601' };
+    return { status: 400, type: 'IncompleteSignatureException', message: 'Date must be in ISO-8601 \'basic format\'. Got \'' + (amzDate ?? '') + '\'. See http://en.wikipedia.org/wiki/ISO_8601' };
   }
   if (Math.abs(credentials.now.getTime() - signingDate.getTime()) > MAX_SKEW_MS) {
-    return { type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is now earlier or later than the 15 minutes allowed around ${credentials.now.toISOString()}.` };
+    return { status: 400, type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is now earlier or later than the 15 minutes allowed around ${credentials.now.toISOString()}.` };
   }
 
   // Exactly the headers the caller signed, with the values it sent.
   const signedNames = signedHeaderList.split(';');
-  if (!signedNames.includes('host')) return { type: 'InvalidSignatureException', message: "'Host' must be a 'SignedHeader' in the AWS Authorization." };
+  if (!signedNames.includes('host')) return { status: 400, type: 'InvalidSignatureException', message: "'Host' must be a 'SignedHeader' in the AWS Authorization." };
   const headers: Record<string, string> = {};
   for (const name of signedNames) {
     const value = header(request.headers, name);
-    if (value === undefined) return { type: 'InvalidSignatureException', message: SIGNATURE_MISMATCH };
+    if (value === undefined) return { status: 400, type: 'InvalidSignatureException', message: SIGNATURE_MISMATCH };
     headers[name] = value;
   }
   const signer = new SignatureV4({
@@ -119,5 +123,5 @@ export async function verifySignature(
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1] ?? '';
   const ok = expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
-  return ok ? undefined : { type: 'InvalidSignatureException', message: SIGNATURE_MISMATCH };
+  return ok ? undefined : { status: 400, type: 'InvalidSignatureException', message: SIGNATURE_MISMATCH };
 }

@@ -48,7 +48,7 @@ describe('The local bus (PutEvents)', () => {
   it('refuses an unsigned PutEvents as EventBridge does, delivering nothing', async () => {
     const before = runtime.bus.counters.accepted;
     const answer = await raw('POST', '/eventbridge', { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ Entries: [entry('doors-2')] }));
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(403);
     expect(JSON.parse(answer.body)).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
     expect(runtime.bus.counters.accepted).toBe(before);
   });

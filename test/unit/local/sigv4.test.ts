@@ -41,7 +41,7 @@ describe('Function: verifySignature', () => {
   it('answers an unsigned request as EventBridge does', async () => {
     const request = await signed();
     delete request.headers.authorization;
-    expect(await verifySignature(request, { secretAccessKey: SECRET, now: NOW })).toEqual({ type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    expect(await verifySignature(request, { secretAccessKey: SECRET, now: NOW })).toEqual({ status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
   });
 
   it('refuses a wrong secret, a changed body and a changed signed header', async () => {
