@@ -6,7 +6,7 @@ import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { dynamodbActionsOf } from '../../infra/dynamodb-calls.js';
+import { bundleOf, dynamodbActionsOf } from '../../infra/dynamodb-calls.js';
 import {
   createProvisioningApp,
   REPO_ROOT,
@@ -514,6 +514,12 @@ describe('Class: ProvisioningStack', () => {
       }
       // The publishers beyond failure reports, by hand: the outbox and the audit.
       expect(functions.filter((spec) => spec.publishes?.length).map((spec) => spec.name).sort()).toEqual(['outbox-publisher', 'reconciliation-audit']);
+      // What a spec says it publishes is in its code: the detail-type and the publishing client.
+      for (const spec of functions.filter((f) => f.publishes?.length)) {
+        const code = bundleOf(REPO_ROOT, spec.entry);
+        expect(code, spec.name).toMatch(/new PutEventsCommand\(/);
+        for (const type of spec.publishes!.flatMap((p) => p.detailTypes)) expect(code.includes(JSON.stringify(type)), `${spec.name} publishes ${type}`).toBe(true);
+      }
     });
 
     it('has no PutEvents statement without a condition on source and detail-type, in any role', () => {
