@@ -45,7 +45,7 @@ import { config, type ConfigKey } from '../shared/platform/config.js';
 import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
 import { PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
-import { SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
+import { EVENT_ARCHIVE_RETENTION_DAYS, SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
@@ -162,7 +162,7 @@ export class ProvisioningStack extends Stack {
     this.bus.archive('Archive', {
       description: `Every event on the ${BUS_NAME} bus, for replay.`,
       eventPattern: { account: [this.account] },
-      retention: Duration.days(90),
+      retention: Duration.days(EVENT_ARCHIVE_RETENTION_DAYS),
     });
 
     this.registerEventSchemas();

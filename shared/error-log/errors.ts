@@ -73,3 +73,16 @@ export class DigestInProgressError extends ErrorLogError {
     });
   }
 }
+
+/** The bus did not take a reported failure: 503 with Retry-After; the same report (same eventId) may be sent again. */
+export class ReportNotAcceptedError extends ErrorLogError {
+  override readonly name = 'ReportNotAcceptedError';
+  readonly kind = 'unavailable';
+
+  constructor(
+    readonly eventId: string,
+    options: ErrorOptions = {},
+  ) {
+    super('report_not_accepted', `The report ${eventId} could not be put on the bus; send it again (same eventId): it counts once.`, { ...options, retryAfterSeconds: 5 });
+  }
+}

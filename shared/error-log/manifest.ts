@@ -5,16 +5,22 @@
 import * as z from '../platform/zod.js';
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../platform/failure-events.js';
 import { jobRunTrigger, unknownJobTrigger } from '../jobs/index.js';
-import { SERVICE_SOURCE } from '../platform/manifest-types.js';
+import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
 import { issueHookPayload } from './domain/gitlab-webhook.js';
-import { errorPatchBody, errorRecordSchema } from './domain/record.js';
+import { errorPatchBody, errorRecordSchema, occurrenceEvidenceSchema } from './domain/record.js';
+import { REVENUE_ERROR_REPORTED, revenueErrorReport } from './domain/report.js';
 
-/** The one path into the error log: every failure event on the bus, by one rule. */
+/**
+ * The one path into the error log: every failure event on the bus, by one rule. Reports of other
+ * systems come from the customers portal (on the bus) or from POST /v1/errors, which relays them
+ * as `provisioning-service`.
+ */
 export const failurePattern: EventPattern = {
   $or: [
     { source: ['lambda'], 'detail-type': [LAMBDA_FAILURE_DETAIL_TYPE] },
-    { source: [SERVICE_SOURCE], 'detail-type': [PROVISIONING_FAILED, AUDIT_FINDING] },
+    { source: [SERVICE_SOURCE], 'detail-type': [PROVISIONING_FAILED, AUDIT_FINDING, REVENUE_ERROR_REPORTED] },
+    { source: [COMMERCE_SOURCE], 'detail-type': [REVENUE_ERROR_REPORTED] },
   ],
 };
 
@@ -39,7 +45,7 @@ function digestFunction(period: 'daily' | 'weekly', description: string, cron: s
 export const errorLogFunctions: readonly FunctionSpec[] = [
   {
     name: 'error-log-writer',
-    description: 'Writes every failure (async failures, Provisioning Failed, Audit Finding) to the error log; announces new ones on Slack.',
+    description: 'Writes every failure (async failures, Provisioning Failed, Audit Finding, Revenue Error Reported) to the error log; announces new ones on Slack.',
     entry: 'functions/error-log-writer/handler.ts',
     triggers: [{ kind: 'event', pattern: failurePattern }],
     tables: { errors: 'readWrite' },
@@ -59,7 +65,8 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         path: '/v1/errors',
         auth: 'operator',
         doc: {
-          summary: 'The error log, newest first (operators); query status (open, needs_attention, in_progress, resolved), limit (1–100, 25), cursor',
+          summary:
+            'The error log, newest first (operators); query status (open, needs_attention, in_progress, resolved), system, integration (or "none"), flow, code, limit (1–100, 25), cursor. With system, integration, flow or code, a page reads up to 500 records of the status (or all) and may hold fewer than limit: follow nextCursor until it is null',
           response: z.object({
             items: z.array(z.extend(z.omit(errorRecordSchema, { changes: true }), { changes: z.array(z.unknown()) })),
             nextCursor: z.nullable(z.string()),
@@ -71,7 +78,10 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/errors/{id}',
         auth: 'operator',
-        doc: { summary: 'One error record with its change log (operators)', response: errorRecordSchema },
+        doc: {
+          summary: 'One error record with its change log and its last 20 occurrences, newest first (operators)',
+          response: z.extend(errorRecordSchema, { recentOccurrences: z.array(occurrenceEvidenceSchema) }),
+        },
       },
       {
         kind: 'http',
@@ -87,6 +97,28 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
       },
     ],
     tables: { errors: 'readWrite' },
+  },
+  {
+    name: 'error-reports',
+    description: 'POST /v1/errors: another system reports a failure; relayed to the bus as Revenue Error Reported for the error-log writer.',
+    entry: 'functions/error-reports/handler.ts',
+    triggers: [
+      {
+        kind: 'http',
+        method: 'POST',
+        path: '/v1/errors',
+        auth: 'service',
+        doc: {
+          summary:
+            'Reports a failure of another system (services): 202 with the id of the record it counts on (from its fingerprint: code, system, integration, flow, subject). Idempotent on eventId: the same report twice, or by HTTP and on the bus, counts once',
+          body: revenueErrorReport,
+          status: 202,
+          response: z.object({ id: z.string(), eventId: z.string() }),
+        },
+      },
+    ],
+    tables: {},
+    publishesEvents: true,
   },
   {
     name: 'jobs',

@@ -49,8 +49,9 @@ export async function recordFailure(event: unknown, deps: WriterDeps): Promise<W
     return { outcome: 'dropped', code: occurrence.code };
   }
   const { outcome, id } = await deps.store.recordOccurrence(occurrence);
-  deps.metrics.recorded(outcome, occurrence);
-  log.info('failure recorded', { errorId: id, outcome, source: occurrence.source });
+  // A stale occurrence (older than its record's resolution: a replay) is not an error logged again.
+  deps.metrics.recorded(outcome, outcome === 'stale' ? undefined : occurrence);
+  log.info(outcome === 'stale' ? 'failure older than its resolved record: not counted' : 'failure recorded', { errorId: id, outcome, source: occurrence.source });
   // A new or reopened record is announced; a redelivered event finishes an announcement that a
   // crashed delivery left pending. Repeats of a known failure are not announced again.
   if (outcome === 'created' || outcome === 'reopened' || outcome === 'duplicate') {

@@ -9,6 +9,7 @@ import { commandSpecs } from '../lifecycle/specs.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from './manifest.js';
 import { NAMESPACE_SUBSCRIPTION_CHANGED, namespaceSubscriptionChanged } from '../lifecycle/events.js';
 import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, provisioningFailed } from '../platform/failure-events.js';
+import { REVENUE_ERROR_REPORTED, revenueErrorReport } from '../error-log/domain/report.js';
 
 export interface CatalogEntry {
   source: string;
@@ -24,6 +25,9 @@ export const eventCatalog: readonly CatalogEntry[] = [
   { source: SERVICE_SOURCE, detailType: NAMESPACE_SUBSCRIPTION_CHANGED, direction: 'out', detail: namespaceSubscriptionChanged },
   { source: SERVICE_SOURCE, detailType: PROVISIONING_FAILED, direction: 'out', detail: provisioningFailed },
   { source: SERVICE_SOURCE, detailType: AUDIT_FINDING, direction: 'out', detail: auditFinding },
+  // A failure another system reports: from the customers portal, or relayed by POST /v1/errors.
+  { source: COMMERCE_SOURCE, detailType: REVENUE_ERROR_REPORTED, direction: 'in', detail: revenueErrorReport },
+  { source: SERVICE_SOURCE, detailType: REVENUE_ERROR_REPORTED, direction: 'out', detail: revenueErrorReport },
 ];
 
 /** A file-name-safe name: `Audit Finding` of `provisioning-service` → `provisioning-service.audit-finding`. */
