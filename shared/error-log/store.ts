@@ -32,6 +32,7 @@ import { updateIf } from '../platform/dynamodb/update.js';
 import { backoff } from '../platform/backoff.js';
 import { EVENT_ARCHIVE_RETENTION_DAYS } from '../platform/manifest-types.js';
 import { MAX_CHANGES, RECENT_OCCURRENCES } from './domain/bounds.js';
+import { isOlderThanResolution } from './domain/replay.js';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -340,7 +341,7 @@ export class ErrorStore {
         old = recordFailure.item ? fromItem(recordFailure.item) : undefined;
         // A failure that happened before the record was resolved is covered by that resolution: a
         // replay of old events never reopens it, unlinks its issue, announces it or counts again.
-        if (old?.status === 'resolved' && occurrence.occurredAt <= (old.resolvedAt ?? old.updatedAt)) return { outcome: 'stale', id };
+        if (old?.status === 'resolved' && isOlderThanResolution(occurrence.occurredAt, old.resolvedAt ?? old.updatedAt)) return { outcome: 'stale', id };
         variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : 'bump';
       }
     }

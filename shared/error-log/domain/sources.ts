@@ -161,7 +161,7 @@ function fromLambdaFailure(detail: unknown): Occurrence {
       approximateInvokeCount: record.requestContext.approximateInvokeCount,
       event: record.requestPayload,
     }),
-    occurredAt: record.timestamp,
+    occurredAt: new Date(record.timestamp).toISOString(),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   utf8Bytes,
 } from '../../../shared/error-log/domain/bounds.js';
 import { errorPatchBody } from '../../../shared/error-log/domain/record.js';
+import { isOlderThanResolution } from '../../../shared/error-log/domain/replay.js';
 
 describe('Function: cutToBytes', () => {
   it('keeps text that fits, cuts the rest on a character boundary with an ellipsis', () => {
@@ -68,5 +69,13 @@ describe('Schema: errorPatchBody gitlabIssueLink', () => {
 
   it('keeps the change log bound below what a record holds', () => {
     expect(MAX_CHANGES).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('Function: isOlderThanResolution', () => {
+  it('takes a failure before the resolution as covered by it, one in the same second or later as new', () => {
+    expect(isOlderThanResolution('2026-03-01T08:00:00.000Z', '2026-03-02T10:00:00.123Z')).toBe(true);
+    expect(isOlderThanResolution('2026-03-02T10:00:00.000Z', '2026-03-02T10:00:00.123Z')).toBe(false);
+    expect(isOlderThanResolution('2026-03-02T10:00:01.000Z', '2026-03-02T10:00:00.123Z')).toBe(false);
   });
 });
