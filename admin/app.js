@@ -313,14 +313,27 @@ document.getElementById('sign-out').addEventListener('click', () => {
 // ---------------------------------------------------------------------------------------------
 // Error log.
 
+/** The commerce flows a failure can interrupt (shared/error-log/domain/origin.ts FLOWS). */
+const FLOWS = ['purchase', 'update', 'upgrade', 'renewal', 'auto_renewal', 'reconciliation', 'catalog_sync', 'salesforce_sync', 'provisioning', 'other'];
+
+/** Where a failure happened: `customers-portal · zuora · renewal`. */
+const whereOf = (record) => [record.system, record.integration ?? 'no integration', record.flow.replace(/_/g, ' ')].join(' · ');
+
 async function errorsView(paint, rawQuery) {
   const params = new URLSearchParams(rawQuery);
   const status = params.get('status') ?? '';
   const code = (params.get('code') ?? '').trim();
+  const system = (params.get('system') ?? '').trim();
+  const integration = (params.get('integration') ?? '').trim();
+  const flow = params.get('flow') ?? '';
 
   const statusSelect = h('select', { name: 'status' }, h('option', { value: '' }, 'any'), Object.keys(NEXT_STATUSES).map((s) => h('option', { value: s }, s.replace(/_/g, ' '))));
   statusSelect.value = status;
-  const codeInput = h('input', { name: 'code', value: code, placeholder: 'e.g. renewal_not_processed', pattern: '[a-z0-9_]*', list: 'error-codes' });
+  const codeInput = h('input', { name: 'code', value: code, placeholder: 'e.g. renewal_not_processed', pattern: '[A-Za-z0-9_.\\-]*', list: 'error-codes' });
+  const systemInput = h('input', { name: 'system', value: system, placeholder: 'e.g. customers-portal', pattern: '[a-z0-9\\-]*' });
+  const integrationInput = h('input', { name: 'integration', value: integration, placeholder: 'e.g. zuora, or none', pattern: '[a-z0-9\\-]*' });
+  const flowSelect = h('select', { name: 'flow' }, h('option', { value: '' }, 'any'), FLOWS.map((f) => h('option', { value: f }, f.replace(/_/g, ' '))));
+  flowSelect.value = flow;
   const codes = h('datalist', { id: 'error-codes' });
   const filters = h(
     'form',
@@ -328,11 +341,16 @@ async function errorsView(paint, rawQuery) {
       class: 'filters',
       onsubmit: (event) => {
         event.preventDefault();
-        go(`#/errors${query({ status: statusSelect.value, code: codeInput.value.trim() })}`);
+        go(
+          `#/errors${query({ status: statusSelect.value, code: codeInput.value.trim(), system: systemInput.value.trim(), integration: integrationInput.value.trim(), flow: flowSelect.value })}`,
+        );
       },
     },
     field('Status', statusSelect),
     field('Code', codeInput),
+    field('System', systemInput),
+    field('Integration', integrationInput),
+    field('Flow', flowSelect),
     codes,
     h('button', { type: 'submit' }, 'Filter'),
   );
@@ -343,26 +361,27 @@ async function errorsView(paint, rawQuery) {
   let cursor;
   let shown = 0;
   const seenCodes = new Set();
+  const filtered = Boolean(code || system || integration || flow);
 
-  // The API filters by status (an index); the code filter reads pages until it has a page of matches.
+  // The API filters; with code, system, integration or flow a page may hold fewer records than
+  // asked (it reads a bounded number of records per call), so read on until a page is full.
   async function load() {
     let matched = 0;
     let pages = 0;
     do {
-      const page = await api('GET', `/v1/errors${query({ status, limit: code ? 100 : ERROR_PAGE, cursor })}`);
+      const page = await api('GET', `/v1/errors${query({ status, code, system, integration, flow, limit: ERROR_PAGE - matched, cursor })}`);
       pages++;
       for (const record of page.items) {
         if (!seenCodes.has(record.code)) {
           seenCodes.add(record.code);
           codes.append(h('option', { value: record.code }));
         }
-        if (code && record.code !== code) continue;
         matched++;
         shown++;
         tbody.append(errorRow(record));
       }
       cursor = page.nextCursor ?? undefined;
-    } while (code && cursor && matched < ERROR_PAGE && pages < 10);
+    } while (filtered && cursor && matched < ERROR_PAGE && pages < 10);
     more.hidden = !cursor;
     summary.replaceChildren(shown ? `${shown} shown${cursor ? ', more to load' : ''}.` : 'No errors match these filters.');
   }
@@ -374,7 +393,7 @@ async function errorsView(paint, rawQuery) {
     h(
       'table',
       { class: 'grid', 'aria-label': 'Errors' },
-      h('thead', {}, h('tr', {}, ['Status', 'Code', 'Message', 'Source', 'Occurrences', 'Last seen', 'Issue'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Status', 'Code', 'Message', 'Where', 'Source', 'Occurrences', 'Last seen', 'Issue'].map((t) => h('th', { scope: 'col' }, t)))),
       tbody,
     ),
     summary,
@@ -389,6 +408,7 @@ function errorRow(record) {
     h('td', {}, badge(record.status)),
     h('td', {}, h('a', { href: `#/errors/${record.id}` }, record.code)),
     h('td', { class: 'message' }, record.message.length > 140 ? `${record.message.slice(0, 140)}…` : record.message),
+    h('td', {}, whereOf(record)),
     h('td', {}, record.source),
     h('td', { class: 'num' }, record.occurrences),
     h('td', {}, when(record.lastSeenAt)),
@@ -459,7 +479,25 @@ function errorDetail(record) {
       ['Slack', record.notificationFailed ? 'the announcement failed; the next digest retries it' : 'ok'],
     ]),
     form,
+    h('h3', {}, 'Recent occurrences'),
+    table(
+      ['Occurred', 'Received', 'Event', 'Message', 'Payload'],
+      (record.recentOccurrences ?? []).map((o) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, when(o.occurredAt)),
+          h('td', {}, when(o.receivedAt)),
+          h('td', {}, h('code', {}, o.occurrenceId)),
+          h('td', { class: 'message' }, o.message),
+          h('td', {}, o.payload === null ? '—' : h('details', {}, h('summary', {}, 'payload'), h('pre', {}, JSON.stringify(o.payload, null, 2)))),
+        ),
+      ),
+      { label: 'Recent occurrences', empty: 'No occurrence kept (they are kept 91 days).' },
+    ),
+    h('p', { class: 'muted' }, `The last ${(record.recentOccurrences ?? []).length} of ${record.occurrences}, newest first.`),
     h('h3', {}, 'Changes'),
+    record.changesOmitted ? h('p', { class: 'muted' }, `${record.changesOmitted} older changes are not kept; the last ${record.changes.length} are.`) : null,
     table(
       ['When', 'Who', 'Field', 'From', 'To', 'Why'],
       [...record.changes].reverse().map((c) => h('tr', {}, h('td', {}, when(c.at)), h('td', {}, c.actor), h('td', {}, c.field), h('td', {}, show(c.from)), h('td', {}, show(c.to)), h('td', {}, show(c.reason)))),
