@@ -9,7 +9,7 @@ import type { ErrorStore } from '../../../shared/error-log/store.js';
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/events/${name}.json`, import.meta.url), 'utf8')) as unknown;
 
 /** The store as the writer uses it, in memory: enough to see what the writer asks of it. */
-function fakeStore(outcome: 'created' | 'repeated' | 'reopened' | 'duplicate', notification: ErrorRecord['notification'] = 'pending') {
+function fakeStore(outcome: 'created' | 'repeated' | 'reopened' | 'duplicate' | 'stale', notification: ErrorRecord['notification'] = 'pending') {
   const record = { id: 'err_x', code: 'renewal_not_processed', message: 'm', subject: 's', source: 'audit', occurrences: 1, changes: [], notification } as unknown as ErrorRecord;
   return {
     recordOccurrence: vi.fn(async () => ({ outcome, id: 'err_x' })),
@@ -45,6 +45,15 @@ describe('Function: recordFailure', () => {
     const d = deps(fakeStore('repeated'));
     expect(await recordFailure(fixture('audit-finding'), d)).toEqual({ outcome: 'repeated', id: 'err_x' });
     expect(d.notifier.send).not.toHaveBeenCalled();
+  });
+
+  it('neither announces nor counts as logged an occurrence older than its resolved record (an old replay)', async () => {
+    const store = fakeStore('stale');
+    const d = deps(store);
+    expect(await recordFailure(fixture('revenue-error-reported'), d)).toEqual({ outcome: 'stale', id: 'err_x' });
+    expect(store.claimNotification).not.toHaveBeenCalled();
+    expect(d.notifier.send).not.toHaveBeenCalled();
+    expect(d.metrics.recorded).toHaveBeenCalledWith('stale', undefined);
   });
 
   it('drops a noise code before storing and counts it', async () => {
