@@ -4,6 +4,7 @@
  * changes and occurrences and maximum-size non-ASCII fields stays under DynamoDB's 400 KB.
  */
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
@@ -68,6 +69,29 @@ describe('Class: ErrorStore', () => {
       expect(times).toEqual([...times].sort().reverse());
       expect(times[0]).toBe(new Date(Date.UTC(2026, 2, 1) + 29_000).toISOString());
       expect(recent[0]).toMatchObject({ occurrenceId: expect.stringMatching(/^report:customers-portal:/), receivedAt: expect.any(String), message: expect.any(String) });
+    });
+  });
+
+  describe('Method: recordOccurrence, in any order', () => {
+    it('counts each occurrence once and keeps the same evidence, newest first, whatever the order and the duplicates', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 6 }).chain((n) =>
+            fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array.from({ length: n }, (_, i) => i), ...Array.from({ length: n }, (_, i) => i)], { minLength: n * 2, maxLength: n * 2 })),
+          ),
+          async ([n, order]) => {
+            const subject = `order-${randomUUID()}`;
+            const ids = Array.from({ length: n }, () => randomUUID());
+            let id = '';
+            for (const k of order) id = (await store.recordOccurrence(largestReport(subject, k, ids[k]))).id;
+            const record = await store.get(id);
+            expect(record!.occurrences).toBe(n);
+            const recent = await store.recentOccurrences(id);
+            expect(recent.map((o) => o.occurrenceId)).toEqual(ids.map((e) => `report:customers-portal:${e}`).reverse());
+          },
+        ),
+        { numRuns: 12 },
+      );
     });
   });
 
