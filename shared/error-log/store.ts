@@ -257,7 +257,9 @@ export class ErrorStore {
     };
     const setLatest = 'lastSeenAt = :at, updatedAt = :now, #message = :message, errorType = :errorType, backtrace = :backtrace, #payload = :payload';
 
-    let variant: 'create' | 'bump' | 'reopen' = 'bump';
+    // bump: the newest occurrence so far (it becomes the record's latest); late: an older one that
+    // arrived after a newer one (counted, the record's latest left as it is; firstSeenAt may move back).
+    let variant: 'create' | 'bump' | 'late' | 'reopen' = 'bump';
     let old: ErrorRecord | undefined;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       let write: TransactItem;
@@ -291,7 +293,7 @@ export class ErrorStore {
         write = { Put: { TableName: this.table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
       } else if (variant === 'bump') {
         const update = `SET ${setLatest} ADD occurrences :one`;
-        const condition = 'attribute_exists(pk) AND #status <> :resolved';
+        const condition = 'attribute_exists(pk) AND #status <> :resolved AND lastSeenAt <= :at';
         write = {
           Update: {
             TableName: this.table(),
@@ -300,6 +302,21 @@ export class ErrorStore {
             ConditionExpression: condition,
             ExpressionAttributeNames: namesFor(update, condition),
             ExpressionAttributeValues: { ...latest, ':resolved': 'resolved' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      } else if (variant === 'late' && old) {
+        const update = 'SET updatedAt = :now, firstSeenAt = :first ADD occurrences :one';
+        const condition = 'attribute_exists(pk) AND #status <> :resolved AND lastSeenAt > :at AND firstSeenAt = :oldFirst';
+        const first = occurrence.occurredAt < old.firstSeenAt ? occurrence.occurredAt : old.firstSeenAt;
+        write = {
+          Update: {
+            TableName: this.table(),
+            Key: recordKey(id),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesFor(update, condition),
+            ExpressionAttributeValues: { ':now': now, ':at': occurrence.occurredAt, ':first': first, ':oldFirst': old.firstSeenAt, ':resolved': 'resolved', ':one': 1 },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         };
@@ -327,7 +344,7 @@ export class ErrorStore {
       try {
         await transactWrite([marker, evidence, write]);
         if (variant === 'reopen' && old) await this.trimChanges(id, old.revision + 1, old.changes.length + (old.gitlabIssueLink ? 2 : 1));
-        return { outcome: variant === 'create' ? 'created' : variant === 'bump' ? 'repeated' : 'reopened', id };
+        return { outcome: variant === 'create' ? 'created' : variant === 'reopen' ? 'reopened' : 'repeated', id };
       } catch (error) {
         // A transaction conflict: another writer of this fingerprint is mid-flight; try again shortly.
         if (error instanceof ConcurrentUpdateError) {
@@ -342,7 +359,7 @@ export class ErrorStore {
         // A failure that happened before the record was resolved is covered by that resolution: a
         // replay of old events never reopens it, unlinks its issue, announces it or counts again.
         if (old?.status === 'resolved' && isOlderThanResolution(occurrence.occurredAt, old.resolvedAt ?? old.updatedAt)) return { outcome: 'stale', id };
-        variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : 'bump';
+        variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : old.lastSeenAt > occurrence.occurredAt ? 'late' : 'bump';
       }
     }
     throw new ConcurrentUpdateError(`Could not count an occurrence of ${id} after ${MAX_WRITE_ATTEMPTS} attempts: too many concurrent writers; the event will be retried.`);

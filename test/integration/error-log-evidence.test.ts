@@ -73,6 +73,16 @@ describe('Class: ErrorStore', () => {
   });
 
   describe('Method: recordOccurrence, in any order', () => {
+    it('keeps the newest occurrence as the record\'s latest when an older one arrives after it, and moves firstSeenAt back', async () => {
+      const subject = `late-${randomUUID()}`;
+      const newer = { ...largestReport(subject, 100), message: 'the newer failure' };
+      const older = { ...largestReport(subject, 10), message: 'the older failure' };
+      const { id } = await store.recordOccurrence(newer);
+      expect((await store.recordOccurrence(older)).outcome).toBe('repeated');
+      expect(await store.get(id)).toMatchObject({ occurrences: 2, message: 'the newer failure', lastSeenAt: newer.occurredAt, firstSeenAt: older.occurredAt });
+      expect((await store.recentOccurrences(id)).map((o) => o.message)).toEqual(['the newer failure', 'the older failure']);
+    });
+
     it('counts each occurrence once and keeps the same evidence, newest first, whatever the order and the duplicates', async () => {
       await fc.assert(
         fc.asyncProperty(
