@@ -217,9 +217,11 @@ export class ErrorStore {
 
   /**
    * Counts one occurrence on its fingerprint's record, exactly once per `occurrenceId`: creates the
-   * record, adds to it, or reopens it when it was resolved (the failure is back). One transaction of
-   * the occurrence marker and the record; a lost race (another writer, a conflicting transaction)
-   * retries with the current item, so concurrent writers never make two records or lose a count.
+   * record, adds to it, or reopens it when it was resolved (the failure is back) — unless it happened
+   * before that resolution (`stale`: an old replay; nothing is written). One transaction of the
+   * occurrence marker, its evidence item and the record; a lost race (another writer, a conflicting
+   * transaction) retries with the current item, so concurrent writers never make two records or lose
+   * a count. The record shows the newest occurrence's message and payload whatever the arrival order.
    */
   async recordOccurrence(occurrence: Occurrence, now = nowIso()): Promise<{ outcome: OccurrenceOutcome; id: string }> {
     const id = errorIdOf(occurrence.fingerprint);
