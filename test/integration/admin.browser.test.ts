@@ -187,7 +187,16 @@ describe('Admin page in chromium', () => {
     const rows = page.getByRole('table', { name: 'Errors' }).locator('tbody tr');
     await rows.nth(1).waitFor();
     expect(await rows.count()).toBe(2);
+    // Where each failure happened: the audit's findings are this service's own, in reconciliation.
+    expect(await rows.first().textContent()).toContain('provisioning-service · no integration · reconciliation');
     await shot('errors');
+
+    // Filtered by flow by the API: no audit finding is a renewal failure.
+    await page.getByLabel('Flow').selectOption('renewal');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/#\/errors\?flow=renewal$/);
+    await seen('No errors match these filters.');
+    await page.getByLabel('Flow').selectOption('');
 
     await page.getByLabel('Code').fill('renewal_not_processed');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -199,6 +208,11 @@ describe('Admin page in chromium', () => {
     await page.getByRole('heading', { name: /renewal_not_processed/ }).waitFor();
     const id = page.url().split('#/errors/')[1]!;
     expect(id).toMatch(/^err_[0-9a-f]{24}$/);
+    // Its one occurrence, with its evidence.
+    const occurrences = page.getByRole('table', { name: 'Recent occurrences' }).locator('tbody tr');
+    await occurrences.first().waitFor();
+    expect(await occurrences.count()).toBe(1);
+    await seen('The last 1 of 1, newest first.');
     // Only the workflow's moves from open are offered.
     const moves = await page.getByLabel('Move to').locator('option').allTextContents();
     expect(moves).toEqual(['keep open', 'resolved', 'needs attention']);
