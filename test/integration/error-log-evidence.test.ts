@@ -106,6 +106,23 @@ describe('Class: ErrorStore', () => {
   });
 
   describe('bounds', () => {
+    it('keeps the change log bounded when a record is reopened and resolved again and again', async () => {
+      const subject = `cycles-${randomUUID()}`;
+      const { id } = await store.recordOccurrence(largestReport(subject, 0));
+      for (let k = 1; k <= 30; k++) {
+        const current = (await store.get(id))!;
+        await store.applyChanges(id, current.revision, { status: 'resolved' }, [{ at: new Date().toISOString(), actor: 'operator-1', field: 'status', from: current.status, to: 'resolved' }]);
+        // The failure comes back after the resolution: the writer reopens the record.
+        const back = { ...largestReport(subject, 0), occurredAt: new Date(Date.now() + k * 1000).toISOString() };
+        expect((await store.recordOccurrence(back)).outcome).toBe('reopened');
+      }
+      const record = (await store.get(id))!;
+      expect(record).toMatchObject({ status: 'open', occurrences: 31 });
+      expect(record.changes).toHaveLength(MAX_CHANGES);
+      expect(record.changes.length + record.changesOmitted).toBe(60);
+      expect(record.changes.at(-1)).toMatchObject({ field: 'status', from: 'resolved', to: 'open', actor: 'error-log-writer' });
+    });
+
     it('keeps a record with thousands of changes and occurrences and the largest non-ASCII fields under 400 KB', async () => {
       const subject = `語`.repeat(300);
       const first = largestReport(subject, 0);
