@@ -9,7 +9,9 @@ import { logger } from '../platform/log.js';
 import { ErrorStore } from './store.js';
 import type { OccurrenceOutcome } from './store.js';
 import { errorLogMetrics } from './metrics.js';
-import { noiseCodes } from './domain/noise.js';
+import { silencingRule } from './domain/noise-rules.js';
+import type { NoiseRule } from './domain/noise-rules.js';
+import { NoiseRuleSource, countSilenced } from './noise-rules.js';
 import { redactText } from '../platform/redact.js';
 import { errorMessage } from './slack.js';
 import type { Notifier } from './slack.js';
@@ -18,23 +20,26 @@ import { toOccurrence } from './domain/sources.js';
 export interface WriterDeps {
   store: ErrorStore;
   notifier: Notifier;
-  /** Read per event: a changed setting applies without a restart locally. */
-  noise: () => ReadonlySet<string>;
+  /** The noise rules (saved and built-in from ERROR_LOG_NOISE_CODES), read per event; `count` counts a silenced event once. */
+  noise: {
+    rules(): Promise<NoiseRule[]>;
+    count(ruleId: string, occurrenceId: string): Promise<'counted' | 'duplicate'>;
+  };
   adminBaseUrl: () => string | undefined;
   log: Logger;
   metrics: typeof errorLogMetrics;
 }
 
-export const defaultWriterDeps = (notifier: Notifier): WriterDeps => ({
+export const defaultWriterDeps = (notifier: Notifier, rules = new NoiseRuleSource()): WriterDeps => ({
   store: new ErrorStore(),
   notifier,
-  noise: () => noiseCodes(process.env.ERROR_LOG_NOISE_CODES),
+  noise: { rules: () => rules.rules(), count: (ruleId, occurrenceId) => countSilenced(ruleId, occurrenceId) },
   adminBaseUrl: () => readSetting('adminBaseUrl'),
   log: logger,
   metrics: errorLogMetrics,
 });
 
-export type WriteResult = { outcome: 'dropped'; code: string } | { outcome: OccurrenceOutcome; id: string; notification?: NotifyResult };
+export type WriteResult = { outcome: 'dropped'; code: string; ruleId: string } | { outcome: OccurrenceOutcome; id: string; notification?: NotifyResult };
 
 /**
  * Handles one failure event from the bus.
@@ -43,10 +48,13 @@ export type WriteResult = { outcome: 'dropped'; code: string } | { outcome: Occu
 export async function recordFailure(event: unknown, deps: WriterDeps): Promise<WriteResult> {
   const occurrence = toOccurrence(event);
   const log = deps.log.createChild({ persistentKeys: { occurrenceId: occurrence.occurrenceId, code: occurrence.code } });
-  if (deps.noise().has(occurrence.code)) {
-    deps.metrics.noiseDropped(occurrence.code);
-    log.info('failure dropped as noise', { source: occurrence.source });
-    return { outcome: 'dropped', code: occurrence.code };
+  // Noise is neither stored nor announced: it is counted on the rule that silenced it (once per event).
+  const rule = silencingRule(await deps.noise.rules(), occurrence, new Date().toISOString());
+  if (rule) {
+    const counted = await deps.noise.count(rule.id, occurrence.occurrenceId);
+    if (counted === 'counted') deps.metrics.noiseDropped(occurrence.code);
+    log.info('failure dropped as noise', { source: occurrence.source, ruleId: rule.id, counted });
+    return { outcome: 'dropped', code: occurrence.code, ruleId: rule.id };
   }
   const { outcome, id } = await deps.store.recordOccurrence(occurrence);
   deps.metrics.recorded(outcome, occurrence);

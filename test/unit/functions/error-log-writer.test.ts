@@ -15,7 +15,7 @@ describe('Function: error-log-writer', () => {
     writerDeps.use({
       store: { recordOccurrence } as unknown as ErrorStore,
       notifier: { send },
-      noise: () => new Set(),
+      noise: { rules: async () => [], count: vi.fn() },
       adminBaseUrl: () => undefined,
       log: logger,
       metrics: { noiseDropped: vi.fn(), recorded: vi.fn(), notificationFailed: vi.fn() },

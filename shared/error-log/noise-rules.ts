@@ -1,0 +1,189 @@
+/**
+ * Noise rules, the application: operators save and delete rules (kept with their history, see
+ * ./versioned-store.ts), the writer asks which rule silences an occurrence and counts it there.
+ * Keys in the `errors` table:
+ *   NOISE / RULE#<id>          a saved rule (or the tombstone of a deleted one)
+ *   NOISE#<id> / CHANGE#<v>    its history
+ *   NOISE / COUNT#<id>         how many occurrences it silenced, and the last time (an atomic ADD;
+ *                              apart from the rule, so a count never races an operator's change)
+ *   OCC#<eventId> / NOISE      the marker of a silenced event (TTL 7 days): a redelivery counts once
+ * The whole partition `NOISE` is small (one item per rule and per counter): GET /v1/noise-rules
+ * is one Query of it, and the writer reads the `RULE#` part of it once per event.
+ *
+ * flow: handler / writer --> this module --> domain/noise-rules.ts (pure) + versioned-store.ts
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { tableName } from '../platform/tables.js';
+import { ddb } from '../platform/dynamodb/client.js';
+import { translate } from '../platform/dynamodb/translate.js';
+import { queryAll } from '../platform/dynamodb/query.js';
+import { transactWrite } from '../platform/dynamodb/transaction.js';
+import { ConditionFailedError } from '../platform/dynamodb/errors.js';
+import { defaultRules, effectiveRules, isActive, sameSpec } from './domain/noise-rules.js';
+import type { NoiseRule, NoiseRuleSpec, StoredRuleState } from './domain/noise-rules.js';
+import { UnknownNoiseRuleError } from './ops-errors.js';
+import { VersionedStore, saveVersioned } from './versioned-store.js';
+import type { SaveOutcome, Versioned } from './versioned-store.js';
+
+export const NOISE_PARTITION = 'NOISE';
+export const noiseRuleStore = new VersionedStore<NoiseRuleSpec>({ list: NOISE_PARTITION, prefix: 'RULE#', label: 'noise rule' });
+
+const countKey = (id: string) => ({ pk: NOISE_PARTITION, sk: `COUNT#${id}` });
+const silencedMarkerKey = (occurrenceId: string) => ({ pk: `OCC#${occurrenceId}`, sk: 'NOISE' });
+/** As long as the occurrence markers of the error records: the same redeliveries are recognised. */
+const MARKER_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The built-in rules of this process's configuration (`ERROR_LOG_NOISE_CODES`). */
+export const configuredDefaults = (): NoiseRule[] => defaultRules(process.env.ERROR_LOG_NOISE_CODES);
+
+const stateOf = (item: Versioned<NoiseRuleSpec>): StoredRuleState => ({ id: item.id, version: item.version, spec: item.body });
+
+/** A rule as GET /v1/noise-rules shows it: the rule, whether it is in force, and its count. */
+export interface NoiseRuleView extends NoiseRule {
+  active: boolean;
+  matched: number;
+  lastMatchedAt: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/**
+ * Every rule in force or expired (saved and built-in, deleted ones left out), with its count: one
+ * Query of the `NOISE` partition.
+ */
+export async function listNoiseRules(options: { defaults?: readonly NoiseRule[]; now?: string } = {}): Promise<NoiseRuleView[]> {
+  const items = await queryAll({
+    TableName: tableName('errors'),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': NOISE_PARTITION },
+    ConsistentRead: true,
+  });
+  const saved = items.filter((i) => String(i.sk).startsWith('RULE#')).map((i) => noiseRuleStore.toVersioned(i));
+  const counts = new Map(items.filter((i) => String(i.sk).startsWith('COUNT#')).map((i) => [String(i.sk).slice('COUNT#'.length), i]));
+  const byId = new Map(saved.map((s) => [s.id, s]));
+  const now = options.now ?? new Date().toISOString();
+  return effectiveRules(saved.map(stateOf), options.defaults ?? configuredDefaults()).map((rule) => {
+    const count = counts.get(rule.id);
+    const item = byId.get(rule.id);
+    return {
+      ...rule,
+      active: isActive(rule, now),
+      matched: Number(count?.matched ?? 0),
+      lastMatchedAt: count?.lastMatchedAt ? String(count.lastMatchedAt) : null,
+      updatedAt: item?.updatedAt ?? null,
+      updatedBy: item?.updatedBy ?? null,
+    };
+  });
+}
+
+/**
+ * Saves a rule (creating it, or overriding a built-in one of the same id). The same rule again
+ * changes nothing.
+ *
+ * @throws ConfigVersionMismatchError `expectedVersion` is not the rule's version (409)
+ * @example
+ * await saveNoiseRule('zuora-sandbox', { match: { integration: 'zuora', messageContains: 'sandbox' }, reason: 'test tenants' }, { operator });
+ */
+export async function saveNoiseRule(id: string, spec: NoiseRuleSpec, options: { operator: string; expectedVersion?: number }): Promise<SaveOutcome<NoiseRuleSpec>> {
+  return saveVersioned(noiseRuleStore, id, spec, { ...options, same: sameSpec });
+}
+
+/**
+ * Deletes a rule: its item stays as a tombstone with the history entry, so a deleted built-in
+ * rule stays deleted. Deleting it again changes nothing.
+ *
+ * @throws UnknownNoiseRuleError no saved or built-in rule has this id (404)
+ * @throws ConfigVersionMismatchError `expectedVersion` is not the rule's version (409)
+ */
+export async function deleteNoiseRule(
+  id: string,
+  options: { operator: string; expectedVersion?: number; defaults?: readonly NoiseRule[] },
+): Promise<SaveOutcome<NoiseRuleSpec>> {
+  const isDefault = (options.defaults ?? configuredDefaults()).some((d) => d.id === id);
+  const saved = await noiseRuleStore.get(id);
+  if (!saved && !isDefault) throw new UnknownNoiseRuleError(id);
+  return saveVersioned(noiseRuleStore, id, null, { ...options, same: sameSpec, tombstoneMissing: isDefault });
+}
+
+/**
+ * Counts one silenced occurrence on its rule: the marker of the event and the rule's counter in one
+ * transaction, so a redelivered event counts once (`duplicate`).
+ */
+export async function countSilenced(ruleId: string, occurrenceId: string, now = new Date().toISOString()): Promise<'counted' | 'duplicate'> {
+  const table = tableName('errors');
+  try {
+    await transactWrite(
+      [
+        {
+          Put: {
+            TableName: table,
+            Item: { ...silencedMarkerKey(occurrenceId), ruleId, expiresAt: Math.floor(Date.parse(now) / 1000) + MARKER_TTL_SECONDS },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: table,
+            Key: countKey(ruleId),
+            UpdateExpression: 'ADD matched :one SET ruleId = :id, lastMatchedAt = :now',
+            ExpressionAttributeValues: { ':one': 1, ':id': ruleId, ':now': now },
+          },
+        },
+      ],
+      () => undefined,
+    );
+    return 'counted';
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return 'duplicate';
+    throw error;
+  }
+}
+
+/** A rule's counter alone (tests, and a rule view after a change). */
+export async function readCount(ruleId: string): Promise<{ matched: number; lastMatchedAt: string | null }> {
+  const out = await translate(() =>
+    ddb().send(new UpdateCommand({ TableName: tableName('errors'), Key: countKey(ruleId), UpdateExpression: 'ADD matched :zero', ExpressionAttributeValues: { ':zero': 0 }, ReturnValues: 'ALL_NEW' })),
+  );
+  return { matched: Number(out.Attributes?.matched ?? 0), lastMatchedAt: out.Attributes?.lastMatchedAt ? String(out.Attributes.lastMatchedAt) : null };
+}
+
+export interface NoiseRuleSourceOptions {
+  /** How long a process trusts the rules it read. Default 0: read on every event ("a rule applies to every report received after it is saved"). */
+  ttlMs?: number;
+  /** The saved rules (tombstones included); default one strongly consistent Query of `NOISE / RULE#`. */
+  load?: () => Promise<StoredRuleState[]>;
+  /** The built-in rules; default from `ERROR_LOG_NOISE_CODES`, read each time (a changed setting applies locally without a restart). */
+  defaults?: () => readonly NoiseRule[];
+  now?: () => number;
+}
+
+/**
+ * The rules the writer applies, read through this object (a test replaces it). With the default
+ * TTL of 0 every event reads the rules: one Query (0.5 read unit for a few rules, strongly
+ * consistent) — a rule saved before a report is received applies to it.
+ */
+export class NoiseRuleSource {
+  private cached: { rules: StoredRuleState[]; at: number } | undefined;
+  private readonly ttlMs: number;
+  private readonly load: () => Promise<StoredRuleState[]>;
+  private readonly defaults: () => readonly NoiseRule[];
+  private readonly now: () => number;
+
+  constructor(options: NoiseRuleSourceOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 0;
+    this.load = options.load ?? (async () => (await noiseRuleStore.list()).map(stateOf));
+    this.defaults = options.defaults ?? configuredDefaults;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The rules in force, expired ones included (the matcher checks expiry at the occurrence's time). */
+  async rules(): Promise<NoiseRule[]> {
+    if (!this.cached || this.now() - this.cached.at >= this.ttlMs) this.cached = { rules: await this.load(), at: this.now() };
+    return effectiveRules(this.cached.rules, this.defaults());
+  }
+
+  /** Forgets what was read. */
+  clear(): void {
+    this.cached = undefined;
+  }
+}
