@@ -9,6 +9,10 @@ import { SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
 import { issueHookPayload } from './domain/gitlab-webhook.js';
 import { errorPatchBody, errorRecordSchema } from './domain/record.js';
+import { errorLogOpsFunctions, recordGuidanceSchema } from './manifest-ops.js';
+
+/** A record with its runbook and links to its systems of record (GET and PATCH /v1/errors/{id}). */
+const errorRecordView = z.extend(errorRecordSchema, recordGuidanceSchema);
 
 /** The one path into the error log: every failure event on the bus, by one rule. */
 export const failurePattern: EventPattern = {
@@ -71,7 +75,7 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/errors/{id}',
         auth: 'operator',
-        doc: { summary: 'One error record with its change log (operators)', response: errorRecordSchema },
+        doc: { summary: 'One error record with its change log, the runbook of its code and links to its systems of record (operators)', response: errorRecordView },
       },
       {
         kind: 'http',
@@ -82,12 +86,14 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
           summary:
             'Moves an error along the workflow and/or sets notes and the GitLab issue link (operators). Moves: open → resolved, open → needs_attention → in_progress → resolved; anything else is 409 invalid_transition',
           body: errorPatchBody,
-          response: errorRecordSchema,
+          response: errorRecordView,
         },
       },
     ],
     tables: { errors: 'readWrite' },
+    config: ['adminBaseUrl', 'errorLogSubjectLinks'],
   },
+  ...errorLogOpsFunctions,
   {
     name: 'jobs',
     description: 'POST /v1/jobs/{job}/runs for a job that does not exist: 404 naming the jobs there are (each job has its own route on its own function).',

@@ -91,19 +91,11 @@ export class VersionedStore<T> {
    * Every item of the kind, tombstones included: one Query on its partition (pages followed),
    * strongly consistent so that a change is seen by the next read.
    */
-  async list(options: { projection?: readonly string[] } = {}): Promise<Versioned<T>[]> {
-    const projection = options.projection
-      ? { ProjectionExpression: ['id', 'version', 'createdAt', 'updatedAt', 'updatedBy', ...options.projection].map((_, i) => `#p${i}`).join(', ') }
-      : {};
-    const names = options.projection
-      ? Object.fromEntries(['id', 'version', 'createdAt', 'updatedAt', 'updatedBy', ...options.projection].map((n, i) => [`#p${i}`, n]))
-      : undefined;
+  async list(): Promise<Versioned<T>[]> {
     const items = await queryAll({
       TableName: this.table(),
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': this.kind.list, ':prefix': this.kind.prefix },
-      ...(names ? { ExpressionAttributeNames: names } : {}),
-      ...projection,
       ConsistentRead: true,
     });
     return items.map((item) => this.toVersioned(item));
