@@ -29,6 +29,7 @@ import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
+import { listRunbooks } from './runbooks.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
 import type { Job, JobContext, JobName } from '../jobs/index.js';
@@ -44,6 +45,8 @@ export interface DigestDeps {
   tracker: () => Promise<IssueTracker>;
   notifier: Notifier;
   adminBaseUrl: () => string | undefined;
+  /** Runbook titles by code (saved and shipped), for the issue to link; default one Query of the runbooks. */
+  runbookTitles?: () => Promise<Record<string, string>>;
 }
 
 /**
@@ -55,6 +58,7 @@ export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
   tracker: () => GitLabIssues.fromConfig(),
   notifier: new SlackNotifier(),
   adminBaseUrl: () => readSetting('adminBaseUrl'),
+  runbookTitles: async () => Object.fromEntries((await listRunbooks({ withSteps: false })).map((r) => [r.code, r.title])),
 }));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
@@ -110,7 +114,8 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
     issue = (await tracker.findByMarker(marker)) ?? null;
     status = issue ? 'adopted' : 'created';
     if (!issue) {
-      const { title, description } = renderDigestIssue({ job, period, groups, adminBaseUrl: deps.adminBaseUrl() });
+      const runbooks = deps.runbookTitles ? await deps.runbookTitles() : undefined;
+      const { title, description } = renderDigestIssue({ job, period, groups, adminBaseUrl: deps.adminBaseUrl(), runbooks });
       issue = await tracker.create({ title, description, labels: DIGEST_LABELS });
       log.info('digest issue opened', { issueUrl: issue.url, errors: listed.length });
     }

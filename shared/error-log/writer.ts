@@ -12,6 +12,7 @@ import { errorLogMetrics } from './metrics.js';
 import { silencingRule } from './domain/noise-rules.js';
 import type { NoiseRule } from './domain/noise-rules.js';
 import { NoiseRuleSource, countSilenced } from './noise-rules.js';
+import { getRunbook } from './runbooks.js';
 import { redactText } from '../platform/redact.js';
 import { errorMessage } from './slack.js';
 import type { Notifier } from './slack.js';
@@ -26,6 +27,8 @@ export interface WriterDeps {
     count(ruleId: string, occurrenceId: string): Promise<'counted' | 'duplicate'>;
   };
   adminBaseUrl: () => string | undefined;
+  /** The runbook of a code (saved, else shipped), linked from the Slack message. */
+  runbook?: (code: string) => Promise<{ code: string; title: string } | null>;
   log: Logger;
   metrics: typeof errorLogMetrics;
 }
@@ -35,6 +38,7 @@ export const defaultWriterDeps = (notifier: Notifier, rules = new NoiseRuleSourc
   notifier,
   noise: { rules: () => rules.rules(), count: (ruleId, occurrenceId) => countSilenced(ruleId, occurrenceId) },
   adminBaseUrl: () => readSetting('adminBaseUrl'),
+  runbook: (code) => getRunbook(code),
   log: logger,
   metrics: errorLogMetrics,
 });
@@ -78,15 +82,17 @@ export type NotifyResult = 'sent' | 'failed' | 'skipped' | 'not_claimed';
 export async function notifyRecord(
   id: string,
   states: readonly ('pending' | 'failed')[],
-  deps: Pick<WriterDeps, 'store' | 'notifier' | 'adminBaseUrl' | 'metrics'>,
+  deps: Pick<WriterDeps, 'store' | 'notifier' | 'adminBaseUrl' | 'metrics' | 'runbook'>,
   log: Logger,
 ): Promise<NotifyResult> {
   const claim = await deps.store.claimNotification(id, states);
   if (!claim) return 'not_claimed';
   const { record, claimedAt } = claim;
   const reopened = record.changes.some((c) => c.field === 'status' && c.to === 'open');
+  // A runbook that cannot be read leaves its line out; it never holds back the announcement.
+  const runbook = deps.runbook ? await deps.runbook(record.code).catch(() => null) : null;
   try {
-    const outcome = await deps.notifier.send(errorMessage(record, { adminBaseUrl: deps.adminBaseUrl(), reopened }));
+    const outcome = await deps.notifier.send(errorMessage(record, { adminBaseUrl: deps.adminBaseUrl(), reopened, runbook }));
     if (outcome === 'not_configured') {
       await deps.store.finishNotification(id, claimedAt, 'skipped');
       log.info('Slack is not configured: new error not announced', { errorId: id });

@@ -29,6 +29,6 @@ describe('Function: error-log-writer', () => {
   it('creates its default dependencies when none were put in place', () => {
     const deps = writerDeps.get();
     expect(writerDeps.get()).toBe(deps);
-    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'log', 'metrics', 'noise', 'notifier', 'store']);
+    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'log', 'metrics', 'noise', 'notifier', 'runbook', 'store']);
   });
 });
