@@ -3,9 +3,11 @@
  * delete a noise rule, and the history of each. Every change records the operator.
  */
 import * as z from '../../shared/platform/zod.js';
-import { noiseRuleBody, ruleId, specOf } from '../../shared/error-log/domain/noise-rules.js';
-import { runbookBody, runbookCode, runbookSpecOf } from '../../shared/error-log/domain/runbooks.js';
-import { deleteNoiseRule, listNoiseRules, noiseRuleStore, saveNoiseRule } from '../../shared/error-log/noise-rules.js';
+import { specOf } from '../../shared/error-log/domain/noise-rules.js';
+import { noiseRuleBody, ruleId } from '../../shared/error-log/domain/noise-rule-schema.js';
+import { runbookSpecOf } from '../../shared/error-log/domain/runbooks.js';
+import { runbookBody, runbookCode } from '../../shared/error-log/domain/runbook-schema.js';
+import { deleteNoiseRule, listNoiseRules, noiseRuleStore, saveNoiseRule } from '../../shared/error-log/noise-rule-admin.js';
 import { getRunbook, listRunbooks, runbookHistory, saveRunbook } from '../../shared/error-log/runbooks.js';
 import { UnknownNoiseRuleError, UnknownRunbookError } from '../../shared/error-log/ops-errors.js';
 import { NotFoundError } from '../../shared/platform/errors.js';

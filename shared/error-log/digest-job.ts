@@ -29,7 +29,7 @@ import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
-import { listRunbooks } from './runbooks.js';
+import { runbookTitles } from './runbook-titles.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
 import type { Job, JobContext, JobName } from '../jobs/index.js';
@@ -58,7 +58,7 @@ export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
   tracker: () => GitLabIssues.fromConfig(),
   notifier: new SlackNotifier(),
   adminBaseUrl: () => readSetting('adminBaseUrl'),
-  runbookTitles: async () => Object.fromEntries((await listRunbooks({ withSteps: false })).map((r) => [r.code, r.title])),
+  runbookTitles: () => runbookTitles(),
 }));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */

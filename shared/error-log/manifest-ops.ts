@@ -6,8 +6,8 @@
 import * as z from '../platform/zod.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
 import { FLOWS, SUBJECT_KINDS } from './domain/sources.js';
-import { noiseRuleBody } from './domain/noise-rules.js';
-import { runbookBody } from './domain/runbooks.js';
+import { noiseRuleBody } from './domain/noise-rule-schema.js';
+import { runbookBody } from './domain/runbook-schema.js';
 
 const instant = z.string().check(z.describe('ISO 8601 instant'));
 

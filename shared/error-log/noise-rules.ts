@@ -10,7 +10,10 @@
  * The whole partition `NOISE` is small (one item per rule and per counter): GET /v1/noise-rules
  * is one Query of it, and the writer reads the `RULE#` part of it once per event.
  *
- * flow: handler / writer --> this module --> domain/noise-rules.ts (pure) + versioned-store.ts
+ * This module is the writer's side (read the rules, count); operators' changes are in
+ * ./noise-rule-admin.ts, so the writer's bundle carries none of their code.
+ *
+ * flow: writer --> this module --> domain/noise-rules.ts (pure)
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../platform/tables.js';
@@ -19,91 +22,19 @@ import { translate } from '../platform/dynamodb/translate.js';
 import { queryAll } from '../platform/dynamodb/query.js';
 import { transactWrite } from '../platform/dynamodb/transaction.js';
 import { ConditionFailedError } from '../platform/dynamodb/errors.js';
-import { defaultRules, effectiveRules, isActive, sameSpec } from './domain/noise-rules.js';
+import { defaultRules, effectiveRules } from './domain/noise-rules.js';
 import type { NoiseRule, NoiseRuleSpec, StoredRuleState } from './domain/noise-rules.js';
-import { UnknownNoiseRuleError } from './ops-errors.js';
-import { VersionedStore, saveVersioned } from './versioned-store.js';
-import type { SaveOutcome, Versioned } from './versioned-store.js';
 
 export const NOISE_PARTITION = 'NOISE';
-export const noiseRuleStore = new VersionedStore<NoiseRuleSpec>({ list: NOISE_PARTITION, prefix: 'RULE#', label: 'noise rule' });
+export const RULE_PREFIX = 'RULE#';
 
-const countKey = (id: string) => ({ pk: NOISE_PARTITION, sk: `COUNT#${id}` });
+const countKey = (id: string) => ({ pk: NOISE_PARTITION, sk: `${COUNT_PREFIX}${id}` });
 const silencedMarkerKey = (occurrenceId: string) => ({ pk: `OCC#${occurrenceId}`, sk: 'NOISE' });
 /** As long as the occurrence markers of the error records: the same redeliveries are recognised. */
 const MARKER_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The built-in rules of this process's configuration (`ERROR_LOG_NOISE_CODES`). */
 export const configuredDefaults = (): NoiseRule[] => defaultRules(process.env.ERROR_LOG_NOISE_CODES);
-
-const stateOf = (item: Versioned<NoiseRuleSpec>): StoredRuleState => ({ id: item.id, version: item.version, spec: item.body });
-
-/** A rule as GET /v1/noise-rules shows it: the rule, whether it is in force, and its count. */
-export interface NoiseRuleView extends NoiseRule {
-  active: boolean;
-  matched: number;
-  lastMatchedAt: string | null;
-  updatedAt: string | null;
-  updatedBy: string | null;
-}
-
-/**
- * Every rule in force or expired (saved and built-in, deleted ones left out), with its count: one
- * Query of the `NOISE` partition.
- */
-export async function listNoiseRules(options: { defaults?: readonly NoiseRule[]; now?: string } = {}): Promise<NoiseRuleView[]> {
-  const items = await queryAll({
-    TableName: tableName('errors'),
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': NOISE_PARTITION },
-    ConsistentRead: true,
-  });
-  const saved = items.filter((i) => String(i.sk).startsWith('RULE#')).map((i) => noiseRuleStore.toVersioned(i));
-  const counts = new Map(items.filter((i) => String(i.sk).startsWith('COUNT#')).map((i) => [String(i.sk).slice('COUNT#'.length), i]));
-  const byId = new Map(saved.map((s) => [s.id, s]));
-  const now = options.now ?? new Date().toISOString();
-  return effectiveRules(saved.map(stateOf), options.defaults ?? configuredDefaults()).map((rule) => {
-    const count = counts.get(rule.id);
-    const item = byId.get(rule.id);
-    return {
-      ...rule,
-      active: isActive(rule, now),
-      matched: Number(count?.matched ?? 0),
-      lastMatchedAt: count?.lastMatchedAt ? String(count.lastMatchedAt) : null,
-      updatedAt: item?.updatedAt ?? null,
-      updatedBy: item?.updatedBy ?? null,
-    };
-  });
-}
-
-/**
- * Saves a rule (creating it, or overriding a built-in one of the same id). The same rule again
- * changes nothing.
- *
- * @throws ConfigVersionMismatchError `expectedVersion` is not the rule's version (409)
- * @example
- * await saveNoiseRule('zuora-sandbox', { match: { integration: 'zuora', messageContains: 'sandbox' }, reason: 'test tenants' }, { operator });
- */
-export async function saveNoiseRule(id: string, spec: NoiseRuleSpec, options: { operator: string; expectedVersion?: number }): Promise<SaveOutcome<NoiseRuleSpec>> {
-  return saveVersioned(noiseRuleStore, id, spec, { ...options, same: sameSpec });
-}
-
-/**
- * Deletes a rule: its item stays as a tombstone with the history entry, so a deleted built-in
- * rule stays deleted. Deleting it again changes nothing.
- *
- * @throws UnknownNoiseRuleError no saved or built-in rule has this id (404)
- * @throws ConfigVersionMismatchError `expectedVersion` is not the rule's version (409)
- */
-export async function deleteNoiseRule(
-  id: string,
-  options: { operator: string; expectedVersion?: number; defaults?: readonly NoiseRule[] },
-): Promise<SaveOutcome<NoiseRuleSpec>> {
-  const isDefault = (options.defaults ?? configuredDefaults()).some((d) => d.id === id);
-  const saved = await noiseRuleStore.get(id);
-  if (!saved && !isDefault) throw new UnknownNoiseRuleError(id);
-  return saveVersioned(noiseRuleStore, id, null, { ...options, same: sameSpec, tombstoneMissing: isDefault });
-}
 
 /**
  * Counts one silenced occurrence on its rule: the marker of the event and the rule's counter in one
@@ -139,6 +70,22 @@ export async function countSilenced(ruleId: string, occurrenceId: string, now = 
   }
 }
 
+/** The saved rules, tombstones included: one strongly consistent Query of `NOISE / RULE#`. */
+export async function loadRuleStates(): Promise<StoredRuleState[]> {
+  const items = await queryAll({
+    TableName: tableName('errors'),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rule)',
+    ExpressionAttributeValues: { ':pk': NOISE_PARTITION, ':rule': RULE_PREFIX },
+    ProjectionExpression: '#id, #version, #body',
+    ExpressionAttributeNames: { '#id': 'id', '#version': 'version', '#body': 'body' },
+    ConsistentRead: true,
+  });
+  return items.map((item) => ({ id: String(item.id), version: Number(item.version), spec: (item.body ?? null) as NoiseRuleSpec | null }));
+}
+
+/** The counters of every rule, by rule id (part of the same partition). */
+export const COUNT_PREFIX = 'COUNT#';
+
 /** A rule's counter alone (tests, and a rule view after a change). */
 export async function readCount(ruleId: string): Promise<{ matched: number; lastMatchedAt: string | null }> {
   const out = await translate(() =>
@@ -171,7 +118,7 @@ export class NoiseRuleSource {
 
   constructor(options: NoiseRuleSourceOptions = {}) {
     this.ttlMs = options.ttlMs ?? 0;
-    this.load = options.load ?? (async () => (await noiseRuleStore.list()).map(stateOf));
+    this.load = options.load ?? loadRuleStates;
     this.defaults = options.defaults ?? configuredDefaults;
     this.now = options.now ?? Date.now;
   }

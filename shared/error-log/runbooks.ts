@@ -10,10 +10,11 @@
 import { DEFAULT_RUNBOOKS, runbookFor, sameRunbook } from './domain/runbooks.js';
 import type { Runbook, RunbookSpec } from './domain/runbooks.js';
 import { UnknownRunbookError } from './ops-errors.js';
+import { RUNBOOKS_PARTITION, RUNBOOK_PREFIX } from './runbook-titles.js';
 import { VersionedStore, saveVersioned } from './versioned-store.js';
 import type { SaveOutcome } from './versioned-store.js';
 
-export const runbookStore = new VersionedStore<RunbookSpec>({ list: 'RUNBOOKS', prefix: 'RUNBOOK#', label: 'runbook' });
+export const runbookStore = new VersionedStore<RunbookSpec>({ list: RUNBOOKS_PARTITION, prefix: RUNBOOK_PREFIX, label: 'runbook' });
 
 /** A runbook as the API shows it: with its version (0: shipped, never saved) and who changed it last. */
 export interface RunbookView extends Runbook {

@@ -6,7 +6,7 @@ import { IncomingWebhook } from '@slack/webhook';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { readSecret } from '../platform/config.js';
 import type { ErrorRecord } from './domain/record.js';
-import { runbookAdminLink } from './domain/runbooks.js';
+import { runbookAdminLink } from './domain/runbook-titles.js';
 
 /** Slack mrkdwn: `&`, `<` and `>` are control characters. */
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -12,7 +12,7 @@ import { errorLogMetrics } from './metrics.js';
 import { silencingRule } from './domain/noise-rules.js';
 import type { NoiseRule } from './domain/noise-rules.js';
 import { NoiseRuleSource, countSilenced } from './noise-rules.js';
-import { getRunbook } from './runbooks.js';
+import { runbookTitle } from './runbook-titles.js';
 import { redactText } from '../platform/redact.js';
 import { errorMessage } from './slack.js';
 import type { Notifier } from './slack.js';
@@ -38,7 +38,7 @@ export const defaultWriterDeps = (notifier: Notifier, rules = new NoiseRuleSourc
   notifier,
   noise: { rules: () => rules.rules(), count: (ruleId, occurrenceId) => countSilenced(ruleId, occurrenceId) },
   adminBaseUrl: () => readSetting('adminBaseUrl'),
-  runbook: (code) => getRunbook(code),
+  runbook: (code) => runbookTitle(code),
   log: logger,
   metrics: errorLogMetrics,
 });

@@ -4,7 +4,7 @@
  */
 import type { ErrorRecord } from './record.js';
 import { unresolvedStatuses } from './status.js';
-import { runbookAdminLink } from './runbooks.js';
+import { runbookAdminLink } from './runbook-titles.js';
 
 export type DigestKind = 'daily' | 'weekly';
 

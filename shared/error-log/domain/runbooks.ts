@@ -3,43 +3,11 @@
  * Zuora unavailability"). The service's own codes ship with one (below); an operator's saved
  * runbook for a code replaces the shipped one. Pure: the contract, the defaults, the choice.
  */
-import * as z from '../../platform/zod.js';
 
-/** An error code as runbooks are keyed: this service's (`renewal_not_processed`) or a reporter's (`VALIDATION_ERROR`). */
-export const RUNBOOK_CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+import { DEFAULT_RUNBOOK_TITLES } from './runbook-titles.js';
+import type { DefaultRunbookCode } from './runbook-titles.js';
 
-export const runbookCode = z.string().check(z.regex(RUNBOOK_CODE_PATTERN, 'an error code: a letter, then up to 99 letters, digits, _, . or -'));
-
-export const MAX_STEPS_CHARS = 20_000;
-export const MAX_LINKS = 20;
-const MAX_URL_BYTES = 2_048;
-
-const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
-
-export const runbookLink = z.strictObject({
-  title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-  url: z
-    .url({ protocol: /^https?$/ })
-    .check(
-      z.refine((u) => utf8Bytes(u) <= MAX_URL_BYTES, `a link of at most ${MAX_URL_BYTES} bytes`),
-      z.describe('An http(s) URL, at most 2 KB'),
-    ),
-});
-
-/** The body of `PUT /v1/runbooks/{code}`. */
-export const runbookBody = z.strictObject({
-  title: z.string().check(z.trim(), z.minLength(1, 'a runbook needs a title'), z.maxLength(200)),
-  steps: z
-    .string()
-    .check(z.trim(), z.minLength(1, 'say what to do'), z.maxLength(MAX_STEPS_CHARS), z.describe(`What to do, in Markdown (at most ${MAX_STEPS_CHARS} characters)`)),
-  owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.describe('Who to ask: a team or a person'))),
-  links: z.optional(z.array(runbookLink).check(z.maxLength(MAX_LINKS))),
-  expectedVersion: z
-    .optional(z.int().check(z.minimum(0)))
-    .check(z.describe('Apply only if the runbook is at this version (0: only if none was saved yet); otherwise 409 version_conflict')),
-});
-
-export type RunbookBody = z.infer<typeof runbookBody>;
+export { runbookAdminLink } from './runbook-titles.js';
 
 export interface RunbookSpec {
   title: string;
@@ -56,7 +24,7 @@ export interface Runbook extends RunbookSpec {
 }
 
 /** The spec of a body, normalised (no undefined fields): the same PUT again compares equal. */
-export function runbookSpecOf(body: Omit<RunbookBody, 'expectedVersion'>): RunbookSpec {
+export function runbookSpecOf(body: RunbookSpec): RunbookSpec {
   return {
     title: body.title,
     steps: body.steps,
@@ -72,8 +40,7 @@ export function sameRunbook(a: RunbookSpec | null, b: RunbookSpec | null): boole
 
 const OWNER = 'Provisioning team';
 
-const audit = (what: string, check: string, fix: string): RunbookSpec => ({
-  title: `Audit: ${what}`,
+const audit = (what: string, check: string, fix: string): Omit<RunbookSpec, 'title'> => ({
   owner: OWNER,
   steps: [
     `The daily reconciliation audit found ${what}. The subject names the subscription (or customer); the payload has its ids and dates.`,
@@ -96,7 +63,7 @@ const audit = (what: string, check: string, fix: string): RunbookSpec => ({
  * `subscription_not_held`. test/unit/error-log/runbooks.test.ts derives those codes from the code
  * that emits them and checks each has one here.
  */
-export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
+const SHIPPED: Readonly<Record<DefaultRunbookCode, Omit<RunbookSpec, 'title'>>> = {
   renewal_not_processed: audit(
     'an auto-renewing term that ended without a renewal',
     '- Open the namespace in the admin page and compare its term end with the subscription in Zuora.\n- Look for a `Subscription Renewed` event that failed: an `async_handler_failed` record for `subscription-renewed`.',
@@ -128,7 +95,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     '- Send the `Billing Account Set` event again for the customer, or set it with `PUT /v1/customers/{customerId}/billing-account`.',
   ),
   async_handler_failed: {
-    title: 'An event handler kept failing',
     owner: OWNER,
     steps: [
       'A function triggered by an event (or a schedule) failed on every attempt; the event was not applied.',
@@ -144,7 +110,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     ].join('\n'),
   },
   async_handler_timed_out: {
-    title: 'An event handler timed out',
     owner: OWNER,
     steps: [
       'A function ran out of time on every attempt; the event may be partly applied (every step is idempotent).',
@@ -154,7 +119,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     ].join('\n'),
   },
   async_event_expired: {
-    title: 'An event expired before it could be handled',
     owner: OWNER,
     steps: [
       'Lambda gave up on an event older than its maximum age (the function was throttled or failing for hours).',
@@ -164,7 +128,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     ].join('\n'),
   },
   internal_error: {
-    title: 'The service answered 500',
     owner: OWNER,
     steps: [
       'A request failed inside the service (the caller got a generic 500 and can retry).',
@@ -174,7 +137,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     ].join('\n'),
   },
   unavailable: {
-    title: 'The service could not reach a dependency (503)',
     owner: OWNER,
     steps: [
       'The database (or a flag) could not be read; callers were told to retry after Retry-After, and a retry applies at most once.',
@@ -184,7 +146,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     ].join('\n'),
   },
   subscription_not_held: {
-    title: "A command for a subscription its namespace no longer holds",
     owner: OWNER,
     steps: [
       "The subscription's namespace now holds another subscription (or none): the command was not applied, so the customer may not be provisioned.",
@@ -194,7 +155,6 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
     ].join('\n'),
   },
   provisioning_failed: {
-    title: 'Provisioning failed',
     owner: OWNER,
     steps: [
       'A purchase or change was paid for but the namespace was not provisioned.',
@@ -205,6 +165,10 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = {
   },
 };
 
+export const DEFAULT_RUNBOOKS: Readonly<Record<string, RunbookSpec>> = Object.fromEntries(
+  Object.entries(SHIPPED).map(([code, runbook]) => [code, { title: DEFAULT_RUNBOOK_TITLES[code as DefaultRunbookCode], ...runbook }]),
+);
+
 /** The runbook of `code`: the saved one, else the shipped one, else none. */
 export function runbookFor(code: string, stored: RunbookSpec | null | undefined): Runbook | null {
   if (stored) return { code, source: 'stored', ...stored };
@@ -212,5 +176,3 @@ export function runbookFor(code: string, stored: RunbookSpec | null | undefined)
   return shipped ? { code, source: 'default', ...shipped } : null;
 }
 
-/** The admin page's view of a runbook. */
-export const runbookAdminLink = (adminBaseUrl: string, code: string): string => `${adminBaseUrl.replace(/\/$/, '')}/admin#/runbooks/${encodeURIComponent(code)}`;

@@ -5,12 +5,12 @@ import {
   defaultRules,
   effectiveRules,
   matches,
-  noiseRuleBody,
   sameSpec,
   silencingRule,
   specOf,
 } from '../../../shared/error-log/domain/noise-rules.js';
 import type { NoiseRule } from '../../../shared/error-log/domain/noise-rules.js';
+import { noiseRuleBody } from '../../../shared/error-log/domain/noise-rule-schema.js';
 
 const occurrence = { code: 'VALIDATION_ERROR', system: 'customers-portal', integration: 'zuora', flow: 'renewal' as const, message: 'Zuora sandbox: Account is INVALID' };
 const rule = (id: string, match: NoiseRule['match'], expiresAt?: string): NoiseRule => ({ id, source: 'stored', version: 1, match, reason: 'r', ...(expiresAt ? { expiresAt } : {}) });

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_CODES } from '../../../shared/audit/domain.js';
-import { DEFAULT_RUNBOOKS, runbookAdminLink, runbookBody, runbookFor, runbookSpecOf, sameRunbook } from '../../../shared/error-log/domain/runbooks.js';
+import { DEFAULT_RUNBOOKS, runbookAdminLink, runbookFor, runbookSpecOf, sameRunbook } from '../../../shared/error-log/domain/runbooks.js';
+import { runbookBody } from '../../../shared/error-log/domain/runbook-schema.js';
+import { DEFAULT_RUNBOOK_TITLES } from '../../../shared/error-log/domain/runbook-titles.js';
 import { toOccurrence } from '../../../shared/error-log/domain/sources.js';
 import { errorAnswer } from '../../../shared/platform/http/errors.js';
 import { StoreUnavailableError } from '../../../shared/platform/dynamodb/errors.js';
@@ -26,6 +28,11 @@ describe('Shipped runbooks', () => {
     const codes = emittedCodes();
     expect(codes).toEqual(expect.arrayContaining(['async_handler_failed', 'async_handler_timed_out', 'async_event_expired', 'internal_error', 'unavailable']));
     expect(codes.filter((code) => !DEFAULT_RUNBOOKS[code])).toEqual([]);
+  });
+
+  it('have their titles in the light module the Slack message and the digest use', () => {
+    expect(Object.keys(DEFAULT_RUNBOOK_TITLES).sort()).toEqual(Object.keys(DEFAULT_RUNBOOKS).sort());
+    expect(DEFAULT_RUNBOOKS.trial_not_ended?.title).toBe(DEFAULT_RUNBOOK_TITLES.trial_not_ended);
   });
 
   it('are valid runbooks (what an operator could save)', () => {
