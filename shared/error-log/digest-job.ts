@@ -29,7 +29,7 @@ import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
-import { runbookTitles } from './runbook-titles.js';
+import { runbookTitle, runbookTitles } from './runbook-titles.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
 import type { Job, JobContext, JobName } from '../jobs/index.js';
@@ -47,6 +47,8 @@ export interface DigestDeps {
   adminBaseUrl: () => string | undefined;
   /** Runbook titles by code (saved and shipped), for the issue to link; default one Query of the runbooks. */
   runbookTitles?: () => Promise<Record<string, string>>;
+  /** The runbook title of one code, for a retried Slack announcement; default one GetItem of the title. */
+  runbook?: (code: string) => Promise<{ code: string; title: string } | null>;
 }
 
 /**
@@ -59,6 +61,7 @@ export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
   notifier: new SlackNotifier(),
   adminBaseUrl: () => readSetting('adminBaseUrl'),
   runbookTitles: () => runbookTitles(),
+  runbook: (code) => runbookTitle(code),
 }));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
