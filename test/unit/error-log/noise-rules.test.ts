@@ -102,4 +102,21 @@ describe('Built-in rules (ERROR_LOG_NOISE_CODES)', () => {
     const deleted = effectiveRules([{ id: 'default-stale-event', version: 3, spec: null }], defaults);
     expect(deleted.map((r) => r.id)).toEqual(['default-idempotency-conflict']);
   });
+
+  it('never shows a deleted rule, always shows a saved one, and a built-in one only while no operator touched its id (any states, any order)', () => {
+    const id = fc.constantFrom('default-a', 'default-b', 'x', 'y', 'z');
+    const state = fc.record({ id, version: fc.integer({ min: 1, max: 9 }), spec: fc.option(fc.constant({ match: { code: 'c' }, reason: 'r' }), { nil: null }) });
+    fc.assert(
+      fc.property(fc.uniqueArray(state, { selector: (s) => s.id }), fc.subarray(['a', 'b']), (stored, codes) => {
+        const defaults = defaultRules(codes.join(','));
+        const rules = effectiveRules(stored, defaults);
+        const ids = rules.map((r) => r.id);
+        const shuffled = effectiveRules([...stored].reverse(), [...defaults].reverse()).map((r) => r.id);
+        expect(shuffled).toEqual(ids);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const s of stored) expect(ids.includes(s.id)).toBe(s.spec !== null);
+        for (const d of defaults) expect(rules.some((r) => r.id === d.id && r.source === 'default')).toBe(!stored.some((s) => s.id === d.id));
+      }),
+    );
+  });
 });
