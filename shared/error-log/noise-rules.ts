@@ -15,7 +15,7 @@
  *
  * flow: writer --> this module --> domain/noise-rules.ts (pure)
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../platform/tables.js';
 import { ddb } from '../platform/dynamodb/client.js';
 import { translate } from '../platform/dynamodb/translate.js';
@@ -86,12 +86,10 @@ export async function loadRuleStates(): Promise<StoredRuleState[]> {
 /** The counters of every rule, by rule id (part of the same partition). */
 export const COUNT_PREFIX = 'COUNT#';
 
-/** A rule's counter alone (tests, and a rule view after a change). */
+/** A rule's counter alone (tests, and a rule view after a change): one strongly consistent GetItem. */
 export async function readCount(ruleId: string): Promise<{ matched: number; lastMatchedAt: string | null }> {
-  const out = await translate(() =>
-    ddb().send(new UpdateCommand({ TableName: tableName('errors'), Key: countKey(ruleId), UpdateExpression: 'ADD matched :zero', ExpressionAttributeValues: { ':zero': 0 }, ReturnValues: 'ALL_NEW' })),
-  );
-  return { matched: Number(out.Attributes?.matched ?? 0), lastMatchedAt: out.Attributes?.lastMatchedAt ? String(out.Attributes.lastMatchedAt) : null };
+  const out = await translate(() => ddb().send(new GetCommand({ TableName: tableName('errors'), Key: countKey(ruleId), ConsistentRead: true })));
+  return { matched: Number(out.Item?.matched ?? 0), lastMatchedAt: out.Item?.lastMatchedAt ? String(out.Item.lastMatchedAt) : null };
 }
 
 export interface NoiseRuleSourceOptions {

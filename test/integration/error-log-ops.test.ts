@@ -8,6 +8,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { countSilenced, readCount } from '../../shared/error-log/noise-rules.js';
+import { defaultWriterDeps, recordFailure } from '../../shared/error-log/writer.js';
+import { ddb } from '../../shared/platform/dynamodb/client.js';
+import { countDynamoDbCalls } from '../../bench/count-calls.js';
 import { startGitLabStandIn, startSlackReceiver } from './error-log-fakes.js';
 import type { GitLabStandIn, SlackReceiver } from './error-log-fakes.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
@@ -137,6 +140,29 @@ describe('Noise rules', () => {
     await finding('trial_not_ended', 'subscription:N-3');
     expect((await records('trial_not_ended')).map((r) => r.subject).sort()).toEqual(['subscription:N-1', 'subscription:N-3']);
     expect(await ruleOf('trials-noise')).toMatchObject({ matched: 2, active: false });
+  });
+
+  it("costs the writer one Query of the rules per event; a silenced event is one transaction (marker and counter), a redelivery of it writes nothing more", async () => {
+    await operator.call('PUT', '/v1/noise-rules/cost-noise', { match: { code: 'cost_noise' }, reason: 'measured' });
+    const deps = defaultWriterDeps({ send: async () => 'sent' });
+    const event = (code: string, id = eventId(code)) => ({ id, source: 'provisioning-service', 'detail-type': 'Audit Finding', time: new Date().toISOString(), detail: { code, subject: 's', message: 'm', payload: {}, asOf: today() } });
+    await recordFailure(event('cost_kept'), deps);
+
+    const counter = countDynamoDbCalls(ddb());
+    try {
+      const silenced = event('cost_noise');
+      expect(await recordFailure(silenced, deps)).toMatchObject({ outcome: 'dropped', ruleId: 'cost-noise' });
+      expect(counter.counts().byOperation).toEqual({ Query: 1, TransactWriteItems: 1 });
+      counter.reset();
+      await recordFailure(silenced, deps);
+      expect(counter.counts().byOperation).toEqual({ Query: 1, TransactWriteItems: 1 });
+      expect((await readCount('cost-noise')).matched).toBe(1);
+      counter.reset();
+      expect(await recordFailure(event('cost_kept'), deps)).toMatchObject({ outcome: 'repeated' });
+      expect(counter.counts().byOperation.Query).toBe(1);
+    } finally {
+      counter.detach();
+    }
   });
 
   it('counts a redelivered event once on its rule', async () => {
