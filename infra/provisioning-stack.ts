@@ -43,6 +43,7 @@ import {
 import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/platform/tables.js';
 import { config, type ConfigKey } from '../shared/platform/config.js';
 import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
+import { parseLinkTemplates } from '../shared/error-log/domain/links.js';
 import { PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
 import { EVENT_ARCHIVE_RETENTION_DAYS, SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
@@ -97,6 +98,14 @@ export function settingsFromContext(scope: Construct): ProvisioningSettings {
       parsePlanCatalog(typeof catalog === 'string' ? catalog : JSON.stringify(catalog));
     } catch (error) {
       throw new Error(`${config.planCatalog.context}: ${(error as Error).message}`);
+    }
+  }
+  const links = scope.node.tryGetContext(config.errorLogSubjectLinks.context) as unknown;
+  if (links !== undefined && links !== null && String(links) !== '') {
+    try {
+      parseLinkTemplates(typeof links === 'string' ? links : JSON.stringify(links));
+    } catch (error) {
+      throw new Error(`${config.errorLogSubjectLinks.context}: ${(error as Error).message}`);
     }
   }
   return { jwtIssuer, jwtAudience, logRetention: days as RetentionDays };

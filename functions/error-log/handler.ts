@@ -8,6 +8,7 @@ import { NotFoundError } from '../../shared/platform/errors.js';
 import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
 import { pageLimit } from '../../shared/platform/schemas.js';
 import { ErrorStore } from '../../shared/error-log/store.js';
+import { recordView } from '../../shared/error-log/record-view.js';
 
 const store = new ErrorStore();
 
@@ -37,12 +38,12 @@ export const handler = httpHandler(
     if (event.routeKey === 'GET /v1/errors/{id}') {
       const record = await store.get(id);
       if (!record) throw new NotFoundError(`No error record ${id}: list them with GET /v1/errors.`);
-      return { body: { ...publicRecord(record), recentOccurrences: await store.recentOccurrences(id) } };
+      return { body: { ...(await recordView(record)), recentOccurrences: await store.recentOccurrences(id) } };
     }
     const patch = parseBody(event, errorPatchBody);
     const record = await patchError(store, id, patch, actor.id);
     log.info('error record updated', { errorId: id, status: record.status, fields: Object.keys(patch) });
-    return { body: publicRecord(record) };
+    return { body: await recordView(record) };
   },
   { requireOperator: true },
 );

@@ -29,6 +29,7 @@ import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
+import { runbookTitle, runbookTitles } from './runbook-titles.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
 import type { Job, JobContext, JobName } from '../jobs/index.js';
@@ -44,6 +45,10 @@ export interface DigestDeps {
   tracker: () => Promise<IssueTracker>;
   notifier: Notifier;
   adminBaseUrl: () => string | undefined;
+  /** Runbook titles by code (saved and shipped), for the issue to link; default one Query of the runbooks. */
+  runbookTitles?: () => Promise<Record<string, string>>;
+  /** The runbook title of one code, for a retried Slack announcement; default one GetItem of the title. */
+  runbook?: (code: string) => Promise<{ code: string; title: string } | null>;
 }
 
 /**
@@ -55,6 +60,8 @@ export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
   tracker: () => GitLabIssues.fromConfig(),
   notifier: new SlackNotifier(),
   adminBaseUrl: () => readSetting('adminBaseUrl'),
+  runbookTitles: () => runbookTitles(),
+  runbook: (code) => runbookTitle(code),
 }));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
@@ -110,7 +117,8 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
     issue = (await tracker.findByMarker(marker)) ?? null;
     status = issue ? 'adopted' : 'created';
     if (!issue) {
-      const { title, description } = renderDigestIssue({ job, period, groups, adminBaseUrl: deps.adminBaseUrl() });
+      const runbooks = deps.runbookTitles ? await deps.runbookTitles() : undefined;
+      const { title, description } = renderDigestIssue({ job, period, groups, adminBaseUrl: deps.adminBaseUrl(), runbooks });
       issue = await tracker.create({ title, description, labels: DIGEST_LABELS });
       log.info('digest issue opened', { issueUrl: issue.url, errors: listed.length });
     }

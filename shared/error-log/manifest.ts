@@ -10,6 +10,10 @@ import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
 import { issueHookPayload } from './domain/gitlab-webhook.js';
 import { errorPatchBody, errorRecordSchema, occurrenceEvidenceSchema } from './domain/record.js';
 import { REVENUE_ERROR_REPORTED, revenueErrorReport } from './domain/report.js';
+import { errorLogOpsFunctions, recordGuidanceSchema } from './manifest-ops.js';
+
+/** A record with its runbook and links to its systems of record (GET and PATCH /v1/errors/{id}). */
+const errorRecordView = z.extend(errorRecordSchema, recordGuidanceSchema);
 
 /**
  * The one path into the error log: every failure event on the bus, by one rule. Reports of other
@@ -79,8 +83,8 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         path: '/v1/errors/{id}',
         auth: 'operator',
         doc: {
-          summary: 'One error record with its change log and its last 20 occurrences, newest first (operators)',
-          response: z.extend(errorRecordSchema, { recentOccurrences: z.array(occurrenceEvidenceSchema) }),
+          summary: 'One error record with its change log, its last 20 occurrences (newest first), the runbook of its code and links to its systems of record (operators)',
+          response: z.extend(errorRecordView, { recentOccurrences: z.array(occurrenceEvidenceSchema) }),
         },
       },
       {
@@ -92,12 +96,14 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
           summary:
             'Moves an error along the workflow and/or sets notes and the GitLab issue link (operators). Moves: open → resolved, open → needs_attention → in_progress → resolved; anything else is 409 invalid_transition',
           body: errorPatchBody,
-          response: errorRecordSchema,
+          response: errorRecordView,
         },
       },
     ],
     tables: { errors: 'readWrite' },
+    config: ['adminBaseUrl', 'errorLogSubjectLinks'],
   },
+  ...errorLogOpsFunctions,
   {
     name: 'error-reports',
     description: 'POST /v1/errors: another system reports a failure; relayed to the bus as Revenue Error Reported for the error-log writer.',

@@ -6,6 +6,7 @@ import { IncomingWebhook } from '@slack/webhook';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { readSecret } from '../platform/config.js';
 import type { ErrorRecord } from './domain/record.js';
+import { runbookAdminLink } from './domain/runbook-titles.js';
 
 /** Slack mrkdwn: `&`, `<` and `>` are control characters. */
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -17,7 +18,7 @@ export const adminLink = (adminBaseUrl: string, id: string): string => `${adminB
 /** The message: code, message, subject and a link to the record. */
 export function errorMessage(
   record: Pick<ErrorRecord, 'id' | 'code' | 'message' | 'subject' | 'source' | 'occurrences'>,
-  options: { adminBaseUrl: string | undefined; reopened: boolean },
+  options: { adminBaseUrl: string | undefined; reopened: boolean; runbook?: { code: string; title: string } | null },
 ): IncomingWebhookSendArguments {
   const heading = options.reopened ? 'Resolved provisioning error is back' : 'New provisioning error';
   const link = options.adminBaseUrl ? adminLink(options.adminBaseUrl, record.id) : undefined;
@@ -26,6 +27,10 @@ export function errorMessage(
     `*Message:* ${escape(clip(record.message, 500))}`,
     `*Subject:* ${escape(clip(record.subject, 300))}`,
     link ? `<${link}|Open ${record.id} in the admin page>` : `Record: ${record.id}`,
+    // What to do: the runbook of the code, on the admin page when there is one.
+    ...(options.runbook
+      ? [options.adminBaseUrl ? `<${runbookAdminLink(options.adminBaseUrl, options.runbook.code)}|Runbook: ${escape(clip(options.runbook.title, 200))}>` : `*Runbook:* ${escape(clip(options.runbook.title, 200))}`]
+      : []),
   ].join('\n');
   return { text, unfurl_links: false, unfurl_media: false };
 }

@@ -4,6 +4,7 @@
  */
 import type { ErrorRecord } from './record.js';
 import { unresolvedStatuses } from './status.js';
+import { runbookAdminLink } from './runbook-titles.js';
 
 export type DigestKind = 'daily' | 'weekly';
 
@@ -98,7 +99,14 @@ const MAX_LISTED_PER_CODE = 50;
 const mdEscape = (text: string): string => text.replace(/([\\`*_{}[\]<>|])/g, '\\$1').replace(/\s+/g, ' ').slice(0, 300);
 
 /** The title and Markdown description of a digest's GitLab issue. */
-export function renderDigestIssue(input: { job: string; period: DigestPeriod; groups: readonly DigestGroup[]; adminBaseUrl: string | undefined }): {
+export function renderDigestIssue(input: {
+  job: string;
+  period: DigestPeriod;
+  groups: readonly DigestGroup[];
+  adminBaseUrl: string | undefined;
+  /** Runbook titles by code: each group links its runbook (the admin page's view, else its title). */
+  runbooks?: Readonly<Record<string, string>>;
+}): {
   title: string;
   description: string;
 } {
@@ -116,6 +124,10 @@ export function renderDigestIssue(input: { job: string; period: DigestPeriod; gr
   ];
   for (const group of groups) {
     lines.push(`### \`${group.code}\` — ${group.entries.length} error${group.entries.length === 1 ? '' : 's'}, ${group.occurrences} occurrence${group.occurrences === 1 ? '' : 's'}`, '');
+    const runbook = input.runbooks && Object.hasOwn(input.runbooks, group.code) ? input.runbooks[group.code] : undefined;
+    if (runbook !== undefined) {
+      lines.push(input.adminBaseUrl ? `Runbook: [${mdEscape(runbook)}](${runbookAdminLink(input.adminBaseUrl, group.code)})` : `Runbook: ${mdEscape(runbook)}`, '');
+    }
     for (const e of group.entries.slice(0, MAX_LISTED_PER_CODE)) {
       lines.push(
         `- ${link(e.id)} ${e.reason === 'new' ? '**new**' : `still ${e.status.replace('_', ' ')}`} · ${mdEscape(e.subject)} — ${mdEscape(e.message)} (${e.occurrences}×, last ${e.lastSeenAt})`,

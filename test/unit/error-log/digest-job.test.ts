@@ -26,6 +26,6 @@ describe('Object: digestDeps', () => {
   it('creates the default dependencies once, at the first use', () => {
     const deps = digestDeps.get();
     expect(digestDeps.get()).toBe(deps);
-    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'notifier', 'store', 'tracker']);
+    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'notifier', 'runbook', 'runbookTitles', 'store', 'tracker']);
   });
 });
