@@ -73,3 +73,23 @@ export class DigestInProgressError extends ErrorLogError {
     });
   }
 }
+
+/**
+ * A closed issue's next chunk could not be handed on (the bus refused the continuation event):
+ * 503, so GitLab delivers the webhook again (or Lambda retries the event); what was resolved stays
+ * resolved and a redelivery only continues.
+ */
+export class IssueResolutionNotContinuedError extends ErrorLogError {
+  override readonly name = 'IssueResolutionNotContinuedError';
+  readonly kind = 'unavailable';
+
+  constructor(
+    readonly issue: string,
+    options: ErrorOptions = {},
+  ) {
+    super('resolution_not_continued', `The errors linked to ${issue} are partly resolved and the rest could not be queued; the delivery will be retried.`, {
+      ...options,
+      retryAfterSeconds: 30,
+    });
+  }
+}

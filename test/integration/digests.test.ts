@@ -187,6 +187,7 @@ describe('Digests', () => {
       const res = await webhook(closed(issueUrl, 1));
       expect(res.status).toBe(200);
       expect(res.body.resolved.sort()).toEqual([...ids].sort());
+      expect(res.body.continues).toBe(false);
       for (const id of ids) expect((await operator.call('GET', `/v1/errors/${id}`)).body.status).toBe('resolved');
       const worked = (await operator.call('GET', `/v1/errors/${ids[1]}`)).body;
       expect(worked.changes.slice(-2)).toMatchObject([
