@@ -57,12 +57,13 @@ export const GITLAB_TOKEN_PREFIXES = [
 
 /**
  * A value named as a credential in text: `Authorization: <anything>`, `?access_token=…`,
- * `password=…`, `"token": "…"`, `aws_secret_access_key = …`. The name (and what joins it to the
+ * `password=…`, `"token": "…"`, `aws_secret_access_key = …`, a presigned URL's
+ * `X-Amz-Signature=…`/`X-Amz-Credential=…`/`X-Amz-Security-Token=…`. The name (and what joins it to the
  * value) is kept so a reader knows something was there; the value — quoted or up to the next
  * separator, after an optional scheme (`Bearer`, `Basic`, …) — is replaced.
  */
 const NAMED_SECRET =
-  /\b(aws_secret_access_key|secret_?access_?key|client_?secret|access_?token|refresh_?token|id_?token|auth_?token|private_?token|api_?token|api_?key|x-api-key|authorization|password|passwd|token|secret)(["']?[ \t]{0,10}[:=][ \t]{0,10})(?:(?:Bearer|Basic|Token|Digest)[ \t]{1,10})?(?:"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"'&,;<>]+)/gi;
+  /\b(aws_secret_access_key|secret_?access_?key|client_?secret|access_?token|refresh_?token|id_?token|auth_?token|private_?token|api_?token|api_?key|x-api-key|x-amz-credential|x-amz-signature|signature|authorization|password|passwd|token|secret)(["']?[ \t]{0,10}[:=][ \t]{0,10})(?:(?:Bearer|Basic|Token|Digest)[ \t]{1,10})?(?:"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"'&,;<>]+)/gi;
 
 /** Credentials recognisable by their shape, wherever they appear in a string. */
 export const SECRET_VALUES: readonly RegExp[] = [

@@ -92,6 +92,7 @@ describe('Function: redactText (examples)', () => {
     ['a secret access key', 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI'],
     ['a secret access key in JSON text', '{"AccessKeyId":"ASIAX","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}', 'wJalrXUtnFEMI'],
     ['a password with spaces in JSON text', 'body {"password": "correct horse battery"}', 'horse'],
+    ['a presigned URL', 'GET https://b.s3.amazonaws.com/k?X-Amz-Credential=ASIAX%2F2026&X-Amz-Security-Token=IQoJb3JpZ2lu&X-Amz-Signature=abcdef0123 403', 'IQoJb3JpZ2lu'],
   ])('replaces %s', (_, text, secret) => {
     const out = redactText(text);
     expect(out).not.toContain(secret);
