@@ -24,7 +24,6 @@ import type { DigestKind } from './domain/digest.js';
 import { GitLabIssues, GitLabNotConfiguredError } from './gitlab.js';
 import type { IssueRef, IssueTracker } from './gitlab.js';
 import { errorLogMetrics } from './metrics.js';
-import type { ErrorRecord } from './domain/record.js';
 import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
@@ -32,6 +31,7 @@ import { notifyRecord } from './writer.js';
 import { runbookTitle, runbookTitles } from './runbook-titles.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
+import type { DigestRecord } from './store.js';
 import type { Job, JobContext, JobName } from '../jobs/index.js';
 
 /** Longer than any run can take (the digest functions time out after 2 minutes). */
@@ -65,7 +65,7 @@ export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
 }));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
-async function retryNotifications(records: readonly ErrorRecord[], deps: DigestDeps, context: JobContext): Promise<{ sent: number; failed: number }> {
+async function retryNotifications(records: readonly DigestRecord[], deps: DigestDeps, context: JobContext): Promise<{ sent: number; failed: number }> {
   const due = records.filter((r) => r.status !== 'resolved' && (r.notification === 'failed' || r.notification === 'pending')).slice(0, MAX_NOTIFICATION_RETRIES);
   const result = { sent: 0, failed: 0 };
   for (const record of due) {
@@ -82,8 +82,8 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
   const base = { job, period: period.key, from: period.from, to: period.to };
 
   const [created, ...open] = await Promise.all([
-    deps.store.createdBetween(period.from, period.to),
-    ...unresolvedStatuses.map((status) => deps.store.withStatus(status)),
+    deps.store.digestRecordsCreatedBetween(period.from, period.to),
+    ...unresolvedStatuses.map((status) => deps.store.digestRecordsWithStatus(status)),
   ]);
   const records = [...created!, ...open.flat()];
   const notifications = await retryNotifications(records, deps, context);

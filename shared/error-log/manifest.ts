@@ -7,7 +7,7 @@ import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '
 import { jobRunTrigger, unknownJobTrigger } from '../jobs/index.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
-import { issueHookPayload } from './domain/gitlab-webhook.js';
+import { ISSUE_RESOLUTION_CONTINUED, issueHookPayload } from './domain/gitlab-webhook.js';
 import { errorPatchBody, errorRecordSchema, occurrenceEvidenceSchema } from './domain/record.js';
 import { REVENUE_ERROR_REPORTED, revenueErrorReport } from './domain/report.js';
 import { errorLogOpsFunctions, recordGuidanceSchema } from './manifest-ops.js';
@@ -158,16 +158,21 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         path: '/v1/webhooks/gitlab',
         auth: 'webhook',
         doc: {
-          summary: "GitLab's issue webhook (X-Gitlab-Token, checked in constant time): a closed issue resolves the errors linked to it",
+          summary:
+            "GitLab's issue webhook (X-Gitlab-Token, checked in constant time): a closed issue resolves the errors linked to it, 500 per invocation; 202 (continues: true) when more are linked and resolved by Issue Resolution Continued events",
           body: issueHookPayload,
           response: z.union([
-            z.object({ issue: z.string(), resolved: z.array(z.string()), alreadyResolved: z.array(z.string()), skipped: z.array(z.string()) }),
+            z.object({ issue: z.string(), resolved: z.array(z.string()), alreadyResolved: z.array(z.string()), skipped: z.array(z.string()), continues: z.boolean() }),
             z.object({ ignored: z.literal(true), reason: z.string() }),
           ]),
         },
       },
+      // The rest of a large issue, a chunk per event, continued by this function itself.
+      { kind: 'event', pattern: { source: [SERVICE_SOURCE], 'detail-type': [ISSUE_RESOLUTION_CONTINUED] } },
     ],
     tables: { errors: 'readWrite' },
+    // It puts Issue Resolution Continued on the bus; a 5xx of its route is a Provisioning Failed event.
+    publishesEvents: true,
     config: ['gitlabWebhookSecret'],
   },
 ];

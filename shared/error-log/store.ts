@@ -185,6 +185,49 @@ export interface ErrorPage {
   nextCursor: string | null;
 }
 
+/**
+ * What a digest reads of a record: what its issue lists and whether the record's Slack
+ * announcement is due — never the payload, backtrace or change log, so a digest's memory does not
+ * grow with what the error log keeps per record.
+ */
+export type DigestRecord = Pick<
+  ErrorRecord,
+  'id' | 'code' | 'subject' | 'message' | 'status' | 'occurrences' | 'firstSeenAt' | 'lastSeenAt' | 'createdAt' | 'gitlabIssueLink' | 'notification'
+>;
+const DIGEST_ATTRIBUTES = ['pk', 'id', 'code', 'subject', 'message', 'status', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'createdAt', 'gitlabIssueLink', 'notification'] as const;
+
+const toDigestRecord = (item: Item): DigestRecord => ({
+  id: String(item.id),
+  code: String(item.code),
+  subject: String(item.subject),
+  message: String(item.message ?? ''),
+  status: item.status as ErrorStatus,
+  occurrences: Number(item.occurrences ?? 0),
+  firstSeenAt: String(item.firstSeenAt),
+  lastSeenAt: String(item.lastSeenAt),
+  createdAt: String(item.createdAt),
+  gitlabIssueLink: typeof item.gitlabIssueLink === 'string' ? item.gitlabIssueLink : null,
+  notification: (item.notification ?? 'pending') as NotificationState,
+});
+
+/** What resolving a record needs to know of it (ErrorStore.resolutionStates). */
+export interface ResolutionState {
+  status: ErrorStatus;
+  revision: number;
+  gitlabIssueLink: string | null;
+}
+
+/** One record's resolution, planned on `revision` while linked to `link` (ErrorStore.resolveAll). */
+export interface ResolutionWrite {
+  id: string;
+  revision: number;
+  link: string;
+  changes: readonly ChangeEntry[];
+}
+
+/** TransactWriteItems takes at most 100 items. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
 export interface DigestRun {
   job: string;
   period: string;
@@ -496,21 +539,6 @@ export class ErrorStore {
     );
   }
 
-  /** The ids of the records linked to a GitLab issue (index `byIssue`). */
-  async idsLinkedTo(link: string): Promise<string[]> {
-    const keys = await queryAll(
-      {
-        TableName: this.table(),
-        IndexName: 'byIssue',
-        KeyConditionExpression: '#link = :link',
-        ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
-        ExpressionAttributeValues: { ':link': link },
-      },
-      { max: 10_000 },
-    );
-    return keys.map((key) => String(key.pk).slice('ERR#'.length));
-  }
-
   /**
    * Applies workflow changes (status, notes, link) if the record is still at `revision`; appends
    * their change-log entries. `null` removes a field.
@@ -631,6 +659,97 @@ export class ErrorStore {
     }
   }
 
+
+  /**
+   * One page of the records linked to a GitLab issue (index `byIssue`, ordered by key), after the
+   * record `after`: their ids and, when the index may hold more, the id to continue after.
+   */
+  async linkedPage(link: string, after: string | null, limit: number): Promise<{ ids: string[]; next: string | null }> {
+    const page = await queryPage({
+      TableName: this.table(),
+      IndexName: 'byIssue',
+      KeyConditionExpression: '#link = :link',
+      ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
+      ExpressionAttributeValues: { ':link': link },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: { gitlabIssueLink: link, ...recordKey(after) } } : {}),
+    });
+    const ids = page.items.map((key) => String(key.pk).slice('ERR#'.length));
+    return { ids, next: page.lastEvaluatedKey && ids.length > 0 ? ids.at(-1)! : null };
+  }
+
+  /** What resolving needs of each record (status, revision, link), read consistently by key: no payload, backtrace or change log. */
+  async resolutionStates(ids: readonly string[]): Promise<Map<string, ResolutionState>> {
+    const items = await this.projected(ids.map(recordKey), ['pk', 'status', 'revision', 'gitlabIssueLink']);
+    return new Map(
+      items.map((item) => [
+        String(item.pk).slice('ERR#'.length),
+        { status: item.status as ErrorStatus, revision: Number(item.revision ?? 0), gitlabIssueLink: typeof item.gitlabIssueLink === 'string' ? item.gitlabIssueLink : null },
+      ]),
+    );
+  }
+
+  /**
+   * Resolves up to 100 records in one TransactWriteItems, each conditional on the revision and the
+   * link it was planned on, its change-log entries appended. All or nothing: `refused` when any
+   * record changed since it was read (or another transaction touched one of them) — the caller
+   * then goes record by record.
+   */
+  async resolveAll(writes: readonly ResolutionWrite[], now = nowIso()): Promise<'written' | 'refused'> {
+    if (writes.length === 0) return 'written';
+    if (writes.length > MAX_TRANSACTION_ITEMS) throw new RangeError(`resolveAll takes at most ${MAX_TRANSACTION_ITEMS} records, got ${writes.length}`);
+    const update = 'SET #status = :resolved, resolvedAt = :now, updatedAt = :now, #changes = list_append(if_not_exists(#changes, :empty), :entries), #revision = #revision + :one';
+    const condition = 'attribute_exists(pk) AND #revision = :revision AND #link = :link';
+    const items: TransactItem[] = writes.map((w) => ({
+      Update: {
+        TableName: this.table(),
+        Key: recordKey(w.id),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesFor(update, condition),
+        ExpressionAttributeValues: { ':resolved': 'resolved', ':now': now, ':empty': [], ':entries': w.changes, ':one': 1, ':revision': w.revision, ':link': w.link },
+      },
+    }));
+    try {
+      await transactWrite(items);
+      return 'written';
+    } catch (error) {
+      if (error instanceof ConditionFailedError || error instanceof ConcurrentUpdateError) return 'refused';
+      throw error;
+    }
+  }
+
+  /** A digest's view (DigestRecord) of every record created in [from, to), up to `max`. */
+  async digestRecordsCreatedBetween(from: string, to: string, max = 5_000): Promise<DigestRecord[]> {
+    const keys = await queryAll(
+      {
+        TableName: this.table(),
+        IndexName: 'byCreatedAt',
+        KeyConditionExpression: 'entity = :e AND createdAt BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':e': ENTITY, ':from': from, ':to': to },
+      },
+      { max },
+    );
+    return (await this.projected(keys, DIGEST_ATTRIBUTES)).map(toDigestRecord).filter((r) => r.createdAt < to);
+  }
+
+  /** A digest's view (DigestRecord) of every record in `status`, newest first, up to `max`. */
+  async digestRecordsWithStatus(status: ErrorStatus, max = 5_000): Promise<DigestRecord[]> {
+    const keys = await queryAll(
+      { TableName: this.table(), IndexName: 'byStatus', KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': status }, ScanIndexForward: false },
+      { max },
+    );
+    // The index lags the table a little: a record that has just changed status is left out.
+    return (await this.projected(keys, DIGEST_ATTRIBUTES)).map(toDigestRecord).filter((r) => r.status === status);
+  }
+
+  /** `attributes` (with `pk`) of the items behind index keys, in the keys' order; one deleted meanwhile is left out. */
+  private async projected(keys: readonly Item[], attributes: readonly string[]): Promise<Item[]> {
+    const table = this.table();
+    const read = await batchGetAll({ [table]: { keys: keys.map((k) => ({ pk: k.pk, sk: k.sk })), consistent: true, attributes } });
+    const found = new Map<string, Item>(read[table]!.map((item) => [String(item.pk), item]));
+    return keys.flatMap((k) => found.get(String(k.pk)) ?? []);
+  }
 
   /** The records of an index Query, to the end or `max`. */
   private async records(input: Omit<QueryCommandInput, 'TableName'>, max: number): Promise<ErrorRecord[]> {

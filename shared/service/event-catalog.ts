@@ -10,6 +10,7 @@ import { COMMERCE_SOURCE, SERVICE_SOURCE } from './manifest.js';
 import { NAMESPACE_SUBSCRIPTION_CHANGED, namespaceSubscriptionChanged } from '../lifecycle/events.js';
 import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, provisioningFailed } from '../platform/failure-events.js';
 import { REVENUE_ERROR_REPORTED, revenueErrorReport } from '../error-log/domain/report.js';
+import { ISSUE_RESOLUTION_CONTINUED, issueResolutionContinued } from '../error-log/domain/gitlab-webhook.js';
 
 export interface CatalogEntry {
   source: string;
@@ -28,6 +29,8 @@ export const eventCatalog: readonly CatalogEntry[] = [
   // A failure another system reports: from the customers portal, or relayed by POST /v1/errors.
   { source: COMMERCE_SOURCE, detailType: REVENUE_ERROR_REPORTED, direction: 'in', detail: revenueErrorReport },
   { source: SERVICE_SOURCE, detailType: REVENUE_ERROR_REPORTED, direction: 'out', detail: revenueErrorReport },
+  // Published and consumed by the service itself (gitlab-webhook continues a closed issue's resolution).
+  { source: SERVICE_SOURCE, detailType: ISSUE_RESOLUTION_CONTINUED, direction: 'out', detail: issueResolutionContinued },
 ];
 
 /** A file-name-safe name: `Audit Finding` of `provisioning-service` → `provisioning-service.audit-finding`. */
