@@ -66,8 +66,8 @@ const audit = (what: string, check: string, fix: string): Omit<RunbookSpec, 'tit
 const SHIPPED: Readonly<Record<DefaultRunbookCode, Omit<RunbookSpec, 'title'>>> = {
   renewal_not_processed: audit(
     'an auto-renewing term that ended without a renewal',
-    '- Open the namespace in the admin page and compare its term end with the subscription in Zuora.\n- Look for a `Subscription Renewed` event that failed: an `async_handler_failed` record for `subscription-renewed`.',
-    '- If Zuora renewed it, send the `Subscription Renewed` event again from the commerce side (same eventId: it is applied at most once).\n- If Zuora did not renew it, ask Billing whether it should have; if not, expire it.',
+    '- Open the namespace in the admin page and compare its term end with the subscription in Zuora.\n- Look for a Subscription Renewed event that failed: an `async_handler_failed` record for `subscription-renewed`.',
+    '- If Zuora renewed it, send the Subscription Renewed event again from the commerce side (same eventId: it is applied at most once).\n- If Zuora did not renew it, ask Billing whether it should have; if not, expire it.',
   ),
   reconciliation_not_processed: audit(
     'a reconciliation date that passed with seats owed',

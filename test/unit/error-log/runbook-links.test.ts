@@ -36,12 +36,12 @@ describe('Function: renderDigestIssue (runbook)', () => {
 
   it("links each code's runbook under its heading", () => {
     const { description } = renderDigestIssue({ job: 'daily-digest', period, groups, adminBaseUrl: 'https://admin.example.com/', runbooks: { trial_not_ended: 'Trial [ended]' } });
-    expect(description).toContain('Runbook: [Trial \\[ended\\]](https://admin.example.com/admin#/runbooks/trial_not_ended)');
+    expect(description).toContain('Runbook: [`Trial [ended]`](https://admin.example.com/admin#/runbooks/trial_not_ended)');
     expect(description.match(/Runbook:/g)).toHaveLength(1);
   });
 
   it('names the runbook without an admin base URL', () => {
     const { description } = renderDigestIssue({ job: 'daily-digest', period, groups, adminBaseUrl: undefined, runbooks: { trial_not_ended: 'Trial' } });
-    expect(description).toContain('Runbook: Trial\n');
+    expect(description).toContain('Runbook: `Trial`\n');
   });
 });
