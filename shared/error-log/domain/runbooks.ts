@@ -72,17 +72,17 @@ const SHIPPED: Readonly<Record<DefaultRunbookCode, Omit<RunbookSpec, 'title'>>> 
   reconciliation_not_processed: audit(
     'a reconciliation date that passed with seats owed',
     '- Open the namespace: the seat statistics show the peak over the paid seats.\n- Check in Zuora whether the reconciliation invoice exists.',
-    '- If Zuora billed it, send the `Reconciliation Completed` event again from the commerce side.\n- If not, raise it with Billing: the overage is unbilled revenue.',
+    '- If Zuora billed it, send the Reconciliation Completed event again from the commerce side.\n- If not, raise it with Billing: the overage is unbilled revenue.',
   ),
   expiry_not_processed: audit(
     'a term that ended, not auto-renewing, still active',
     '- Open the namespace and the subscription in Zuora: was it cancelled, or renewed by hand?',
-    '- If it ended, send `Subscription Expired` again from the commerce side.\n- If it was renewed, send the renewal.',
+    '- If it ended, send Subscription Expired again from the commerce side.\n- If it was renewed, send the renewal.',
   ),
   trial_not_ended: audit(
     'a trial whose end date passed',
-    '- Open the namespace: trial dates and plan.\n- Look for a failed `Trial Ended` event (an `async_handler_failed` record).',
-    '- Send `Trial Ended` again (same eventId), or extend the trial if Sales agreed to.',
+    '- Open the namespace: trial dates and plan.\n- Look for a failed Trial Ended event (an `async_handler_failed` record).',
+    '- Send Trial Ended again (same eventId), or extend the trial if Sales agreed to.',
   ),
   broken_association: audit(
     'a subscription and a namespace not pointing at each other',
@@ -92,7 +92,7 @@ const SHIPPED: Readonly<Record<DefaultRunbookCode, Omit<RunbookSpec, 'title'>>> 
   billing_account_drift: audit(
     "a customer's billing account membership out of step with their zuoraAccountId",
     "- Compare the customer's `zuoraAccountId` with the billing account membership in the payload.",
-    '- Send the `Billing Account Set` event again for the customer, or set it with `PUT /v1/customers/{customerId}/billing-account`.',
+    '- Send the Billing Account Set event again for the customer, or set it with `PUT /v1/customers/{customerId}/billing-account`.',
   ),
   async_handler_failed: {
     owner: OWNER,
