@@ -198,6 +198,10 @@ const routes = [
   [/^#\/namespaces\/?$/, namespaceSearchView],
   [/^#\/reassociate(?:\?(.*))?$/, reassociateView],
   [/^#\/corrections$/, correctionsView],
+  [/^#\/noise-rules\/([a-z0-9-]{1,64})$/, noiseRuleView],
+  [/^#\/noise-rules\/?$/, noiseRulesView],
+  [/^#\/runbooks\/([A-Za-z][A-Za-z0-9_.-]{0,99})$/, runbookView],
+  [/^#\/runbooks\/?$/, runbooksView],
   [/^#\/flags\/([a-z][a-z0-9_]{0,63})$/, flagView],
   [/^#\/flags\/?$/, flagsView],
   [/^#\/jobs$/, jobsView],
@@ -313,14 +317,27 @@ document.getElementById('sign-out').addEventListener('click', () => {
 // ---------------------------------------------------------------------------------------------
 // Error log.
 
+/** The commerce flows a failure can interrupt (shared/error-log/domain/origin.ts FLOWS). */
+const FLOWS = ['purchase', 'update', 'upgrade', 'renewal', 'auto_renewal', 'reconciliation', 'catalog_sync', 'salesforce_sync', 'provisioning', 'other'];
+
+/** Where a failure happened: `customers-portal · zuora · renewal`. */
+const whereOf = (record) => [record.system, record.integration ?? 'no integration', record.flow.replace(/_/g, ' ')].join(' · ');
+
 async function errorsView(paint, rawQuery) {
   const params = new URLSearchParams(rawQuery);
   const status = params.get('status') ?? '';
   const code = (params.get('code') ?? '').trim();
+  const system = (params.get('system') ?? '').trim();
+  const integration = (params.get('integration') ?? '').trim();
+  const flow = params.get('flow') ?? '';
 
   const statusSelect = h('select', { name: 'status' }, h('option', { value: '' }, 'any'), Object.keys(NEXT_STATUSES).map((s) => h('option', { value: s }, s.replace(/_/g, ' '))));
   statusSelect.value = status;
-  const codeInput = h('input', { name: 'code', value: code, placeholder: 'e.g. renewal_not_processed', pattern: '[a-z0-9_]*', list: 'error-codes' });
+  const codeInput = h('input', { name: 'code', value: code, placeholder: 'e.g. renewal_not_processed', pattern: '[A-Za-z0-9_.\\-]*', list: 'error-codes' });
+  const systemInput = h('input', { name: 'system', value: system, placeholder: 'e.g. customers-portal', pattern: '[a-z0-9\\-]*' });
+  const integrationInput = h('input', { name: 'integration', value: integration, placeholder: 'e.g. zuora, or none', pattern: '[a-z0-9\\-]*' });
+  const flowSelect = h('select', { name: 'flow' }, h('option', { value: '' }, 'any'), FLOWS.map((f) => h('option', { value: f }, f.replace(/_/g, ' '))));
+  flowSelect.value = flow;
   const codes = h('datalist', { id: 'error-codes' });
   const filters = h(
     'form',
@@ -328,11 +345,16 @@ async function errorsView(paint, rawQuery) {
       class: 'filters',
       onsubmit: (event) => {
         event.preventDefault();
-        go(`#/errors${query({ status: statusSelect.value, code: codeInput.value.trim() })}`);
+        go(
+          `#/errors${query({ status: statusSelect.value, code: codeInput.value.trim(), system: systemInput.value.trim(), integration: integrationInput.value.trim(), flow: flowSelect.value })}`,
+        );
       },
     },
     field('Status', statusSelect),
     field('Code', codeInput),
+    field('System', systemInput),
+    field('Integration', integrationInput),
+    field('Flow', flowSelect),
     codes,
     h('button', { type: 'submit' }, 'Filter'),
   );
@@ -343,26 +365,27 @@ async function errorsView(paint, rawQuery) {
   let cursor;
   let shown = 0;
   const seenCodes = new Set();
+  const filtered = Boolean(code || system || integration || flow);
 
-  // The API filters by status (an index); the code filter reads pages until it has a page of matches.
+  // The API filters; with code, system, integration or flow a page may hold fewer records than
+  // asked (it reads a bounded number of records per call), so read on until a page is full.
   async function load() {
     let matched = 0;
     let pages = 0;
     do {
-      const page = await api('GET', `/v1/errors${query({ status, limit: code ? 100 : ERROR_PAGE, cursor })}`);
+      const page = await api('GET', `/v1/errors${query({ status, code, system, integration, flow, limit: ERROR_PAGE - matched, cursor })}`);
       pages++;
       for (const record of page.items) {
         if (!seenCodes.has(record.code)) {
           seenCodes.add(record.code);
           codes.append(h('option', { value: record.code }));
         }
-        if (code && record.code !== code) continue;
         matched++;
         shown++;
         tbody.append(errorRow(record));
       }
       cursor = page.nextCursor ?? undefined;
-    } while (code && cursor && matched < ERROR_PAGE && pages < 10);
+    } while (filtered && cursor && matched < ERROR_PAGE && pages < 10);
     more.hidden = !cursor;
     summary.replaceChildren(shown ? `${shown} shown${cursor ? ', more to load' : ''}.` : 'No errors match these filters.');
   }
@@ -374,7 +397,7 @@ async function errorsView(paint, rawQuery) {
     h(
       'table',
       { class: 'grid', 'aria-label': 'Errors' },
-      h('thead', {}, h('tr', {}, ['Status', 'Code', 'Message', 'Source', 'Occurrences', 'Last seen', 'Issue'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Status', 'Code', 'Message', 'Where', 'Source', 'Occurrences', 'Last seen', 'Issue'].map((t) => h('th', { scope: 'col' }, t)))),
       tbody,
     ),
     summary,
@@ -389,6 +412,7 @@ function errorRow(record) {
     h('td', {}, badge(record.status)),
     h('td', {}, h('a', { href: `#/errors/${record.id}` }, record.code)),
     h('td', { class: 'message' }, record.message.length > 140 ? `${record.message.slice(0, 140)}…` : record.message),
+    h('td', {}, whereOf(record)),
     h('td', {}, record.source),
     h('td', { class: 'num' }, record.occurrences),
     h('td', {}, when(record.lastSeenAt)),
@@ -458,8 +482,30 @@ function errorDetail(record) {
       ['Notes', record.notes],
       ['Slack', record.notificationFailed ? 'the announcement failed; the next digest retries it' : 'ok'],
     ]),
+    record.links?.length
+      ? [h('h3', {}, 'Systems of record'), h('ul', { class: 'links', 'aria-label': 'Systems of record' }, record.links.map((l) => h('li', {}, `${l.kind.replace(/_/g, ' ')}: `, externalLink(l.url))))]
+      : null,
+    runbookSection(record.runbook, record.code),
     form,
+    h('h3', {}, 'Recent occurrences'),
+    table(
+      ['Occurred', 'Received', 'Event', 'Message', 'Payload'],
+      (record.recentOccurrences ?? []).map((o) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, when(o.occurredAt)),
+          h('td', {}, when(o.receivedAt)),
+          h('td', {}, h('code', {}, o.occurrenceId)),
+          h('td', { class: 'message' }, o.message),
+          h('td', {}, o.payload === null ? '—' : h('details', {}, h('summary', {}, 'payload'), h('pre', {}, JSON.stringify(o.payload, null, 2)))),
+        ),
+      ),
+      { label: 'Recent occurrences', empty: 'No occurrence kept (they are kept 91 days).' },
+    ),
+    h('p', { class: 'muted' }, `The last ${(record.recentOccurrences ?? []).length} of ${record.occurrences}, newest first.`),
     h('h3', {}, 'Changes'),
+    record.changesOmitted ? h('p', { class: 'muted' }, `${record.changesOmitted} older changes are not kept; the last ${record.changes.length} are.`) : null,
     table(
       ['When', 'Who', 'Field', 'From', 'To', 'Why'],
       [...record.changes].reverse().map((c) => h('tr', {}, h('td', {}, when(c.at)), h('td', {}, c.actor), h('td', {}, c.field), h('td', {}, show(c.from)), h('td', {}, show(c.to)), h('td', {}, show(c.reason)))),
@@ -995,6 +1041,293 @@ function weekChart(weeks, spec) {
 async function correctionsView(paint) {
   const report = await reportSection(CORRECTION_REPORT);
   paint(report.section, h('p', { class: 'muted' }, "Correct a term's peak from its namespace's view (Namespaces)."));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runbooks: what to do about a code. Markdown is rendered as DOM nodes (headings, lists, links,
+// code spans, paragraphs) — every piece of it set as text, never as HTML.
+
+/** Inline Markdown: `code` and [text](http(s) URL); everything else is text. */
+function inline(text) {
+  const nodes = [];
+  const pattern = /`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)/g;
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    if (m.index > last) nodes.push(text.slice(last, m.index));
+    if (m[1] !== undefined) nodes.push(h('code', {}, m[1]));
+    else {
+      const link = externalLink(m[3]);
+      if (link instanceof Node) link.textContent = m[2];
+      nodes.push(link instanceof Node ? link : m[0]);
+    }
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) nodes.push(text.slice(last));
+  return nodes;
+}
+
+/** A minimal, safe Markdown rendering: `#` headings, `-`/`*`/`1.` lists, paragraphs. */
+function markdown(text) {
+  const root = h('div', { class: 'markdown' });
+  let list = null;
+  let paragraph = [];
+  const flush = () => {
+    if (paragraph.length) root.append(h('p', {}, inline(paragraph.join(' '))));
+    paragraph = [];
+  };
+  for (const raw of String(text).split('\n')) {
+    const line = raw.trimEnd();
+    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
+    const item = /^\s*(?:[-*]|\d+\.)\s+(.*)$/.exec(line);
+    if (heading) {
+      flush();
+      list = null;
+      root.append(h(`h${Math.min(6, heading[1].length + 3)}`, {}, inline(heading[2])));
+    } else if (item) {
+      flush();
+      if (!list) root.append((list = h('ul')));
+      list.append(h('li', {}, inline(item[1])));
+    } else if (line.trim() === '') {
+      flush();
+      list = null;
+    } else {
+      list = null;
+      paragraph.push(line.trim());
+    }
+  }
+  flush();
+  return root;
+}
+
+function runbookSection(runbook, code) {
+  if (!runbook) {
+    return h(
+      'section',
+      { class: 'runbook card', 'aria-label': 'Runbook' },
+      h('h3', {}, 'Runbook'),
+      h('p', { class: 'muted' }, `No runbook for ${code} yet. `, h('a', { href: `#/runbooks/${segment(code)}` }, 'Write one')),
+    );
+  }
+  return h(
+    'section',
+    { class: 'runbook card', 'aria-label': 'Runbook' },
+    h('h3', {}, 'Runbook: ', runbook.title),
+    h('p', { class: 'muted' }, runbook.owner ? `Owner: ${runbook.owner} · ` : '', runbook.source === 'default' ? 'shipped with the service · ' : 'saved by an operator · ', h('a', { href: `#/runbooks/${segment(runbook.code)}` }, 'edit')),
+    markdown(runbook.steps),
+    runbook.links?.length ? h('ul', { class: 'links' }, runbook.links.map((l) => h('li', {}, (() => { const a = externalLink(l.url); if (a instanceof Node) a.textContent = l.title; return a; })()))) : null,
+  );
+}
+
+async function runbooksView(paint) {
+  const { items } = await api('GET', '/v1/runbooks');
+  const code = h('input', { name: 'code', required: true, pattern: '[A-Za-z][A-Za-z0-9_.\\-]{0,99}', placeholder: 'VALIDATION_ERROR' });
+  paint(
+    h('h2', {}, 'Runbooks'),
+    h('p', { class: 'muted' }, 'What to do about each error code. The service ships one for its own codes; a saved runbook replaces it. Records, Slack messages and digests link them.'),
+    table(
+      ['Code', 'Title', 'Owner', 'Source', 'Version', 'Changed'],
+      items.map((r) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: `#/runbooks/${segment(r.code)}` }, r.code)),
+          h('td', {}, r.title),
+          h('td', {}, show(r.owner)),
+          h('td', {}, r.source === 'default' ? 'shipped' : 'saved'),
+          h('td', { class: 'num' }, r.version),
+          h('td', {}, r.updatedAt ? `${when(r.updatedAt)} by ${r.updatedBy}` : '—'),
+        ),
+      ),
+      { label: 'Runbooks', empty: 'No runbooks.' },
+    ),
+    h(
+      'form',
+      {
+        class: 'filters',
+        onsubmit: (event) => {
+          event.preventDefault();
+          go(`#/runbooks/${segment(code.value.trim())}`);
+        },
+      },
+      field('Open or write the runbook of a code', code),
+      h('button', { type: 'submit' }, 'Open'),
+    ),
+  );
+}
+
+async function runbookView(paint, code) {
+  let runbook = null;
+  try {
+    runbook = await api('GET', `/v1/runbooks/${segment(code)}`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+  }
+  const history = runbook?.version ? await api('GET', `/v1/runbooks/${segment(code)}/history${query({ limit: 20 })}`) : { items: [] };
+  const title = h('input', { name: 'title', required: true, maxlength: 200, value: runbook?.title ?? '' });
+  const steps = h('textarea', { name: 'steps', rows: 12, required: true, maxlength: 20000 }, runbook?.steps ?? '');
+  const owner = h('input', { name: 'owner', maxlength: 200, value: runbook?.owner ?? '' });
+  const links = h('textarea', { name: 'links', rows: 3, placeholder: 'one per line: Title | https://…' }, (runbook?.links ?? []).map((l) => `${l.title} | ${l.url}`).join('\n'));
+  const save = h('button', { type: 'submit' }, 'Save');
+  paint(
+    h('p', {}, h('a', { href: '#/runbooks' }, '← Runbooks')),
+    h('h2', {}, 'Runbook of ', h('code', {}, code)),
+    runbook ? runbookSection(runbook, code) : h('p', { class: 'muted' }, 'No runbook for this code yet: saving creates one.'),
+    h(
+      'form',
+      {
+        class: 'card',
+        onsubmit: (event) => {
+          event.preventDefault();
+          const body = {
+            title: title.value.trim(),
+            steps: steps.value,
+            ...(owner.value.trim() ? { owner: owner.value.trim() } : {}),
+            links: links.value
+              .split('\n')
+              .map((line) => line.trim())
+              .filter(Boolean)
+              .map((line) => {
+                const at = line.lastIndexOf('|');
+                return at < 0 ? { title: line, url: line } : { title: line.slice(0, at).trim(), url: line.slice(at + 1).trim() };
+              }),
+            // Only if nobody changed it since this page was loaded (409 version_conflict otherwise).
+            expectedVersion: runbook?.version ?? 0,
+          };
+          void act(save, async () => {
+            const saved = await api('PUT', `/v1/runbooks/${segment(code)}`, body);
+            await render();
+            notice(`Saved the runbook of ${code}: version ${saved.version}.`);
+          });
+        },
+      },
+      h('h3', {}, runbook?.source === 'stored' ? 'Edit' : 'Write the runbook'),
+      field('Title', title),
+      field('Steps (Markdown)', steps, 'Headings (#), lists (-), links [text](https://…), `code`; at most 20 000 characters.'),
+      field('Owner (optional)', owner),
+      field('Links (optional)', links, 'One per line: Title | https://…'),
+      save,
+    ),
+    h('h3', {}, 'History'),
+    table(
+      ['Version', 'Changed', 'By', 'Title'],
+      history.items.map((e) => h('tr', {}, h('td', { class: 'num' }, e.version), h('td', {}, when(e.changedAt)), h('td', {}, e.operator), h('td', {}, e.after?.title ?? '—'))),
+      { label: 'Runbook history', empty: runbook?.source === 'default' ? 'Shipped with the service: never changed.' : 'No changes yet.' },
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Noise rules: what the error log counts but does not store or announce.
+
+const MATCH_FIELDS = ['code', 'system', 'integration', 'flow', 'messageContains'];
+const describeMatch = (match) => MATCH_FIELDS.filter((f) => match[f] !== undefined).map((f) => `${f} ${f === 'messageContains' ? '∋' : '='} ${match[f]}`).join(' and ');
+
+async function noiseRulesView(paint) {
+  const { items } = await api('GET', '/v1/noise-rules');
+  const id = h('input', { name: 'ruleId', required: true, pattern: '[a-z0-9](?:[a-z0-9\\-]{0,62}[a-z0-9])?', placeholder: 'zuora-sandbox' });
+  paint(
+    h('h2', {}, 'Noise rules'),
+    h('p', { class: 'muted' }, 'A failure a rule matches is counted on the rule (and as the ErrorLogNoiseDropped metric), not stored and not announced. Rules apply to every failure received after they are saved. Built-in rules come from ERROR_LOG_NOISE_CODES.'),
+    table(
+      ['Rule', 'Matches', 'Reason', 'In force', 'Silenced', 'Last silenced', 'Version', 'Changed'],
+      items.map((r) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: `#/noise-rules/${segment(r.id)}` }, r.id)),
+          h('td', {}, describeMatch(r.match)),
+          h('td', {}, r.reason),
+          h('td', {}, r.active ? (r.expiresAt ? `until ${when(r.expiresAt)}` : 'yes') : `expired ${when(r.expiresAt)}`),
+          h('td', { class: 'num' }, r.matched),
+          h('td', {}, when(r.lastMatchedAt)),
+          h('td', { class: 'num' }, r.source === 'default' ? 'built-in' : r.version),
+          h('td', {}, r.updatedAt ? `${when(r.updatedAt)} by ${r.updatedBy}` : '—'),
+        ),
+      ),
+      { label: 'Noise rules', empty: 'No noise rules: every failure is stored.' },
+    ),
+    h(
+      'form',
+      {
+        class: 'filters',
+        onsubmit: (event) => {
+          event.preventDefault();
+          go(`#/noise-rules/${segment(id.value.trim())}`);
+        },
+      },
+      field('Open or create a rule', id),
+      h('button', { type: 'submit' }, 'Open'),
+    ),
+  );
+}
+
+async function noiseRuleView(paint, id) {
+  const { items } = await api('GET', '/v1/noise-rules');
+  const rule = items.find((r) => r.id === id) ?? null;
+  let history = { items: [] };
+  try {
+    history = await api('GET', `/v1/noise-rules/${segment(id)}/history${query({ limit: 20 })}`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+  }
+  const inputs = Object.fromEntries(MATCH_FIELDS.map((f) => [f, h('input', { name: f, value: rule?.match[f] ?? '' })]));
+  const reason = h('input', { name: 'reason', required: true, maxlength: 1000, value: rule?.reason ?? '' });
+  const expiresAt = h('input', { name: 'expiresAt', type: 'datetime-local', value: rule?.expiresAt ? rule.expiresAt.slice(0, 16) : '' });
+  const version = rule?.source === 'stored' ? rule.version : (history.items[0]?.version ?? 0);
+  const save = h('button', { type: 'submit' }, rule ? 'Save' : 'Create');
+  const remove = h('button', { type: 'button', class: 'danger' }, 'Delete…');
+  remove.addEventListener('click', () => {
+    if (!confirm(`Delete the noise rule ${id}? Failures it matches will be stored and announced again.`)) return;
+    void act(remove, async () => {
+      await api('DELETE', `/v1/noise-rules/${segment(id)}`, { expectedVersion: version });
+      await render();
+      notice(`Deleted the noise rule ${id}.`);
+    });
+  });
+  paint(
+    h('p', {}, h('a', { href: '#/noise-rules' }, '← Noise rules')),
+    h('h2', {}, 'Noise rule ', h('code', {}, id)),
+    rule
+      ? definitionList([
+          ['Matches', describeMatch(rule.match)],
+          ['Source', rule.source === 'default' ? 'built-in (ERROR_LOG_NOISE_CODES)' : `saved, version ${rule.version}`],
+          ['In force', rule.active ? 'yes' : 'no (expired)'],
+          ['Silenced', rule.matched],
+          ['Last silenced', when(rule.lastMatchedAt)],
+        ])
+      : h('p', { class: 'muted' }, 'No such rule yet: saving creates it.'),
+    h(
+      'form',
+      {
+        class: 'card',
+        onsubmit: (event) => {
+          event.preventDefault();
+          const match = {};
+          for (const f of MATCH_FIELDS) if (inputs[f].value.trim()) match[f] = inputs[f].value.trim();
+          const body = { match, reason: reason.value.trim(), expectedVersion: version };
+          if (expiresAt.value) body.expiresAt = new Date(`${expiresAt.value}Z`).toISOString();
+          void act(save, async () => {
+            const saved = await api('PUT', `/v1/noise-rules/${segment(id)}`, body);
+            await render();
+            notice(`Saved ${id}: version ${saved.version}.`);
+          });
+        },
+      },
+      h('h3', {}, 'Match'),
+      h('p', { class: 'muted' }, 'Every field filled in must match; the message is matched case-insensitively.'),
+      MATCH_FIELDS.map((f) => field(f, inputs[f])),
+      field('Reason', reason),
+      field('Expires (UTC, optional)', expiresAt),
+      save,
+      rule ? [' ', remove] : null,
+    ),
+    h('h3', {}, 'History'),
+    table(
+      ['Version', 'Changed', 'By', 'Change', 'Matches after'],
+      history.items.map((e) => h('tr', {}, h('td', { class: 'num' }, e.version), h('td', {}, when(e.changedAt)), h('td', {}, e.operator), h('td', {}, e.action), h('td', {}, e.after ? describeMatch(e.after.match) : '—'))),
+      { label: 'Noise rule history', empty: 'No changes yet.' },
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import { startRuntime } from '../local/runtime.js';
 import type { Runtime } from '../local/runtime.js';
 import { ddb } from '../shared/platform/dynamodb/client.js';
 import { countDynamoDbCalls } from './count-calls.js';
+import { countErrorLogWriterCalls } from './error-log-calls.js';
+import type { ErrorLogWriterCosts } from './error-log-calls.js';
 import type { CallCounts } from './count-calls.js';
 import type { Progress } from './progress.js';
 import type { EventKind, InOrderCost, LateEventCost, LateEventCosts, SubscriptionAddressed, Units } from './results.js';
@@ -33,6 +35,8 @@ export interface CallsFigures {
   /** Capacity units consumed, per measured event (by label). */
   units: Record<string, Units>;
   late: LateEventCosts;
+  /** The error-log writer's calls per reported failure (bench/error-log-calls.ts). */
+  errorLogWriter: ErrorLogWriterCosts;
 }
 
 interface Step {
@@ -288,7 +292,10 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     // Publish what the outbox holds while the runtime can still take the events.
     await runtime.settle();
     progress.done(`a day late: ${late.day.calls} calls, ${late.day.writeUnits} WCU; a month late: ${late.month.calls} calls, ${late.month.writeUnits} WCU`);
-    return { perEvent, firstSeen, detail, units, late };
+    progress.start('the error-log writer per reported failure');
+    const errorLogWriter = await countErrorLogWriterCalls(runtime);
+    progress.done(Object.entries(errorLogWriter).map(([kind, cost]) => `${kind} ${cost.calls}`).join(', '));
+    return { perEvent, firstSeen, detail, units, late, errorLogWriter };
   } finally {
     counter.detach();
     await runtime.stop();

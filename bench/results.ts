@@ -2,6 +2,8 @@
  * The bench's figures as `bench/results.json` and as the table it prints: pure functions, so what
  * is written can be checked without running anything.
  */
+import { ERROR_LOG_REPORT_KINDS } from './error-log-calls.js';
+import type { ErrorLogReportKind, ErrorLogWriterCosts } from './error-log-calls.js';
 import { MAX_REFOLD } from '../shared/lifecycle/domain/log.js';
 import type { ThroughputFigures } from './throughput.js';
 
@@ -151,6 +153,8 @@ export interface BenchFigures {
     units: Record<string, Units>;
     /** What a late seat-usage report costs. */
     late: LateEventCosts;
+    /** The error-log writer's calls per reported failure; absent in results of older runs. */
+    errorLogWriter?: ErrorLogWriterCosts;
   } | null;
   throughput: Omit<ThroughputFigures, 'rss'> | null;
   init: InitFigures | null;
@@ -341,6 +345,8 @@ export function buildResults(figures: BenchFigures) {
         : null,
       /** Read and write units of every measured event, the first-seen and late ones included. */
       dynamodbUnitsByEvent: calls?.units ?? null,
+      /** The error-log writer per reported failure: a new record, a repeat, the same report again, an old replay of a resolved record. */
+      errorLogWriterPerReport: calls?.errorLogWriter ?? null,
       lateEventBelowPeak: calls ? { day: lateFigures(calls.late.belowPeak.day), month: lateFigures(calls.late.belowPeak.month) } : null,
       throughput: throughput
         ? {
@@ -444,6 +450,20 @@ export function renderTable(figures: BenchFigures): string {
     lateLine(`${late.belowPeak.day.daysLate} day late, below the peak`, late.belowPeak.day);
     lateLine(`${late.belowPeak.month.daysLate} days late, below the peak`, late.belowPeak.month);
     rows.push(...wrap(lateEventSentence(late), 110).map((text) => `  ${text}`));
+    if (calls.errorLogWriter) {
+      rows.push('');
+      rows.push('The error-log writer per reported failure (Revenue Error Reported; Slack not configured)');
+      const labels: Record<ErrorLogReportKind, string> = {
+        newRecord: 'a new record (+ its announcement)',
+        repeat: 'a repeat (another eventId)',
+        redelivered: 'the same report again',
+        oldReplay: 'an old replay of a resolved one',
+      };
+      for (const kind of ERROR_LOG_REPORT_KINDS) {
+        const cost = calls.errorLogWriter[kind];
+        unitsLine(labels[kind], callsAndUnits(cost.calls, cost), `${cost.outcome}; ${ops(cost.byOperation)}; ${rcu(cost)}`);
+      }
+    }
   } else rows.push(`  not measured: ${figures.errors.calls ?? figures.errors.setup ?? 'skipped'}`);
   rows.push('');
 

@@ -46,9 +46,10 @@ import {
 import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as manifestTables } from '../shared/platform/tables.js';
 import { config, type ConfigKey } from '../shared/platform/config.js';
 import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
+import { parseLinkTemplates } from '../shared/error-log/domain/links.js';
 import { LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
-import { type PublishedEvents, SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
+import { EVENT_ARCHIVE_RETENTION_DAYS, type PublishedEvents, SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
 import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
@@ -102,6 +103,14 @@ export function settingsFromContext(scope: Construct): ProvisioningSettings {
       parsePlanCatalog(typeof catalog === 'string' ? catalog : JSON.stringify(catalog));
     } catch (error) {
       throw new Error(`${config.planCatalog.context}: ${(error as Error).message}`);
+    }
+  }
+  const links = scope.node.tryGetContext(config.errorLogSubjectLinks.context) as unknown;
+  if (links !== undefined && links !== null && String(links) !== '') {
+    try {
+      parseLinkTemplates(typeof links === 'string' ? links : JSON.stringify(links));
+    } catch (error) {
+      throw new Error(`${config.errorLogSubjectLinks.context}: ${(error as Error).message}`);
     }
   }
   return { jwtIssuer, jwtAudience, logRetention: days as RetentionDays };
@@ -182,7 +191,7 @@ export class ProvisioningStack extends Stack {
     this.bus.archive('Archive', {
       description: `Every event on the ${BUS_NAME} bus, for replay.`,
       eventPattern: { account: [this.account] },
-      retention: Duration.days(90),
+      retention: Duration.days(EVENT_ARCHIVE_RETENTION_DAYS),
     });
 
     this.registerEventSchemas();

@@ -488,7 +488,7 @@ export function summaryOf(run: Pick<AuditRun, 'asOf' | 'runId' | 'pass' | 'start
   };
 }
 
-/** The namespaces a finding's payload names (where to look again when re-checking it). */
+/** The namespaces a finding's payload names (where to look again when re-checking it); store.ts AUDIT_RECORD_ATTRIBUTES reads exactly these. */
 function payloadNamespaceIds(payload: Record<string, unknown>): number[] {
   const ids = [payload.namespaceId, payload.pointerNamespaceId, ...(Array.isArray(payload.holderNamespaceIds) ? payload.holderNamespaceIds : [])];
   return ids.filter((id): id is number => typeof id === 'number' && Number.isSafeInteger(id) && id > 0);

@@ -124,6 +124,17 @@ export interface AuditRecordView {
   reportedAsOf: string | null;
 }
 
+/**
+ * What the audit reads of an error record (AuditRecordView): never the change log, backtrace or a
+ * whole payload — every unresolved record is read, other systems' too, so the audit's memory must
+ * not grow with what the error log keeps. Of the payload only the audit date (`reportedAsOf`) and
+ * the namespaces a re-check looks at again (run.ts `payloadNamespaceIds`).
+ */
+export const AUDIT_RECORD_ATTRIBUTES = [
+  'pk', 'sk', 'id', 'code', 'subject', 'status', 'source',
+  'payload.asOf', 'payload.namespaceId', 'payload.pointerNamespaceId', 'payload.holderNamespaceIds',
+] as const;
+
 const AUDIT_PK = 'AUDIT';
 export const runKey = (asOf: string): Key => ({ pk: AUDIT_PK, sk: `RUN#${asOf}` });
 export const latestKey: Key = { pk: AUDIT_PK, sk: 'LATEST' };
@@ -234,7 +245,7 @@ export class AuditStore {
       );
       keys.push(...items.map(toKey));
     }
-    const records = await this.batchGet(table, keys, false);
+    const records = await this.batchGet(table, keys, false, AUDIT_RECORD_ATTRIBUTES);
     return [...records.values()]
       .filter((r) => r.source === 'audit' && unresolvedStatuses.includes(r.status as ErrorStatus))
       .map((r) => {
@@ -388,10 +399,10 @@ export class AuditStore {
     return out.Item;
   }
 
-  private async batchGet(table: string, keys: readonly Key[], consistent: boolean): Promise<Map<string, Item>> {
+  private async batchGet(table: string, keys: readonly Key[], consistent: boolean, attributes?: readonly string[]): Promise<Map<string, Item>> {
     // Each key once (BatchGetItem refuses a key named twice); a failure stops the audit and the next run resumes.
     const unique = [...new Map(keys.map((k) => [keyId(k), { pk: k.pk, sk: k.sk }])).values()];
-    const read = await batchGetAll({ [table]: { keys: unique, consistent } }, this.reads);
+    const read = await batchGetAll({ [table]: { keys: unique, consistent, ...(attributes ? { attributes } : {}) } }, this.reads);
     return new Map(read[table]!.map((item) => [keyId(item as Key), item]));
   }
 

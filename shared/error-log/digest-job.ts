@@ -24,13 +24,14 @@ import type { DigestKind } from './domain/digest.js';
 import { GitLabIssues, GitLabNotConfiguredError } from './gitlab.js';
 import type { IssueRef, IssueTracker } from './gitlab.js';
 import { errorLogMetrics } from './metrics.js';
-import type { ErrorRecord } from './domain/record.js';
 import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
 import { notifyRecord } from './writer.js';
+import { runbookTitle, runbookTitles } from './runbook-titles.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';
+import type { DigestRecord } from './store.js';
 import type { Job, JobContext, JobName } from '../jobs/index.js';
 
 /** Longer than any run can take (the digest functions time out after 2 minutes). */
@@ -44,6 +45,10 @@ export interface DigestDeps {
   tracker: () => Promise<IssueTracker>;
   notifier: Notifier;
   adminBaseUrl: () => string | undefined;
+  /** Runbook titles by code (saved and shipped), for the issue to link; default one Query of the runbooks. */
+  runbookTitles?: () => Promise<Record<string, string>>;
+  /** The runbook title of one code, for a retried Slack announcement; default one GetItem of the title. */
+  runbook?: (code: string) => Promise<{ code: string; title: string } | null>;
 }
 
 /**
@@ -55,10 +60,12 @@ export const digestDeps = new ProcessDefault<DigestDeps>(() => ({
   tracker: () => GitLabIssues.fromConfig(),
   notifier: new SlackNotifier(),
   adminBaseUrl: () => readSetting('adminBaseUrl'),
+  runbookTitles: () => runbookTitles(),
+  runbook: (code) => runbookTitle(code),
 }));
 
 /** Retries the Slack messages of unresolved records whose announcement failed or never went out. */
-async function retryNotifications(records: readonly ErrorRecord[], deps: DigestDeps, context: JobContext): Promise<{ sent: number; failed: number }> {
+async function retryNotifications(records: readonly DigestRecord[], deps: DigestDeps, context: JobContext): Promise<{ sent: number; failed: number }> {
   const due = records.filter((r) => r.status !== 'resolved' && (r.notification === 'failed' || r.notification === 'pending')).slice(0, MAX_NOTIFICATION_RETRIES);
   const result = { sent: 0, failed: 0 };
   for (const record of due) {
@@ -75,8 +82,8 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
   const base = { job, period: period.key, from: period.from, to: period.to };
 
   const [created, ...open] = await Promise.all([
-    deps.store.createdBetween(period.from, period.to),
-    ...unresolvedStatuses.map((status) => deps.store.withStatus(status)),
+    deps.store.digestRecordsCreatedBetween(period.from, period.to),
+    ...unresolvedStatuses.map((status) => deps.store.digestRecordsWithStatus(status)),
   ]);
   const records = [...created!, ...open.flat()];
   const notifications = await retryNotifications(records, deps, context);
@@ -110,7 +117,8 @@ export async function runDigest(job: string, kind: DigestKind, context: JobConte
     issue = (await tracker.findByMarker(marker)) ?? null;
     status = issue ? 'adopted' : 'created';
     if (!issue) {
-      const { title, description } = renderDigestIssue({ job, period, groups, adminBaseUrl: deps.adminBaseUrl() });
+      const runbooks = deps.runbookTitles ? await deps.runbookTitles() : undefined;
+      const { title, description } = renderDigestIssue({ job, period, groups, adminBaseUrl: deps.adminBaseUrl(), runbooks });
       issue = await tracker.create({ title, description, labels: DIGEST_LABELS });
       log.info('digest issue opened', { issueUrl: issue.url, errors: listed.length });
     }

@@ -73,3 +73,36 @@ export class DigestInProgressError extends ErrorLogError {
     });
   }
 }
+
+/** The bus did not take a reported failure: 503 with Retry-After; the same report (same eventId) may be sent again. */
+export class ReportNotAcceptedError extends ErrorLogError {
+  override readonly name = 'ReportNotAcceptedError';
+  readonly kind = 'unavailable';
+
+  constructor(
+    readonly eventId: string,
+    options: ErrorOptions = {},
+  ) {
+    super('report_not_accepted', `The report ${eventId} could not be put on the bus; send it again (same eventId): it counts once.`, { ...options, retryAfterSeconds: 5 });
+  }
+}
+
+/**
+ * A closed issue's next chunk could not be handed on (the bus refused the continuation event):
+ * 503, so GitLab delivers the webhook again (or Lambda retries the event); what was resolved stays
+ * resolved and a redelivery only continues.
+ */
+export class IssueResolutionNotContinuedError extends ErrorLogError {
+  override readonly name = 'IssueResolutionNotContinuedError';
+  readonly kind = 'unavailable';
+
+  constructor(
+    readonly issue: string,
+    options: ErrorOptions = {},
+  ) {
+    super('resolution_not_continued', `The errors linked to ${issue} are partly resolved and the rest could not be queued; the delivery will be retried.`, {
+      ...options,
+      retryAfterSeconds: 30,
+    });
+  }
+}

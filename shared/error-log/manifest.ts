@@ -5,16 +5,26 @@
 import * as z from '../platform/zod.js';
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../platform/failure-events.js';
 import { jobRunTrigger, unknownJobTrigger } from '../jobs/index.js';
-import { SERVICE_SOURCE } from '../platform/manifest-types.js';
+import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../platform/manifest-types.js';
 import type { EventPattern, FunctionSpec } from '../platform/manifest-types.js';
-import { issueHookPayload } from './domain/gitlab-webhook.js';
-import { errorPatchBody, errorRecordSchema } from './domain/record.js';
+import { ISSUE_RESOLUTION_CONTINUED, issueHookPayload } from './domain/gitlab-webhook.js';
+import { errorPatchBody, errorRecordSchema, occurrenceEvidenceSchema } from './domain/record.js';
+import { REVENUE_ERROR_REPORTED, revenueErrorReport } from './domain/report.js';
+import { errorLogOpsFunctions, recordGuidanceSchema } from './manifest-ops.js';
 
-/** The one path into the error log: every failure event on the bus, by one rule. */
+/** A record with its runbook and links to its systems of record (GET and PATCH /v1/errors/{id}). */
+const errorRecordView = z.extend(errorRecordSchema, recordGuidanceSchema);
+
+/**
+ * The one path into the error log: every failure event on the bus, by one rule. Reports of other
+ * systems come from the customers portal (on the bus) or from POST /v1/errors, which relays them
+ * as `provisioning-service`.
+ */
 export const failurePattern: EventPattern = {
   $or: [
     { source: ['lambda'], 'detail-type': [LAMBDA_FAILURE_DETAIL_TYPE] },
-    { source: [SERVICE_SOURCE], 'detail-type': [PROVISIONING_FAILED, AUDIT_FINDING] },
+    { source: [SERVICE_SOURCE], 'detail-type': [PROVISIONING_FAILED, AUDIT_FINDING, REVENUE_ERROR_REPORTED] },
+    { source: [COMMERCE_SOURCE], 'detail-type': [REVENUE_ERROR_REPORTED] },
   ],
 };
 
@@ -29,8 +39,7 @@ function digestFunction(period: 'daily' | 'weekly', description: string, cron: s
     entry: `functions/${name}/handler.ts`,
     triggers: [{ kind: 'schedule', cron }, jobRunTrigger(name, runSummary)],
     tables: { errors: 'readWrite' },
-    // A 5xx on the operator's route is a Provisioning Failed event.
-    publishesEvents: true,
+    // A 5xx on the operator's route is a Provisioning Failed event (granted to every function with a route).
     config: digestConfig,
     timeoutSeconds: 120,
   };
@@ -39,7 +48,7 @@ function digestFunction(period: 'daily' | 'weekly', description: string, cron: s
 export const errorLogFunctions: readonly FunctionSpec[] = [
   {
     name: 'error-log-writer',
-    description: 'Writes every failure (async failures, Provisioning Failed, Audit Finding) to the error log; announces new ones on Slack.',
+    description: 'Writes every failure (async failures, Provisioning Failed, Audit Finding, Revenue Error Reported) to the error log; announces new ones on Slack.',
     entry: 'functions/error-log-writer/handler.ts',
     triggers: [{ kind: 'event', pattern: failurePattern }],
     tables: { errors: 'readWrite' },
@@ -59,7 +68,8 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         path: '/v1/errors',
         auth: 'operator',
         doc: {
-          summary: 'The error log, newest first (operators); query status (open, needs_attention, in_progress, resolved), limit (1–100, 25), cursor',
+          summary:
+            'The error log, newest first (operators); query status (open, needs_attention, in_progress, resolved), system, integration (or "none"), flow, code, limit (1–100, 25), cursor. With system, integration, flow or code, a page reads up to 500 records of the status (or all) and may hold fewer than limit: follow nextCursor until it is null',
           response: z.object({
             items: z.array(z.extend(z.omit(errorRecordSchema, { changes: true }), { changes: z.array(z.unknown()) })),
             nextCursor: z.nullable(z.string()),
@@ -71,7 +81,10 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/errors/{id}',
         auth: 'operator',
-        doc: { summary: 'One error record with its change log (operators)', response: errorRecordSchema },
+        doc: {
+          summary: 'One error record with its change log, its last 20 occurrences (newest first), the runbook of its code and links to its systems of record (operators)',
+          response: z.extend(errorRecordView, { recentOccurrences: z.array(occurrenceEvidenceSchema) }),
+        },
       },
       {
         kind: 'http',
@@ -82,11 +95,35 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
           summary:
             'Moves an error along the workflow and/or sets notes and the GitLab issue link (operators). Moves: open → resolved, open → needs_attention → in_progress → resolved; anything else is 409 invalid_transition',
           body: errorPatchBody,
-          response: errorRecordSchema,
+          response: errorRecordView,
         },
       },
     ],
     tables: { errors: 'readWrite' },
+    config: ['adminBaseUrl', 'errorLogSubjectLinks'],
+  },
+  ...errorLogOpsFunctions,
+  {
+    name: 'error-reports',
+    description: 'POST /v1/errors: another system reports a failure; relayed to the bus as Revenue Error Reported for the error-log writer.',
+    entry: 'functions/error-reports/handler.ts',
+    triggers: [
+      {
+        kind: 'http',
+        method: 'POST',
+        path: '/v1/errors',
+        auth: 'service',
+        doc: {
+          summary:
+            'Reports a failure of another system (services): 202 with the id of the record it counts on (from its fingerprint: code, system, integration, flow, subject). Idempotent on eventId: the same report twice, or by HTTP and on the bus, counts once',
+          body: revenueErrorReport,
+          status: 202,
+          response: z.object({ id: z.string(), eventId: z.string() }),
+        },
+      },
+    ],
+    tables: {},
+    publishes: [{ source: SERVICE_SOURCE, detailTypes: [REVENUE_ERROR_REPORTED] }],
   },
   {
     name: 'jobs',
@@ -94,8 +131,7 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
     entry: 'functions/jobs/handler.ts',
     triggers: [unknownJobTrigger],
     tables: {},
-    // A 5xx is a Provisioning Failed event.
-    publishesEvents: true,
+    // A 5xx is a Provisioning Failed event (granted to every function with a route).
   },
   digestFunction(
     'daily',
@@ -120,16 +156,21 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         path: '/v1/webhooks/gitlab',
         auth: 'webhook',
         doc: {
-          summary: "GitLab's issue webhook (X-Gitlab-Token, checked in constant time): a closed issue resolves the errors linked to it",
+          summary:
+            "GitLab's issue webhook (X-Gitlab-Token, checked in constant time): a closed issue resolves the errors linked to it, 500 per invocation; 202 (continues: true) when more are linked and resolved by Issue Resolution Continued events",
           body: issueHookPayload,
           response: z.union([
-            z.object({ issue: z.string(), resolved: z.array(z.string()), alreadyResolved: z.array(z.string()), skipped: z.array(z.string()) }),
+            z.object({ issue: z.string(), resolved: z.array(z.string()), alreadyResolved: z.array(z.string()), skipped: z.array(z.string()), continues: z.boolean() }),
             z.object({ ignored: z.literal(true), reason: z.string() }),
           ]),
         },
       },
+      // The rest of a large issue, a chunk per event, continued by this function itself.
+      { kind: 'event', pattern: { source: [SERVICE_SOURCE], 'detail-type': [ISSUE_RESOLUTION_CONTINUED] } },
     ],
     tables: { errors: 'readWrite' },
+    // It puts Issue Resolution Continued on the bus; a 5xx of its route is a Provisioning Failed event.
+    publishes: [{ source: SERVICE_SOURCE, detailTypes: [ISSUE_RESOLUTION_CONTINUED] }],
     config: ['gitlabWebhookSecret'],
   },
 ];

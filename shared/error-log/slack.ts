@@ -6,26 +6,46 @@ import { IncomingWebhook } from '@slack/webhook';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { readSecret } from '../platform/config.js';
 import type { ErrorRecord } from './domain/record.js';
+import { runbookAdminLink } from './domain/runbook-titles.js';
 
-/** Slack mrkdwn: `&`, `<` and `>` are control characters. */
+/** Slack mrkdwn: `&`, `<` and `>` are control characters (`<!here>`, `<@U123>`, `<url|text>`). */
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * Text from a report, inert in Slack: an inline code span, in which Slack links nothing (no URL,
+ * domain, `#channel` or `@user`), on one line, with its own backticks turned into `ˋ` so it cannot
+ * close the span, control characters escaped (no `<!here>`, `<@U…>`, `<!subteam^…>`, `<url|…>`),
+ * and a zero-width space after each `@` so no client reads `@here`/`@channel` as a mention.
+ *
+ * @example
+ * inertText('@here see <https://evil.example|docs>', 300) // '`@\u200Bhere see &lt;https://evil.example|docs&gt;`'
+ */
+export function inertText(text: string, max: number): string {
+  const oneLine = clip(text.replace(/\s+/g, ' ').trim(), max);
+  if (oneLine === '') return '_none_';
+  return `\`${escape(oneLine.replace(/`/g, 'ˋ')).replace(/@/g, '@\u200B')}\``;
+}
 
 /** The link to a record on the admin page. */
 export const adminLink = (adminBaseUrl: string, id: string): string => `${adminBaseUrl.replace(/\/$/, '')}/admin#/errors/${id}`;
 
-/** The message: code, message, subject and a link to the record. */
+/** The message: code, message, subject (all inert: see inertText) and a link to the record. */
 export function errorMessage(
   record: Pick<ErrorRecord, 'id' | 'code' | 'message' | 'subject' | 'source' | 'occurrences'>,
-  options: { adminBaseUrl: string | undefined; reopened: boolean },
+  options: { adminBaseUrl: string | undefined; reopened: boolean; runbook?: { code: string; title: string } | null },
 ): IncomingWebhookSendArguments {
   const heading = options.reopened ? 'Resolved provisioning error is back' : 'New provisioning error';
   const link = options.adminBaseUrl ? adminLink(options.adminBaseUrl, record.id) : undefined;
   const text = [
-    `:rotating_light: *${heading}* \`${escape(record.code)}\``,
-    `*Message:* ${escape(clip(record.message, 500))}`,
-    `*Subject:* ${escape(clip(record.subject, 300))}`,
+    `:rotating_light: *${heading}* ${inertText(record.code, 100)}`,
+    `*Message:* ${inertText(record.message, 500)}`,
+    `*Subject:* ${inertText(record.subject, 300)}`,
     link ? `<${link}|Open ${record.id} in the admin page>` : `Record: ${record.id}`,
+    // What to do: the runbook of the code, on the admin page when there is one.
+    ...(options.runbook
+      ? [options.adminBaseUrl ? `<${runbookAdminLink(options.adminBaseUrl, options.runbook.code)}|Runbook: ${escape(clip(options.runbook.title, 200))}>` : `*Runbook:* ${escape(clip(options.runbook.title, 200))}`]
+      : []),
   ].join('\n');
   return { text, unfurl_links: false, unfurl_media: false };
 }

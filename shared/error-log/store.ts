@@ -2,8 +2,12 @@
  * The DynamoDB adapter of the error log (`errors` table). Items:
  * - `ERR#<id>` / `RECORD`: one record per fingerprint (the id derives from the fingerprint, so
  *   concurrent writers of one failure meet on one item);
- * - `OCC#<eventId>` / `OCCURRENCE`: a marker per counted event (TTL 7 days), written in the same
- *   transaction as the count, so a redelivered event never counts twice;
+ * - `OCC#<occurrenceId>` / `OCCURRENCE`: a marker per counted occurrence, written in the same
+ *   transaction as the count, so a redelivered or replayed event never counts twice; kept (TTL) one
+ *   day longer than the bus archive keeps events (EVENT_ARCHIVE_RETENTION_DAYS);
+ * - `ERR#<id>` / `OCC#<occurredAt>#<occurrenceId>`: an occurrence's evidence (event id, times,
+ *   redacted message and payload), written in the same transaction, with the same TTL. The last N
+ *   are one Query (newest first, Limit N): the Limit bounds the read, the TTL the storage;
  * - `DIGEST#<job>#<period>` / `RUN`: one digest run per job and period (see shared/error-log/digest-job.ts).
  * Every write is conditional or transactional; lists use the sparse indexes, never a Scan.
  */
@@ -26,16 +30,25 @@ import { transactWrite } from '../platform/dynamodb/transaction.js';
 import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { updateIf } from '../platform/dynamodb/update.js';
 import { backoff } from '../platform/backoff.js';
+import { EVENT_ARCHIVE_RETENTION_DAYS } from '../platform/manifest-types.js';
+import { MAX_CHANGES, RECENT_OCCURRENCES } from './domain/bounds.js';
+import { isOlderThanResolution } from './domain/replay.js';
 
 type Item = Record<string, NativeAttributeValue>;
 
 const ENTITY = 'ERROR';
 const recordKey = (id: string) => ({ pk: `ERR#${id}`, sk: 'RECORD' });
 const markerKey = (occurrenceId: string) => ({ pk: `OCC#${occurrenceId}`, sk: 'OCCURRENCE' });
+const OCCURRENCE_PREFIX = 'OCC#';
+const evidenceKey = (id: string, occurredAt: string, occurrenceId: string) => ({ pk: `ERR#${id}`, sk: `${OCCURRENCE_PREFIX}${occurredAt}#${occurrenceId}` });
 const runKey = (job: string, period: string) => ({ pk: `DIGEST#${job}#${period}`, sk: 'RUN' });
 
-/** Markers outlive every redelivery: Lambda async retries (6 h), rule retries (2 h), replays from the DLQ within a week. */
-const MARKER_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * Markers outlive every redelivery and replay: Lambda async retries (6 h), rule retries (2 h), DLQ
+ * redrives, and the bus archive (EVENT_ARCHIVE_RETENTION_DAYS). A replay older than a record's
+ * resolution is recognised by its time as well (see recordOccurrence).
+ */
+const MARKER_TTL_SECONDS = (EVENT_ARCHIVE_RETENTION_DAYS + 1) * 24 * 3600;
 const MAX_WRITE_ATTEMPTS = 25;
 
 /** Attribute names used in expressions, all aliased (several are DynamoDB reserved words). */
@@ -51,6 +64,7 @@ const NAMES = {
   '#link': 'gitlabIssueLink',
   '#notes': 'notes',
   '#state': 'state',
+  '#omitted': 'changesOmitted',
 } as const;
 
 /** Only the names an expression uses may be passed (DynamoDB rejects unused ones). */
@@ -59,7 +73,21 @@ function namesFor(...expressions: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(NAMES).filter(([alias]) => new RegExp(`${alias}\\b`).test(text)));
 }
 
-export type OccurrenceOutcome = 'created' | 'repeated' | 'reopened' | 'duplicate';
+/**
+ * `duplicate`: this occurrence was counted already. `stale`: it happened before its record was
+ * resolved (an archive replay, a very late redelivery): that resolution covers it, so it neither
+ * counts nor reopens.
+ */
+export type OccurrenceOutcome = 'created' | 'repeated' | 'reopened' | 'duplicate' | 'stale';
+
+/** One occurrence of a record, as GET /v1/errors/{id} shows it (`recentOccurrences`). */
+export interface OccurrenceEvidence {
+  occurrenceId: string;
+  occurredAt: string;
+  receivedAt: string;
+  message: string;
+  payload: unknown;
+}
 
 export class ErrorRecordNotFoundError extends StoreError {
   override readonly name = 'ErrorRecordNotFoundError';
@@ -97,6 +125,8 @@ function fromItem(item: Item): ErrorRecord {
     notification: (item.notification ?? 'pending') as NotificationState,
     notificationFailed: item.notificationFailed === true,
     changes: Array.isArray(item.changes) ? (item.changes as ChangeEntry[]) : [],
+    changesOmitted: Number(item.changesOmitted ?? 0),
+    resolvedAt: item.status === 'resolved' && typeof item.resolvedAt === 'string' ? item.resolvedAt : null,
     revision: Number(item.revision ?? 0),
   };
 }
@@ -128,10 +158,75 @@ export function decodeCursor(cursor: string, status: ErrorStatus | undefined): R
   return key.data as Record<string, string>;
 }
 
+/** GET /v1/errors's filters: where a failure happened and its code. `integration: null`: none. */
+export interface ListFilter {
+  system?: string;
+  integration?: string | null;
+  flow?: Flow;
+  code?: string;
+}
+
+/** How many records one filtered list call examines at most. */
+export const FILTER_SCAN_MAX = 500;
+
+const matchesFilter = (r: ErrorRecord, f: ListFilter): boolean =>
+  (f.system === undefined || r.system === f.system) &&
+  (f.integration === undefined || r.integration === f.integration) &&
+  (f.flow === undefined || r.flow === f.flow) &&
+  (f.code === undefined || r.code === f.code);
+
+/** The index key of a listed item (what the index's LastEvaluatedKey holds), to continue after it. */
+function indexKeyOf(item: Item, status: ErrorStatus | undefined): Record<string, unknown> {
+  return { pk: item.pk, sk: item.sk, createdAt: item.createdAt, ...(status ? { status: item.status } : { entity: item.entity }) };
+}
+
 export interface ErrorPage {
   items: ErrorRecord[];
   nextCursor: string | null;
 }
+
+/**
+ * What a digest reads of a record: what its issue lists and whether the record's Slack
+ * announcement is due — never the payload, backtrace or change log, so a digest's memory does not
+ * grow with what the error log keeps per record.
+ */
+export type DigestRecord = Pick<
+  ErrorRecord,
+  'id' | 'code' | 'subject' | 'message' | 'status' | 'occurrences' | 'firstSeenAt' | 'lastSeenAt' | 'createdAt' | 'gitlabIssueLink' | 'notification'
+>;
+const DIGEST_ATTRIBUTES = ['pk', 'id', 'code', 'subject', 'message', 'status', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'createdAt', 'gitlabIssueLink', 'notification'] as const;
+
+const toDigestRecord = (item: Item): DigestRecord => ({
+  id: String(item.id),
+  code: String(item.code),
+  subject: String(item.subject),
+  message: String(item.message ?? ''),
+  status: item.status as ErrorStatus,
+  occurrences: Number(item.occurrences ?? 0),
+  firstSeenAt: String(item.firstSeenAt),
+  lastSeenAt: String(item.lastSeenAt),
+  createdAt: String(item.createdAt),
+  gitlabIssueLink: typeof item.gitlabIssueLink === 'string' ? item.gitlabIssueLink : null,
+  notification: (item.notification ?? 'pending') as NotificationState,
+});
+
+/** What resolving a record needs to know of it (ErrorStore.resolutionStates). */
+export interface ResolutionState {
+  status: ErrorStatus;
+  revision: number;
+  gitlabIssueLink: string | null;
+}
+
+/** One record's resolution, planned on `revision` while linked to `link` (ErrorStore.resolveAll). */
+export interface ResolutionWrite {
+  id: string;
+  revision: number;
+  link: string;
+  changes: readonly ChangeEntry[];
+}
+
+/** TransactWriteItems takes at most 100 items. */
+export const MAX_TRANSACTION_ITEMS = 100;
 
 export interface DigestRun {
   job: string;
@@ -165,16 +260,34 @@ export class ErrorStore {
 
   /**
    * Counts one occurrence on its fingerprint's record, exactly once per `occurrenceId`: creates the
-   * record, adds to it, or reopens it when it was resolved (the failure is back). One transaction of
-   * the occurrence marker and the record; a lost race (another writer, a conflicting transaction)
-   * retries with the current item, so concurrent writers never make two records or lose a count.
+   * record, adds to it, or reopens it when it was resolved (the failure is back) — unless it happened
+   * before that resolution (`stale`: an old replay; nothing is written). One transaction of the
+   * occurrence marker, its evidence item and the record; a lost race (another writer, a conflicting
+   * transaction) retries with the current item, so concurrent writers never make two records or lose
+   * a count. The record shows the newest occurrence's message and payload whatever the arrival order.
    */
   async recordOccurrence(occurrence: Occurrence, now = nowIso()): Promise<{ outcome: OccurrenceOutcome; id: string }> {
     const id = errorIdOf(occurrence.fingerprint);
+    const expiresAt = Math.floor(Date.parse(now) / 1000) + MARKER_TTL_SECONDS;
     const marker: TransactItem = {
       Put: {
         TableName: this.table(),
-        Item: { ...markerKey(occurrence.occurrenceId), errorId: id, expiresAt: Math.floor(Date.parse(now) / 1000) + MARKER_TTL_SECONDS },
+        Item: { ...markerKey(occurrence.occurrenceId), errorId: id, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    const evidence: TransactItem = {
+      Put: {
+        TableName: this.table(),
+        Item: {
+          ...evidenceKey(id, occurrence.occurredAt, occurrence.occurrenceId),
+          occurrenceId: occurrence.occurrenceId,
+          occurredAt: occurrence.occurredAt,
+          receivedAt: now,
+          message: occurrence.message,
+          payload: occurrence.payload ?? null,
+          expiresAt,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -189,7 +302,9 @@ export class ErrorStore {
     };
     const setLatest = 'lastSeenAt = :at, updatedAt = :now, #message = :message, errorType = :errorType, backtrace = :backtrace, #payload = :payload';
 
-    let variant: 'create' | 'bump' | 'reopen' = 'bump';
+    // bump: the newest occurrence so far (it becomes the record's latest); late: an older one that
+    // arrived after a newer one (counted, the record's latest left as it is; firstSeenAt may move back).
+    let variant: 'create' | 'bump' | 'late' | 'reopen' = 'bump';
     let old: ErrorRecord | undefined;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       let write: TransactItem;
@@ -223,7 +338,7 @@ export class ErrorStore {
         write = { Put: { TableName: this.table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
       } else if (variant === 'bump') {
         const update = `SET ${setLatest} ADD occurrences :one`;
-        const condition = 'attribute_exists(pk) AND #status <> :resolved';
+        const condition = 'attribute_exists(pk) AND #status <> :resolved AND lastSeenAt <= :at';
         write = {
           Update: {
             TableName: this.table(),
@@ -232,6 +347,21 @@ export class ErrorStore {
             ConditionExpression: condition,
             ExpressionAttributeNames: namesFor(update, condition),
             ExpressionAttributeValues: { ...latest, ':resolved': 'resolved' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      } else if (variant === 'late' && old) {
+        const update = 'SET updatedAt = :now, firstSeenAt = :first ADD occurrences :one';
+        const condition = 'attribute_exists(pk) AND #status <> :resolved AND lastSeenAt > :at AND firstSeenAt = :oldFirst';
+        const first = occurrence.occurredAt < old.firstSeenAt ? occurrence.occurredAt : old.firstSeenAt;
+        write = {
+          Update: {
+            TableName: this.table(),
+            Key: recordKey(id),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesFor(update, condition),
+            ExpressionAttributeValues: { ':now': now, ':at': occurrence.occurredAt, ':first': first, ':oldFirst': old.firstSeenAt, ':resolved': 'resolved', ':one': 1 },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         };
@@ -257,8 +387,9 @@ export class ErrorStore {
         };
       }
       try {
-        await transactWrite([marker, write]);
-        return { outcome: variant === 'create' ? 'created' : variant === 'bump' ? 'repeated' : 'reopened', id };
+        await transactWrite([marker, evidence, write]);
+        if (variant === 'reopen' && old) await this.trimChanges(id, old.revision + 1, old.changes.length + (old.gitlabIssueLink ? 2 : 1));
+        return { outcome: variant === 'create' ? 'created' : variant === 'reopen' ? 'reopened' : 'repeated', id };
       } catch (error) {
         // A transaction conflict: another writer of this fingerprint is mid-flight; try again shortly.
         if (error instanceof ConcurrentUpdateError) {
@@ -266,14 +397,49 @@ export class ErrorStore {
           continue;
         }
         if (!(error instanceof ConditionFailedError)) throw error;
-        if (error.at(0)) return { outcome: 'duplicate', id };
-        const recordFailure = error.at(1);
+        if (error.at(0) || error.at(1)) return { outcome: 'duplicate', id };
+        const recordFailure = error.at(2);
         if (!recordFailure) throw error;
         old = recordFailure.item ? fromItem(recordFailure.item) : undefined;
-        variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : 'bump';
+        // A failure that happened before the record was resolved is covered by that resolution: a
+        // replay of old events never reopens it, unlinks its issue, announces it or counts again.
+        if (old?.status === 'resolved' && isOlderThanResolution(occurrence.occurredAt, old.resolvedAt ?? old.updatedAt)) return { outcome: 'stale', id };
+        variant = !old ? 'create' : old.status === 'resolved' ? 'reopen' : old.lastSeenAt > occurrence.occurredAt ? 'late' : 'bump';
       }
     }
     throw new ConcurrentUpdateError(`Could not count an occurrence of ${id} after ${MAX_WRITE_ATTEMPTS} attempts: too many concurrent writers; the event will be retried.`);
+  }
+
+  /** The last `limit` occurrences of record `id`, newest first: one Query. */
+  async recentOccurrences(id: string, limit = RECENT_OCCURRENCES): Promise<OccurrenceEvidence[]> {
+    const page = await queryPage({
+      TableName: this.table(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :occ)',
+      ExpressionAttributeValues: { ':pk': recordKey(id).pk, ':occ': OCCURRENCE_PREFIX },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return page.items.map((item) => ({
+      occurrenceId: String(item.occurrenceId),
+      occurredAt: String(item.occurredAt),
+      receivedAt: String(item.receivedAt),
+      message: String(item.message ?? ''),
+      payload: item.payload ?? null,
+    }));
+  }
+
+  /**
+   * Keeps a record's change log to its last MAX_CHANGES entries; the older ones are counted in
+   * `changesOmitted`. Runs after a write that appended (the record at `revision` with `length`
+   * entries); a no-op when another write got there first (that write trims after itself).
+   */
+  private async trimChanges(id: string, revision: number, length: number): Promise<void> {
+    const excess = length - MAX_CHANGES;
+    if (excess <= 0) return;
+    const removes = Array.from({ length: excess }, (_, i) => `#changes[${i}]`).join(', ');
+    const update = `REMOVE ${removes} ADD #omitted :excess`;
+    const condition = '#revision = :revision AND size(#changes) = :length';
+    await this.updateIf(recordKey(id), update, condition, { ':excess': excess, ':revision': revision, ':length': length });
   }
 
   /**
@@ -313,23 +479,48 @@ export class ErrorStore {
     await this.updateIf(recordKey(id), update, condition, values);
   }
 
-  /** Newest first, by status (index `byStatus`) or all (index `byCreatedAt`). */
-  async list(options: { status?: ErrorStatus; limit: number; cursor?: string }): Promise<ErrorPage> {
-    const page = await queryPage(
-      {
-        TableName: this.table(),
-        ...(options.status
-          ? { IndexName: 'byStatus', KeyConditionExpression: '#status = :key', ExpressionAttributeNames: { '#status': 'status' } }
-          : { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :key' }),
-        ExpressionAttributeValues: { ':key': options.status ?? ENTITY },
-        ScanIndexForward: false,
-        Limit: options.limit,
-      },
-      { cursor: options.cursor || undefined, codec: { encode: encodeCursor, decode: (cursor) => decodeCursor(cursor, options.status) } },
-    );
+  /**
+   * Newest first, by status (index `byStatus`) or all (index `byCreatedAt`). With a `filter`
+   * (system, integration, flow, code: attributes the keys-only indexes do not hold), the records
+   * read are filtered after they are read: one call reads index pages until `limit` records match
+   * or FILTER_SCAN_MAX records were examined, and `nextCursor` continues after the last record
+   * examined. A page may then hold fewer than `limit` records, even none, with a cursor: its cost
+   * grows with the records examined, not with those that match.
+   */
+  async list(options: { status?: ErrorStatus; limit: number; cursor?: string; filter?: ListFilter }): Promise<ErrorPage> {
+    const index: Omit<QueryCommandInput, 'TableName'> = options.status
+      ? { IndexName: 'byStatus', KeyConditionExpression: '#status = :key', ExpressionAttributeNames: { '#status': 'status' } }
+      : { IndexName: 'byCreatedAt', KeyConditionExpression: 'entity = :key' };
+    const input: QueryCommandInput = { TableName: this.table(), ...index, ExpressionAttributeValues: { ':key': options.status ?? ENTITY }, ScanIndexForward: false };
     // The index lags the table a little: a record that has just changed status is left out of a status list.
-    const items = (await this.hydrate(page.items)).filter((r) => !options.status || r.status === options.status);
-    return { items, nextCursor: page.nextCursor };
+    const inStatus = (r: ErrorRecord) => !options.status || r.status === options.status;
+    const codec = { encode: encodeCursor, decode: (cursor: string) => decodeCursor(cursor, options.status) };
+    const filter = options.filter;
+    if (!filter || Object.values(filter).every((v) => v === undefined)) {
+      const page = await queryPage({ ...input, Limit: options.limit }, { cursor: options.cursor || undefined, codec });
+      return { items: (await this.hydrate(page.items)).filter(inStatus), nextCursor: page.nextCursor };
+    }
+    const items: ErrorRecord[] = [];
+    let start: Record<string, unknown> | undefined = options.cursor ? codec.decode(options.cursor) : undefined;
+    let examined = 0;
+    while (items.length < options.limit && examined < FILTER_SCAN_MAX) {
+      const page = await queryPage({ ...input, Limit: Math.min(100, FILTER_SCAN_MAX - examined), ...(start ? { ExclusiveStartKey: start } : {}) });
+      const records = new Map((await this.hydrate(page.items)).map((r) => [r.id, r]));
+      let stoppedAt: Item | undefined;
+      for (const key of page.items) {
+        examined++;
+        const record = records.get(String(key.pk).slice('ERR#'.length));
+        if (record && inStatus(record) && matchesFilter(record, filter)) items.push(record);
+        if (items.length === options.limit) {
+          stoppedAt = key;
+          break;
+        }
+      }
+      // Stopped inside the page: continue right after the last record examined.
+      start = stoppedAt && stoppedAt !== page.items.at(-1) ? indexKeyOf(stoppedAt, options.status) : page.lastEvaluatedKey;
+      if (!start) break;
+    }
+    return { items, nextCursor: encodeCursor(start) };
   }
 
   /** Every record created in [from, to), following pages up to `max` records. */
@@ -346,21 +537,6 @@ export class ErrorStore {
       { IndexName: 'byStatus', KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': status }, ScanIndexForward: false },
       max,
     );
-  }
-
-  /** The ids of the records linked to a GitLab issue (index `byIssue`). */
-  async idsLinkedTo(link: string): Promise<string[]> {
-    const keys = await queryAll(
-      {
-        TableName: this.table(),
-        IndexName: 'byIssue',
-        KeyConditionExpression: '#link = :link',
-        ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
-        ExpressionAttributeValues: { ':link': link },
-      },
-      { max: 10_000 },
-    );
-    return keys.map((key) => String(key.pk).slice('ERR#'.length));
   }
 
   /**
@@ -397,7 +573,12 @@ export class ErrorStore {
     const update = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const condition = 'attribute_exists(pk) AND #revision = :revision';
     const out = await this.updateIf(recordKey(id), update, condition, values);
-    if ('written' in out) return fromItem(out.written);
+    if ('written' in out) {
+      const written = fromItem(out.written);
+      if (written.changes.length <= MAX_CHANGES) return written;
+      await this.trimChanges(id, written.revision, written.changes.length);
+      return { ...written, changes: written.changes.slice(-MAX_CHANGES), changesOmitted: written.changesOmitted + written.changes.length - MAX_CHANGES };
+    }
     if (!out.refused) throw new ErrorRecordNotFoundError(`No error record ${id}`);
     throw new ConcurrentUpdateError(`Error record ${id} changed while it was being updated`);
   }
@@ -410,7 +591,11 @@ export class ErrorStore {
     const entry: ChangeEntry = { at: now, actor, field: 'gitlabIssueLink', from: null, to: link };
     const update = 'SET #link = :link, updatedAt = :now, #changes = list_append(if_not_exists(#changes, :empty), :entries), #revision = #revision + :one';
     const condition = 'attribute_exists(pk) AND attribute_not_exists(#link)';
-    return 'written' in (await this.updateIf(recordKey(id), update, condition, { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 }));
+    const out = await this.updateIf(recordKey(id), update, condition, { ':link': link, ':now': now, ':empty': [], ':entries': [entry], ':one': 1 });
+    if (!('written' in out)) return false;
+    const written = fromItem(out.written);
+    await this.trimChanges(id, written.revision, written.changes.length);
+    return true;
   }
 
   /**
@@ -474,6 +659,97 @@ export class ErrorStore {
     }
   }
 
+
+  /**
+   * One page of the records linked to a GitLab issue (index `byIssue`, ordered by key), after the
+   * record `after`: their ids and, when the index may hold more, the id to continue after.
+   */
+  async linkedPage(link: string, after: string | null, limit: number): Promise<{ ids: string[]; next: string | null }> {
+    const page = await queryPage({
+      TableName: this.table(),
+      IndexName: 'byIssue',
+      KeyConditionExpression: '#link = :link',
+      ExpressionAttributeNames: { '#link': 'gitlabIssueLink' },
+      ExpressionAttributeValues: { ':link': link },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: { gitlabIssueLink: link, ...recordKey(after) } } : {}),
+    });
+    const ids = page.items.map((key) => String(key.pk).slice('ERR#'.length));
+    return { ids, next: page.lastEvaluatedKey && ids.length > 0 ? ids.at(-1)! : null };
+  }
+
+  /** What resolving needs of each record (status, revision, link), read consistently by key: no payload, backtrace or change log. */
+  async resolutionStates(ids: readonly string[]): Promise<Map<string, ResolutionState>> {
+    const items = await this.projected(ids.map(recordKey), ['pk', 'status', 'revision', 'gitlabIssueLink']);
+    return new Map(
+      items.map((item) => [
+        String(item.pk).slice('ERR#'.length),
+        { status: item.status as ErrorStatus, revision: Number(item.revision ?? 0), gitlabIssueLink: typeof item.gitlabIssueLink === 'string' ? item.gitlabIssueLink : null },
+      ]),
+    );
+  }
+
+  /**
+   * Resolves up to 100 records in one TransactWriteItems, each conditional on the revision and the
+   * link it was planned on, its change-log entries appended. All or nothing: `refused` when any
+   * record changed since it was read (or another transaction touched one of them) — the caller
+   * then goes record by record.
+   */
+  async resolveAll(writes: readonly ResolutionWrite[], now = nowIso()): Promise<'written' | 'refused'> {
+    if (writes.length === 0) return 'written';
+    if (writes.length > MAX_TRANSACTION_ITEMS) throw new RangeError(`resolveAll takes at most ${MAX_TRANSACTION_ITEMS} records, got ${writes.length}`);
+    const update = 'SET #status = :resolved, resolvedAt = :now, updatedAt = :now, #changes = list_append(if_not_exists(#changes, :empty), :entries), #revision = #revision + :one';
+    const condition = 'attribute_exists(pk) AND #revision = :revision AND #link = :link';
+    const items: TransactItem[] = writes.map((w) => ({
+      Update: {
+        TableName: this.table(),
+        Key: recordKey(w.id),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesFor(update, condition),
+        ExpressionAttributeValues: { ':resolved': 'resolved', ':now': now, ':empty': [], ':entries': w.changes, ':one': 1, ':revision': w.revision, ':link': w.link },
+      },
+    }));
+    try {
+      await transactWrite(items);
+      return 'written';
+    } catch (error) {
+      if (error instanceof ConditionFailedError || error instanceof ConcurrentUpdateError) return 'refused';
+      throw error;
+    }
+  }
+
+  /** A digest's view (DigestRecord) of every record created in [from, to), up to `max`. */
+  async digestRecordsCreatedBetween(from: string, to: string, max = 5_000): Promise<DigestRecord[]> {
+    const keys = await queryAll(
+      {
+        TableName: this.table(),
+        IndexName: 'byCreatedAt',
+        KeyConditionExpression: 'entity = :e AND createdAt BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':e': ENTITY, ':from': from, ':to': to },
+      },
+      { max },
+    );
+    return (await this.projected(keys, DIGEST_ATTRIBUTES)).map(toDigestRecord).filter((r) => r.createdAt < to);
+  }
+
+  /** A digest's view (DigestRecord) of every record in `status`, newest first, up to `max`. */
+  async digestRecordsWithStatus(status: ErrorStatus, max = 5_000): Promise<DigestRecord[]> {
+    const keys = await queryAll(
+      { TableName: this.table(), IndexName: 'byStatus', KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': status }, ScanIndexForward: false },
+      { max },
+    );
+    // The index lags the table a little: a record that has just changed status is left out.
+    return (await this.projected(keys, DIGEST_ATTRIBUTES)).map(toDigestRecord).filter((r) => r.status === status);
+  }
+
+  /** `attributes` (with `pk`) of the items behind index keys, in the keys' order; one deleted meanwhile is left out. */
+  private async projected(keys: readonly Item[], attributes: readonly string[]): Promise<Item[]> {
+    const table = this.table();
+    const read = await batchGetAll({ [table]: { keys: keys.map((k) => ({ pk: k.pk, sk: k.sk })), consistent: true, attributes } });
+    const found = new Map<string, Item>(read[table]!.map((item) => [String(item.pk), item]));
+    return keys.flatMap((k) => found.get(String(k.pk)) ?? []);
+  }
 
   /** The records of an index Query, to the end or `max`. */
   private async records(input: Omit<QueryCommandInput, 'TableName'>, max: number): Promise<ErrorRecord[]> {

@@ -3,7 +3,8 @@
  * GitLab issue. Each reads the record, decides with the pure rules (status.ts, patch.ts) and writes
  * conditionally on the record's revision; a lost race re-reads and decides again.
  */
-import { ErrorRecordNotFoundError, ErrorStore } from './store.js';
+import { ErrorRecordNotFoundError, ErrorStore, MAX_TRANSACTION_ITEMS } from './store.js';
+import type { ResolutionWrite } from './store.js';
 import { retryLostRaces } from '../platform/exactly-once.js';
 import { ErrorRecordContendedError, InvalidTransitionError, UnknownErrorRecordError } from './errors.js';
 import { planPatch, planResolution } from './domain/patch.js';
@@ -86,14 +87,61 @@ export async function resolveAlongWorkflow(
   );
 }
 
-/** Resolves every record linked to `link` (a closed GitLab issue). A redelivered webhook finds them resolved. */
-export async function resolveLinked(store: ErrorStore, link: string, actor: string, reason: string): Promise<ResolveSummary> {
+/**
+ * Records resolved per chunk of a closed issue. A chunk costs one Query page, ⌈500/100⌉ = 5
+ * BatchGetItem (status, revision, link only) and 5 TransactWriteItems of 100 records — 11 calls,
+ * whatever the issue's size; per record 0.02 calls. Only a transaction refused by a concurrent change
+ * goes record by record (GetItem + UpdateItem each) for its 100 records.
+ */
+export const RESOLVE_CHUNK = 500;
+
+export interface ChunkSummary extends ResolveSummary {
+  /** The id to continue after (more records may be linked), or null: the issue is done. */
+  next: string | null;
+}
+
+/**
+ * Resolves one chunk of the records linked to `link` (a closed GitLab issue), in key order after
+ * `after`: each along the workflow (`open → resolved`; `needs_attention → in_progress → resolved`,
+ * every move in the change log with `reason`), in transactions of up to 100 records conditional on
+ * the revision and link each was planned on. A record that changed meanwhile is decided again on
+ * its own (resolveAlongWorkflow). Idempotent: a redelivery finds them resolved and writes nothing.
+ */
+export async function resolveLinkedChunk(
+  store: ErrorStore,
+  link: string,
+  actor: string,
+  reason: string,
+  after: string | null,
+  limit = RESOLVE_CHUNK,
+): Promise<ChunkSummary> {
   const summary: ResolveSummary = { resolved: [], alreadyResolved: [], skipped: [] };
-  for (const id of await store.idsLinkedTo(link)) {
-    const outcome = await resolveAlongWorkflow(store, id, actor, reason, { stillApplies: (record) => record.gitlabIssueLink === link });
-    summary[outcome === 'resolved' ? 'resolved' : outcome === 'already_resolved' ? 'alreadyResolved' : 'skipped'].push(id);
+  const page = await store.linkedPage(link, after, limit);
+  const states = await store.resolutionStates(page.ids);
+  const now = new Date().toISOString();
+  const writes: ResolutionWrite[] = [];
+  for (const id of page.ids) {
+    const state = states.get(id);
+    if (!state || state.gitlabIssueLink !== link) {
+      summary.skipped.push(id);
+      continue;
+    }
+    const plan = planResolution({ status: state.status, notes: null }, actor, reason, now);
+    if (plan.kind === 'already_resolved') summary.alreadyResolved.push(id);
+    else writes.push({ id, revision: state.revision, link, changes: plan.changes });
   }
-  return summary;
+  for (let i = 0; i < writes.length; i += MAX_TRANSACTION_ITEMS) {
+    const batch = writes.slice(i, i + MAX_TRANSACTION_ITEMS);
+    if ((await store.resolveAll(batch, now)) === 'written') {
+      summary.resolved.push(...batch.map((w) => w.id));
+      continue;
+    }
+    for (const { id } of batch) {
+      const outcome = await resolveAlongWorkflow(store, id, actor, reason, { stillApplies: (record) => record.gitlabIssueLink === link });
+      summary[outcome === 'resolved' ? 'resolved' : outcome === 'already_resolved' ? 'alreadyResolved' : 'skipped'].push(id);
+    }
+  }
+  return { ...summary, next: page.next };
 }
 
 /**

@@ -9,7 +9,10 @@ import { logger } from '../platform/log.js';
 import { ErrorStore } from './store.js';
 import type { OccurrenceOutcome } from './store.js';
 import { errorLogMetrics } from './metrics.js';
-import { noiseCodes } from './domain/noise.js';
+import { silencingRule } from './domain/noise-rules.js';
+import type { NoiseRule } from './domain/noise-rules.js';
+import { NoiseRuleSource, countSilenced } from './noise-rules.js';
+import { runbookTitle } from './runbook-titles.js';
 import { redactText } from '../platform/redact.js';
 import { errorMessage } from './slack.js';
 import type { Notifier } from './slack.js';
@@ -18,23 +21,29 @@ import { toOccurrence } from './domain/sources.js';
 export interface WriterDeps {
   store: ErrorStore;
   notifier: Notifier;
-  /** Read per event: a changed setting applies without a restart locally. */
-  noise: () => ReadonlySet<string>;
+  /** The noise rules (saved and built-in from ERROR_LOG_NOISE_CODES), read per event; `count` counts a silenced event once. */
+  noise: {
+    rules(): Promise<NoiseRule[]>;
+    count(ruleId: string, occurrenceId: string): Promise<'counted' | 'duplicate'>;
+  };
   adminBaseUrl: () => string | undefined;
+  /** The runbook of a code (saved, else shipped), linked from the Slack message. */
+  runbook?: (code: string) => Promise<{ code: string; title: string } | null>;
   log: Logger;
   metrics: typeof errorLogMetrics;
 }
 
-export const defaultWriterDeps = (notifier: Notifier): WriterDeps => ({
+export const defaultWriterDeps = (notifier: Notifier, rules = new NoiseRuleSource()): WriterDeps => ({
   store: new ErrorStore(),
   notifier,
-  noise: () => noiseCodes(process.env.ERROR_LOG_NOISE_CODES),
+  noise: { rules: () => rules.rules(), count: (ruleId, occurrenceId) => countSilenced(ruleId, occurrenceId) },
   adminBaseUrl: () => readSetting('adminBaseUrl'),
+  runbook: (code) => runbookTitle(code),
   log: logger,
   metrics: errorLogMetrics,
 });
 
-export type WriteResult = { outcome: 'dropped'; code: string } | { outcome: OccurrenceOutcome; id: string; notification?: NotifyResult };
+export type WriteResult = { outcome: 'dropped'; code: string; ruleId: string } | { outcome: OccurrenceOutcome; id: string; notification?: NotifyResult };
 
 /**
  * Handles one failure event from the bus.
@@ -43,14 +52,18 @@ export type WriteResult = { outcome: 'dropped'; code: string } | { outcome: Occu
 export async function recordFailure(event: unknown, deps: WriterDeps): Promise<WriteResult> {
   const occurrence = toOccurrence(event);
   const log = deps.log.createChild({ persistentKeys: { occurrenceId: occurrence.occurrenceId, code: occurrence.code } });
-  if (deps.noise().has(occurrence.code)) {
-    deps.metrics.noiseDropped(occurrence.code);
-    log.info('failure dropped as noise', { source: occurrence.source });
-    return { outcome: 'dropped', code: occurrence.code };
+  // Noise is neither stored nor announced: it is counted on the rule that silenced it (once per event).
+  const rule = silencingRule(await deps.noise.rules(), occurrence, new Date().toISOString());
+  if (rule) {
+    const counted = await deps.noise.count(rule.id, occurrence.occurrenceId);
+    if (counted === 'counted') deps.metrics.noiseDropped(occurrence.code);
+    log.info('failure dropped as noise', { source: occurrence.source, ruleId: rule.id, counted });
+    return { outcome: 'dropped', code: occurrence.code, ruleId: rule.id };
   }
   const { outcome, id } = await deps.store.recordOccurrence(occurrence);
-  deps.metrics.recorded(outcome, occurrence);
-  log.info('failure recorded', { errorId: id, outcome, source: occurrence.source });
+  // A stale occurrence (older than its record's resolution: a replay) is not an error logged again.
+  deps.metrics.recorded(outcome, outcome === 'stale' ? undefined : occurrence);
+  log.info(outcome === 'stale' ? 'failure older than its resolved record: not counted' : 'failure recorded', { errorId: id, outcome, source: occurrence.source });
   // A new or reopened record is announced; a redelivered event finishes an announcement that a
   // crashed delivery left pending. Repeats of a known failure are not announced again.
   if (outcome === 'created' || outcome === 'reopened' || outcome === 'duplicate') {
@@ -70,15 +83,17 @@ export type NotifyResult = 'sent' | 'failed' | 'skipped' | 'not_claimed';
 export async function notifyRecord(
   id: string,
   states: readonly ('pending' | 'failed')[],
-  deps: Pick<WriterDeps, 'store' | 'notifier' | 'adminBaseUrl' | 'metrics'>,
+  deps: Pick<WriterDeps, 'store' | 'notifier' | 'adminBaseUrl' | 'metrics' | 'runbook'>,
   log: Logger,
 ): Promise<NotifyResult> {
   const claim = await deps.store.claimNotification(id, states);
   if (!claim) return 'not_claimed';
   const { record, claimedAt } = claim;
   const reopened = record.changes.some((c) => c.field === 'status' && c.to === 'open');
+  // A runbook that cannot be read leaves its line out; it never holds back the announcement.
+  const runbook = deps.runbook ? await deps.runbook(record.code).catch(() => null) : null;
   try {
-    const outcome = await deps.notifier.send(errorMessage(record, { adminBaseUrl: deps.adminBaseUrl(), reopened }));
+    const outcome = await deps.notifier.send(errorMessage(record, { adminBaseUrl: deps.adminBaseUrl(), reopened, runbook }));
     if (outcome === 'not_configured') {
       await deps.store.finishNotification(id, claimedAt, 'skipped');
       log.info('Slack is not configured: new error not announced', { errorId: id });

@@ -82,7 +82,13 @@ export const config = {
     kind: 'setting',
     env: 'ERROR_LOG_NOISE_CODES',
     context: 'provisioning:errorLogNoiseCodes',
-    description: 'Comma-separated error codes the error log drops (and counts) instead of storing.',
+    description: 'Comma-separated error codes the error log drops (and counts) instead of storing: the built-in noise rules default-<code>.',
+  },
+  errorLogSubjectLinks: {
+    kind: 'setting',
+    env: 'ERROR_LOG_SUBJECT_LINKS',
+    context: 'provisioning:errorLogSubjectLinks',
+    description: 'Links to systems of record: JSON subjectKind → https URL template with {subject} (and {adminBaseUrl}).',
   },
 } as const satisfies Record<string, SettingSpec | SecretSpec>;
 

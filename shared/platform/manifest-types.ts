@@ -23,8 +23,10 @@ export interface RouteDoc {
   readonly summary: string;
   /** The request body's schema; absent for a route that takes none. */
   readonly body?: z.ZodMiniType;
-  /** What a 200 carries; absent for a route that never answers 200. */
+  /** What a success (200, or `status`) carries; absent for a route that never answers 200. */
   readonly response?: z.ZodMiniType;
+  /** The success status when it is not 200 (202: accepted, done asynchronously). */
+  readonly status?: 202;
   /** The route takes `?dryRun=true`. */
   readonly dryRun?: boolean;
   /** The 200 answer's media type when it is not JSON (the admin page's files). */
@@ -137,4 +139,6 @@ export const functionSettings = (spec: Pick<FunctionSpec, 'memoryMb' | 'timeoutS
 export const BUS_NAME = 'provisioning';
 export const COMMERCE_SOURCE = 'customers-portal';
 export const SERVICE_SOURCE = 'provisioning-service';
+/** How long the bus archive keeps events for replay: the error log keeps its occurrence markers a day longer. */
+export const EVENT_ARCHIVE_RETENTION_DAYS = 90;
 

@@ -9,6 +9,8 @@ import { commandSpecs } from '../lifecycle/specs.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from './manifest.js';
 import { NAMESPACE_SUBSCRIPTION_CHANGED, namespaceSubscriptionChanged } from '../lifecycle/events.js';
 import { AUDIT_FINDING, PROVISIONING_FAILED, auditFinding, provisioningFailed } from '../platform/failure-events.js';
+import { REVENUE_ERROR_REPORTED, revenueErrorReport } from '../error-log/domain/report.js';
+import { ISSUE_RESOLUTION_CONTINUED, issueResolutionContinued } from '../error-log/domain/gitlab-webhook.js';
 
 export interface CatalogEntry {
   source: string;
@@ -24,6 +26,11 @@ export const eventCatalog: readonly CatalogEntry[] = [
   { source: SERVICE_SOURCE, detailType: NAMESPACE_SUBSCRIPTION_CHANGED, direction: 'out', detail: namespaceSubscriptionChanged },
   { source: SERVICE_SOURCE, detailType: PROVISIONING_FAILED, direction: 'out', detail: provisioningFailed },
   { source: SERVICE_SOURCE, detailType: AUDIT_FINDING, direction: 'out', detail: auditFinding },
+  // A failure another system reports: from the customers portal, or relayed by POST /v1/errors.
+  { source: COMMERCE_SOURCE, detailType: REVENUE_ERROR_REPORTED, direction: 'in', detail: revenueErrorReport },
+  { source: SERVICE_SOURCE, detailType: REVENUE_ERROR_REPORTED, direction: 'out', detail: revenueErrorReport },
+  // Published and consumed by the service itself (gitlab-webhook continues a closed issue's resolution).
+  { source: SERVICE_SOURCE, detailType: ISSUE_RESOLUTION_CONTINUED, direction: 'out', detail: issueResolutionContinued },
 ];
 
 /** A file-name-safe name: `Audit Finding` of `provisioning-service` → `provisioning-service.audit-finding`. */

@@ -26,7 +26,7 @@ export function buildOpenApi(): Record<string, unknown> {
       parameters,
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(doc.body) } } } } : {}),
       responses: {
-        ...(doc.response && { 200: { description: 'OK', content: { [doc.contentType ?? 'application/json']: { schema: schema(doc.response) } } } }),
+        ...(doc.response && { [doc.status ?? 200]: { description: doc.status === 202 ? 'Accepted' : 'OK', content: { [doc.contentType ?? 'application/json']: { schema: schema(doc.response) } } } }),
         400: errorResponse('Invalid input: validation_failed names each bad field; malformed_json'),
         ...(route.auth === 'public'
           ? {}

@@ -46,13 +46,14 @@ const secretsReadBy = (name: string): string[] => {
 const secretId = (prefix: string) => Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) => id.startsWith(prefix))!;
 
 describe('Error log in the stack', () => {
-  it('routes all three failure kinds to the writer by one rule, its $or pattern unchanged', () => {
+  it('routes all four failure kinds to the writer by one rule, its $or pattern unchanged', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties.Targets).includes(`"${fnId('error-log-writer')}"`));
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties.EventPattern).toEqual(failurePattern);
     expect(rules[0]!.Properties.EventPattern.$or).toEqual([
       { source: ['lambda'], 'detail-type': ['Lambda Function Invocation Result - Failure'] },
-      { source: ['provisioning-service'], 'detail-type': ['Provisioning Failed', 'Audit Finding'] },
+      { source: ['provisioning-service'], 'detail-type': ['Provisioning Failed', 'Audit Finding', 'Revenue Error Reported'] },
+      { source: ['customers-portal'], 'detail-type': ['Revenue Error Reported'] },
     ]);
   });
 

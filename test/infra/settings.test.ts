@@ -27,6 +27,21 @@ describe('Function: settingsFromContext', () => {
     expect(() => settingsFromContext(app({ 'provisioning:planCatalog': catalog }))).toThrow(message);
   });
 
+  it('accepts subject link templates given as text or as JSON', () => {
+    const links = { zuora_account: 'https://zuora.example.com/accounts/{subject}', namespace: '{adminBaseUrl}/admin#/namespaces/{subject}' };
+    expect(() => settingsFromContext(app({ 'provisioning:errorLogSubjectLinks': JSON.stringify(links) }))).not.toThrow();
+    expect(() => settingsFromContext(app({ 'provisioning:errorLogSubjectLinks': links }))).not.toThrow();
+  });
+
+  it.each([
+    ['not JSON', '{zuora}', /provisioning:errorLogSubjectLinks: ERROR_LOG_SUBJECT_LINKS is not JSON/],
+    ['for an unknown kind', '{"invoice":"https://x.example/{subject}"}', /"invoice" is not a subjectKind/],
+    ['plain http', '{"order":"http://x.example/{subject}"}', /must be an https URL/],
+    ['with another placeholder', '{"order":"https://x.example/{id}"}', /\{id\} is not a placeholder/],
+  ])('refuses subject link templates %s, saying what is wrong', (_, links, message) => {
+    expect(() => settingsFromContext(app({ 'provisioning:errorLogSubjectLinks': links }))).toThrow(message);
+  });
+
   it('refuses a JWT issuer that is not https', () => {
     expect(() => settingsFromContext(app({ 'provisioning:jwtIssuer': 'http://example.com' }))).toThrow(/must be an https URL/);
   });

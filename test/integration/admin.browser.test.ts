@@ -1,7 +1,7 @@
 /**
  * The admin page in a real browser: Debian's chromium driven by playwright-core against the local
  * runtime. An operator signs in with the token, resolves an error (created by an `Audit Finding`
- * on the local bus), finds a namespace by its subscription, reassociates it with a dry run first,
+ * on the local bus), reads and rewrites the runbook of its code, creates and deletes a noise rule, finds a namespace by its subscription, reassociates it with a dry run first,
  * edits a flag, runs a job and reads the counters; then sees a namespace's previous term beside the
  * current one, corrects its peak (a refusal, a dry run, the real call), sees a namespace's trials
  * with their history, and reads the corrections report. Each view's screenshot is written to
@@ -186,7 +186,16 @@ describe('Admin page in chromium', () => {
     const rows = page.getByRole('table', { name: 'Errors' }).locator('tbody tr');
     await rows.nth(1).waitFor();
     expect(await rows.count()).toBe(2);
+    // Where each failure happened: the audit's findings are this service's own, in reconciliation.
+    expect(await rows.first().textContent()).toContain('provisioning-service · no integration · reconciliation');
     await shot('errors');
+
+    // Filtered by flow by the API: no audit finding is a renewal failure.
+    await page.getByLabel('Flow').selectOption('renewal');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/#\/errors\?flow=renewal$/);
+    await seen('No errors match these filters.');
+    await page.getByLabel('Flow').selectOption('');
 
     await page.getByLabel('Code').fill('renewal_not_processed');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -198,6 +207,11 @@ describe('Admin page in chromium', () => {
     await page.getByRole('heading', { name: /renewal_not_processed/ }).waitFor();
     const id = page.url().split('#/errors/')[1]!;
     expect(id).toMatch(/^err_[0-9a-f]{24}$/);
+    // Its one occurrence, with its evidence.
+    const occurrences = page.getByRole('table', { name: 'Recent occurrences' }).locator('tbody tr');
+    await occurrences.first().waitFor();
+    expect(await occurrences.count()).toBe(1);
+    await seen('The last 1 of 1, newest first.');
     // Only the workflow's moves from open are offered.
     const moves = await page.getByLabel('Move to').locator('option').allTextContents();
     expect(moves).toEqual(['keep open', 'resolved', 'needs attention']);
@@ -218,6 +232,58 @@ describe('Admin page in chromium', () => {
     expect(stored.body.changes.map((c: { field: string; actor: string }) => `${c.field}:${c.actor}`)).toEqual(
       expect.arrayContaining(['status:local-operator', 'notes:local-operator', 'gitlabIssueLink:local-operator']),
     );
+  }, STEP_TIMEOUT);
+
+  it("shows the runbook of the record's code, and a runbook saved on the admin page replaces it on the record", async () => {
+    const id = page.url().split('#/errors/')[1]!;
+    const runbook = page.getByRole('region', { name: 'Runbook' });
+    await runbook.getByRole('heading', { name: 'Runbook: Audit: an auto-renewing term that ended without a renewal' }).waitFor();
+    await runbook.getByRole('heading', { name: 'Check' }).waitFor();
+    expect(await runbook.locator('li').first().textContent()).toContain('Open the namespace in the admin page');
+
+    await runbook.getByRole('link', { name: 'edit' }).click();
+    await page.waitForURL(/#\/runbooks\/renewal_not_processed$/);
+    await page.getByLabel('Title').fill('Renewal missing: ask Billing');
+    await page.getByLabel('Steps (Markdown)').fill('## First\n- Check [Zuora](https://zuora.example.com/renewals) for `S-1`\n- <img src=x onerror=alert(1)> stays text');
+    await page.getByLabel('Owner (optional)').fill('Billing ops');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await seen('Saved the runbook of renewal_not_processed: version 1.');
+
+    await page.goto(`${runtime.url}/admin#/errors/${id}`);
+    const saved = page.getByRole('region', { name: 'Runbook' });
+    await saved.getByRole('heading', { name: 'Runbook: Renewal missing: ask Billing' }).waitFor();
+    await saved.getByRole('heading', { name: 'First' }).waitFor();
+    expect(await saved.getByRole('link', { name: 'Zuora' }).getAttribute('href')).toBe('https://zuora.example.com/renewals');
+    expect(await saved.locator('code').first().textContent()).toBe('S-1');
+    // Markdown from the API is text: the tag is shown, never parsed.
+    expect(await saved.locator('img').count()).toBe(0);
+    await saved.getByText('<img src=x onerror=alert(1)> stays text').waitFor();
+    await shot('error-runbook');
+    const stored = await ops.call('GET', `/v1/errors/${id}`);
+    expect(stored.body.runbook).toMatchObject({ source: 'stored', title: 'Renewal missing: ask Billing', owner: 'Billing ops' });
+  }, STEP_TIMEOUT);
+
+  it('lists the noise rules with their counts, creates one and deletes it after a confirmation', async () => {
+    await page.getByRole('link', { name: 'Noise rules' }).click();
+    const rules = page.getByRole('table', { name: 'Noise rules' });
+    await rules.getByRole('link', { name: 'default-stale-event' }).waitFor();
+    await page.getByLabel('Open or create a rule').fill('zuora-sandbox');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(/#\/noise-rules\/zuora-sandbox$/);
+    await page.getByLabel('integration', { exact: true }).fill('zuora');
+    await page.getByLabel('messageContains', { exact: true }).fill('sandbox');
+    await page.getByLabel('Reason').fill('Zuora sandbox tenants are test accounts');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await seen('Saved zuora-sandbox: version 1.');
+    await page.getByRole('table', { name: 'Noise rule history' }).getByText('local-operator').waitFor();
+    await shot('noise-rule');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await seen('Deleted the noise rule zuora-sandbox.');
+    await page.getByRole('table', { name: 'Noise rule history' }).getByText('deleted').waitFor();
+    const list = await ops.call('GET', '/v1/noise-rules');
+    expect(list.body.items.map((r: { id: string }) => r.id)).not.toContain('zuora-sandbox');
   }, STEP_TIMEOUT);
 
   it('finds a namespace by its subscription and shows its state, seat statistics and history', async () => {

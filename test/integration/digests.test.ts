@@ -50,6 +50,20 @@ async function finding(code: string, subject: string): Promise<string> {
   return (list.body.items as Array<{ id: string; subject: string; code: string }>).find((r) => r.code === code && r.subject === subject)!.id;
 }
 
+/** An open error created on a past day (runs may not be for days after tomorrow: past periods get their errors this way). */
+async function pastError(id: string, createdAt: string): Promise<void> {
+  await ddb().send(
+    new PutCommand({
+      TableName: runtime.tables.errors,
+      Item: {
+        pk: `ERR#${id}`, sk: 'RECORD', entity: 'ERROR', id, fingerprint: `fp-${id}`, code: 'renewal_not_processed', subject: `subscription:${id}`, message: 'renewal not processed',
+        errorType: 'AuditFinding', source: 'audit', status: 'open', backtrace: [], payload: null, occurrences: 1, firstSeenAt: createdAt, lastSeenAt: createdAt,
+        createdAt, updatedAt: createdAt, notification: 'sent', changes: [], revision: 0,
+      },
+    }),
+  );
+}
+
 const webhook = (body: unknown, token: string | null = WEBHOOK_SECRET) =>
   client(runtime).call('POST', '/v1/webhooks/gitlab', body, { token: null, headers: { 'x-gitlab-event': 'Issue Hook', ...(token === null ? {} : { 'x-gitlab-token': token }) } });
 
@@ -89,16 +103,18 @@ describe('Digests', () => {
   });
 
   it('lets concurrent first runs of a period open one issue: one runs, the others are told it is under way', async () => {
-    const racing = await Promise.all([1, 2, 3].map(() => operator.call('POST', '/v1/jobs/weekly-digest/runs', { asOf: '2099-01-07' })));
+    // ISO week 2020-W01 is Monday 2019-12-30 to Sunday 2020-01-05: the error created in it is listed.
+    await pastError('past-week-1', '2020-01-01T10:00:00.000Z');
+    const racing = await Promise.all([1, 2, 3].map(() => operator.call('POST', '/v1/jobs/weekly-digest/runs', { asOf: '2020-01-08' })));
     const statuses = racing.map((r) => (r.status === 200 ? r.body.status : r.body.error.code));
-    // The three errors above are still open: the week's digest lists them.
     expect(statuses.filter((s) => s === 'created')).toHaveLength(1);
     expect(statuses.every((s) => ['created', 'already_done', 'digest_in_progress'].includes(s))).toBe(true);
-    expect(gitlab.issues.filter((i) => i.title.includes('digest:weekly-digest:2099-W01'))).toHaveLength(1);
+    expect(gitlab.issues.filter((i) => i.title.includes('digest:weekly-digest:2020-W01'))).toHaveLength(1);
   });
 
   it('adopts the issue a crashed run opened instead of opening a second one', async () => {
-    const period = '2030-05-01';
+    // The error of the week above is still open on that day: the digest lists it.
+    const period = '2020-05-01';
     const marker = `digest:daily-digest:${period}`;
     // A run opened the issue, then died before recording it; its lease has expired.
     gitlab.issues.push({ iid: 99, title: `Provisioning errors [${marker}]`, description: '', labels: [], state: 'opened', web_url: 'https://gitlab.example.com/provisioning/errors/-/issues/99' });
@@ -109,7 +125,7 @@ describe('Digests', () => {
       }),
     );
     const creates = gitlab.creates;
-    const run = await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: '2030-05-02' });
+    const run = await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: '2020-05-02' });
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ status: 'adopted', issue: { iid: 99 } });
     expect(gitlab.creates).toBe(creates);
@@ -127,8 +143,12 @@ describe('Digests', () => {
     );
   });
 
-  it('answers 404 for an unknown job, 400 for a bad asOf, 403 for a service token', async () => {
+  it('answers 404 for an unknown job, 400 for a bad asOf or one after tomorrow, 403 for a service token', async () => {
     expect((await operator.call('POST', '/v1/jobs/nightly-party/runs', {})).status).toBe(404);
+    const future = await operator.call('POST', '/v1/jobs/weekly-digest/runs', { asOf: '2099-01-07' });
+    expect(future.status).toBe(400);
+    expect(future.body.error.details).toEqual([{ field: 'asOf', message: expect.stringContaining(`Must be ${tomorrow()} (tomorrow, UTC) or earlier`) }]);
+    expect(gitlab.issues.filter((i) => i.title.includes('2099'))).toEqual([]);
     expect((await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: '2026-13-01' })).status).toBe(400);
     expect((await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: '2026-01-01', extra: 1 })).status).toBe(400);
     expect((await client(runtime, 'service').call('POST', '/v1/jobs/daily-digest/runs', {})).status).toBe(403);
@@ -138,7 +158,7 @@ describe('Digests', () => {
     const url = process.env.GITLAB_URL;
     delete process.env.GITLAB_URL;
     try {
-      const run = await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: '2031-01-01' });
+      const run = await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: today() });
       expect(run.status).toBe(200);
       expect(run.body).toMatchObject({ status: 'skipped' });
       expect(run.body.reason).toContain('GITLAB_URL');
@@ -167,6 +187,7 @@ describe('Digests', () => {
       const res = await webhook(closed(issueUrl, 1));
       expect(res.status).toBe(200);
       expect(res.body.resolved.sort()).toEqual([...ids].sort());
+      expect(res.body.continues).toBe(false);
       for (const id of ids) expect((await operator.call('GET', `/v1/errors/${id}`)).body.status).toBe('resolved');
       const worked = (await operator.call('GET', `/v1/errors/${ids[1]}`)).body;
       expect(worked.changes.slice(-2)).toMatchObject([

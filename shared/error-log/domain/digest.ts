@@ -4,6 +4,7 @@
  */
 import type { ErrorRecord } from './record.js';
 import { unresolvedStatuses } from './status.js';
+import { runbookAdminLink } from './runbook-titles.js';
 
 export type DigestKind = 'daily' | 'weekly';
 
@@ -95,10 +96,29 @@ export const digestMarker = (job: string, periodKey: string): string => `digest:
 /** Entries listed per code; the rest are counted. GitLab descriptions stop at 1 MB. */
 const MAX_LISTED_PER_CODE = 50;
 
-const mdEscape = (text: string): string => text.replace(/([\\`*_{}[\]<>|])/g, '\\$1').replace(/\s+/g, ' ').slice(0, 300);
+/**
+ * Text from a record, inert in GitLab Markdown: a code span, inside which GitLab renders no
+ * Markdown, HTML, autolink, `@mention` or reference (`#1`, `!1`, `%m`, `~l`, `$1`, `&1`, `[x](url)`);
+ * on one line, its own backticks turned into `ˋ` so it cannot close the span. Empty text is `(none)`.
+ *
+ * @example
+ * codeSpan('@all see #12 and [docs](https://evil.example)') // '`@all see #12 and [docs](https://evil.example)`'
+ */
+export function codeSpan(text: string, max = 300): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const cut = oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+  return cut === '' ? '(none)' : `\`${cut.replace(/`/g, 'ˋ')}\``;
+}
 
 /** The title and Markdown description of a digest's GitLab issue. */
-export function renderDigestIssue(input: { job: string; period: DigestPeriod; groups: readonly DigestGroup[]; adminBaseUrl: string | undefined }): {
+export function renderDigestIssue(input: {
+  job: string;
+  period: DigestPeriod;
+  groups: readonly DigestGroup[];
+  adminBaseUrl: string | undefined;
+  /** Runbook titles by code: each group links its runbook (the admin page's view, else its title). */
+  runbooks?: Readonly<Record<string, string>>;
+}): {
   title: string;
   description: string;
 } {
@@ -115,10 +135,14 @@ export function renderDigestIssue(input: { job: string; period: DigestPeriod; gr
     '',
   ];
   for (const group of groups) {
-    lines.push(`### \`${group.code}\` — ${group.entries.length} error${group.entries.length === 1 ? '' : 's'}, ${group.occurrences} occurrence${group.occurrences === 1 ? '' : 's'}`, '');
+    lines.push(`### ${codeSpan(group.code, 100)} — ${group.entries.length} error${group.entries.length === 1 ? '' : 's'}, ${group.occurrences} occurrence${group.occurrences === 1 ? '' : 's'}`, '');
+    const runbook = input.runbooks && Object.hasOwn(input.runbooks, group.code) ? input.runbooks[group.code] : undefined;
+    if (runbook !== undefined) {
+      lines.push(input.adminBaseUrl ? `Runbook: [${codeSpan(runbook, 200)}](${runbookAdminLink(input.adminBaseUrl, group.code)})` : `Runbook: ${codeSpan(runbook, 200)}`, '');
+    }
     for (const e of group.entries.slice(0, MAX_LISTED_PER_CODE)) {
       lines.push(
-        `- ${link(e.id)} ${e.reason === 'new' ? '**new**' : `still ${e.status.replace('_', ' ')}`} · ${mdEscape(e.subject)} — ${mdEscape(e.message)} (${e.occurrences}×, last ${e.lastSeenAt})`,
+        `- ${link(e.id)} ${e.reason === 'new' ? '**new**' : `still ${e.status.replace('_', ' ')}`} · ${codeSpan(e.subject)} — ${codeSpan(e.message)} (${e.occurrences}×, last ${codeSpan(e.lastSeenAt, 40)})`,
       );
     }
     if (group.entries.length > MAX_LISTED_PER_CODE) lines.push(`- … and ${group.entries.length - MAX_LISTED_PER_CODE} more with this code`);

@@ -41,3 +41,18 @@ export function meaningOf(payload: z.infer<typeof issueHookPayload>): WebhookMea
   if (!closed) return { kind: 'ignored', reason: `issue action ${issue.action ?? issue.state ?? 'unknown'} does not resolve errors` };
   return { kind: 'issue_closed', url: issue.url, iid: issue.iid };
 }
+
+/**
+ * `Issue Resolution Continued` (source `provisioning-service`): the next chunk of a closed issue's
+ * linked errors, published and consumed by gitlab-webhook (shared/error-log/issue-resolution.ts).
+ */
+export const ISSUE_RESOLUTION_CONTINUED = 'Issue Resolution Continued';
+
+export const issueResolutionContinued = z.object({
+  issue: z.url().check(z.maxLength(2048), z.describe('The closed GitLab issue (its web URL, as the records link it)')),
+  iid: z.int().check(z.positive()),
+  after: z.string().check(z.minLength(1), z.maxLength(100), z.describe('The id of the last record handled: the next chunk starts after it')),
+  chunk: z.int().check(z.positive(), z.describe('The number of the chunk this event asks for (2, 3, …)')),
+});
+export type IssueResolutionContinued = z.infer<typeof issueResolutionContinued>;
+

@@ -1,9 +1,11 @@
 /** The error-log record as stored and as the API shows it. */
 import * as z from '../../platform/zod.js';
+import { freeText } from '../../platform/schemas.js';
 import { errorStatuses } from './status.js';
 import type { ErrorStatus } from './status.js';
 import { FLOWS, OCCURRENCE_SOURCES, SUBJECT_KINDS } from './sources.js';
 import type { Occurrence } from './sources.js';
+import { MAX_LINK_BYTES, utf8Bytes } from './bounds.js';
 
 export interface ChangeEntry {
   at: string;
@@ -32,21 +34,28 @@ export interface ErrorRecord extends Pick<Occurrence, 'fingerprint' | 'code' | '
   notification: NotificationState;
   /** The Slack message could not be sent; the next digest run retries it. */
   notificationFailed: boolean;
+  /** The last MAX_CHANGES change-log entries, oldest first. */
   changes: ChangeEntry[];
+  /** How many older change-log entries were let go to keep the record bounded. */
+  changesOmitted: number;
+  /** When the record was resolved, while it is. */
+  resolvedAt: string | null;
   /** Bumped by every workflow change (status, notes, link), not by occurrences: the optimistic lock. */
   revision: number;
 }
-
-const optionalText = (max: number) => z.string().check(z.trim(), z.maxLength(max));
 
 /** The body of `PATCH /v1/errors/{id}`. */
 export const errorPatchBody = z
   .strictObject({
     status: z.optional(z.enum(errorStatuses)),
-    notes: z.optional(z.nullable(optionalText(10_000))).check(z.describe('Free text; null clears it')),
+    notes: z.optional(z.nullable(freeText({ max: 10_000, minVisible: 10, describe: 'Free text (10+ visible characters; newlines kept); null clears it' }))),
     gitlabIssueLink: z
-      .optional(z.nullable(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))))
-      .check(z.describe('The GitLab issue tracking this error; null unlinks it')),
+      .optional(
+        z.nullable(
+          z.url({ protocol: /^https?$/ }).check(z.refine((link) => utf8Bytes(link) <= MAX_LINK_BYTES, `at most ${MAX_LINK_BYTES} bytes (UTF-8)`)),
+        ),
+      )
+      .check(z.describe(`The GitLab issue tracking this error (at most ${MAX_LINK_BYTES} bytes of UTF-8); null unlinks it`)),
   })
   .check(
     z.refine((b) => b.status !== undefined || b.notes !== undefined || b.gitlabIssueLink !== undefined, {
@@ -96,4 +105,15 @@ export const errorRecordSchema = z.object({
   updatedAt: z.string(),
   notificationFailed: z.boolean(),
   changes: z.array(changeEntrySchema),
+  changesOmitted: z.int(),
+  resolvedAt: z.nullable(z.string()),
+});
+
+/** One occurrence of a record (GET /v1/errors/{id}: `recentOccurrences`, newest first). */
+export const occurrenceEvidenceSchema = z.object({
+  occurrenceId: z.string(),
+  occurredAt: z.string(),
+  receivedAt: z.string(),
+  message: z.string(),
+  payload: z.unknown(),
 });

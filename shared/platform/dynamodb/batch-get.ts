@@ -19,6 +19,28 @@ export interface TableKeys {
   keys: readonly Item[];
   /** A strongly consistent read (what a write decided on this read needs). Default false. */
   consistent?: boolean;
+  /**
+   * Only these attributes of each item (a ProjectionExpression): names, or paths into maps
+   * (`payload.asOf`); every name is aliased, so reserved words are fine. Include the key attributes
+   * the caller matches items by. Default: whole items.
+   */
+  attributes?: readonly string[];
+}
+
+type TableRequest = { Keys: Item[]; ConsistentRead: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> };
+
+/**
+ * The projection part of a table's request: `#a0, #a1.#a2, …` with their names.
+ *
+ * @example
+ * projectionOf(['pk', 'payload.asOf']) // { ProjectionExpression: '#a0, #a1.#a2', ExpressionAttributeNames: { '#a0': 'pk', '#a1': 'payload', '#a2': 'asOf' } }
+ */
+export function projectionOf(attributes: readonly string[] | undefined): Pick<TableRequest, 'ProjectionExpression' | 'ExpressionAttributeNames'> {
+  if (!attributes?.length) return {};
+  const aliases = new Map<string, string>();
+  const alias = (name: string) => aliases.get(name) ?? (aliases.set(name, `#a${aliases.size}`), aliases.get(name)!);
+  const expression = attributes.map((path) => path.split('.').map(alias).join('.')).join(', ');
+  return { ProjectionExpression: expression, ExpressionAttributeNames: Object.fromEntries([...aliases].map(([name, a]) => [a, name])) };
 }
 
 export interface BatchGetOptions extends CallOptions {
@@ -50,9 +72,9 @@ export async function batchGetAll(tables: Record<string, TableKeys>, options: Ba
   const found: Record<string, Item[]> = Object.fromEntries(Object.keys(tables).map((table) => [table, []]));
   const wanted = Object.entries(tables).flatMap(([table, { keys }]) => keys.map((key) => ({ table, key })));
   for (let start = 0; start < wanted.length; start += MAX_KEYS) {
-    let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {};
+    const request: Record<string, TableRequest> = {};
     for (const { table, key } of wanted.slice(start, start + MAX_KEYS)) {
-      (request[table] ??= { Keys: [], ConsistentRead: tables[table]!.consistent ?? false }).Keys.push(key);
+      (request[table] ??= { Keys: [], ConsistentRead: tables[table]!.consistent ?? false, ...projectionOf(tables[table]!.attributes) }).Keys.push(key);
     }
     await readBatch(request, found, options);
   }
@@ -61,7 +83,7 @@ export async function batchGetAll(tables: Record<string, TableKeys>, options: Ba
 
 /** One batch of at most 100 keys, following its unprocessed keys. */
 async function readBatch(
-  first: Record<string, { Keys: Item[]; ConsistentRead: boolean }>,
+  first: Record<string, TableRequest>,
   found: Record<string, Item[]>,
   options: BatchGetOptions,
 ): Promise<void> {
@@ -77,7 +99,7 @@ async function readBatch(
     const out = await translate(() => client.send(new BatchGetCommand(input)));
     options.onConsumedCapacity?.(out.ConsumedCapacity);
     for (const [table, items] of Object.entries(out.Responses ?? {})) (found[table] ??= []).push(...items);
-    // Unprocessed keys come back with the table's ConsistentRead: asked again as they are.
+    // Unprocessed keys come back with the table's ConsistentRead and projection: asked again as they are.
     request = Object.fromEntries(Object.entries(out.UnprocessedKeys ?? {}).filter(([, rest]) => rest.Keys?.length)) as typeof request;
   }
 }

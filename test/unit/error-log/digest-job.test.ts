@@ -9,7 +9,7 @@ describe('Object: digestDeps', () => {
   afterEach(() => digestDeps.reset());
 
   it("is what a digest job's run uses: the store and tracker put in place", async () => {
-    const store = { createdBetween: vi.fn(async () => []), withStatus: vi.fn(async () => []) };
+    const store = { digestRecordsCreatedBetween: vi.fn(async () => []), digestRecordsWithStatus: vi.fn(async () => []) };
     const deps: DigestDeps = {
       store: store as unknown as ErrorStore,
       tracker: async () => Promise.reject(new GitLabNotConfiguredError('GitLab is not configured: set GITLAB_URL')),
@@ -19,13 +19,13 @@ describe('Object: digestDeps', () => {
     digestDeps.use(deps);
     const summary = await dailyDigest.run({ asOf: '2026-05-02', trigger: 'manual', actor: 'op-1', log: logger });
     expect(summary).toMatchObject({ job: 'daily-digest', period: '2026-05-01', status: 'skipped' });
-    expect(store.createdBetween).toHaveBeenCalledOnce();
-    expect(store.withStatus).toHaveBeenCalledTimes(3);
+    expect(store.digestRecordsCreatedBetween).toHaveBeenCalledOnce();
+    expect(store.digestRecordsWithStatus).toHaveBeenCalledTimes(3);
   });
 
   it('creates the default dependencies once, at the first use', () => {
     const deps = digestDeps.get();
     expect(digestDeps.get()).toBe(deps);
-    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'notifier', 'store', 'tracker']);
+    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'notifier', 'runbook', 'runbookTitles', 'store', 'tracker']);
   });
 });

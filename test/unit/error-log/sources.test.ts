@@ -12,9 +12,9 @@ describe('Function: toOccurrence', () => {
       expect(lambdaFailureRecord.safeParse(event.detail).success).toBe(true);
       const occurrence = toOccurrence(event);
       expect(occurrence).toMatchObject({
-        occurrenceId: '5f5d8e46-2a55-4c7b-9f3e-3b6f0c9a1d21',
+        occurrenceId: `lambda:${(event.detail.requestContext as { requestId: string }).requestId}`,
         code: 'async_handler_failed',
-        subject: 'ProvisioningService-subscription-renewed ← Subscription Renewed: StoreUnavailableError',
+        subject: 'ProvisioningService-subscription-renewed ← Subscription Renewed: StoreUnavailableError · subscriptionId=A-S0001',
         message: 'DynamoDB is unavailable',
         errorType: 'StoreUnavailableError',
         source: 'async',
@@ -36,14 +36,28 @@ describe('Function: toOccurrence', () => {
       expect(occurrence).toMatchObject({ code: 'async_handler_timed_out', errorType: 'Sandbox.Timedout', subject: 'ProvisioningService-daily-digest ← Scheduled Event: Sandbox.Timedout' });
     });
 
-    it('gives the same failure of the same function one fingerprint, whatever the event and the time', () => {
+    it('gives the same failure of the same subject one fingerprint, whatever the invocation and the time', () => {
       const a = fixture('lambda-failure');
       const b = structuredClone(a);
       b.id = 'another-event';
-      (b.detail.requestPayload as { detail: { subscriptionId: string } }).detail.subscriptionId = 'A-S0002';
+      (b.detail.requestContext as { requestId: string }).requestId = 'another-invocation';
       (b.detail as { timestamp: string }).timestamp = '2026-03-05T00:00:00.000Z';
       expect(toOccurrence(b).fingerprint).toBe(toOccurrence(a).fingerprint);
       expect(toOccurrence(b).occurrenceId).not.toBe(toOccurrence(a).occurrenceId);
+    });
+
+    it("makes each subject's failure its own record: another subscription is another fingerprint", () => {
+      const a = fixture('lambda-failure');
+      const b = structuredClone(a);
+      (b.detail.requestPayload as { detail: { subscriptionId: string } }).detail.subscriptionId = 'A-S0002';
+      expect(toOccurrence(b).subject).toContain('subscriptionId=A-S0002');
+      expect(toOccurrence(b).fingerprint).not.toBe(toOccurrence(a).fingerprint);
+    });
+
+    it('keeps the occurrence id of a replayed failure record (new envelope id, same invocation)', () => {
+      const a = fixture('lambda-failure');
+      const replay = { ...structuredClone(a), id: 'replayed-envelope' };
+      expect(toOccurrence(replay).occurrenceId).toBe(toOccurrence(a).occurrenceId);
     });
 
     it('records an event that expired before it could be delivered', () => {
@@ -59,7 +73,8 @@ describe('Function: toOccurrence', () => {
     expect(provisioningFailed.safeParse(event.detail).success).toBe(true);
     expect(toOccurrence(event)).toMatchObject({
       code: 'internal_error',
-      subject: 'POST /v1/subscriptions/{subscriptionId}/renewals: TypeError',
+      subject: 'POST /v1/subscriptions/{subscriptionId}/renewals: TypeError · subscriptionId=A-S0001',
+      occurrenceId: 'http:Xk2p9gHkDoEEJ4w=',
       errorType: 'TypeError',
       source: 'http',
       payload: { routeKey: 'POST /v1/subscriptions/{subscriptionId}/renewals', pathParameters: { subscriptionId: 'A-S0001' } },

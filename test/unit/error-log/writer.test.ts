@@ -5,11 +5,14 @@ import { recordFailure } from '../../../shared/error-log/writer.js';
 import type { WriterDeps } from '../../../shared/error-log/writer.js';
 import { logger } from '../../../shared/platform/log.js';
 import type { ErrorStore } from '../../../shared/error-log/store.js';
+import type { NoiseRule } from '../../../shared/error-log/domain/noise-rules.js';
+
+const rule = (id: string, match: NoiseRule['match'], expiresAt?: string): NoiseRule => ({ id, source: 'stored', version: 1, match, reason: 'test', ...(expiresAt ? { expiresAt } : {}) });
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/events/${name}.json`, import.meta.url), 'utf8')) as unknown;
 
 /** The store as the writer uses it, in memory: enough to see what the writer asks of it. */
-function fakeStore(outcome: 'created' | 'repeated' | 'reopened' | 'duplicate', notification: ErrorRecord['notification'] = 'pending') {
+function fakeStore(outcome: 'created' | 'repeated' | 'reopened' | 'duplicate' | 'stale', notification: ErrorRecord['notification'] = 'pending') {
   const record = { id: 'err_x', code: 'renewal_not_processed', message: 'm', subject: 's', source: 'audit', occurrences: 1, changes: [], notification } as unknown as ErrorRecord;
   return {
     recordOccurrence: vi.fn(async () => ({ outcome, id: 'err_x' })),
@@ -20,11 +23,11 @@ function fakeStore(outcome: 'created' | 'repeated' | 'reopened' | 'duplicate', n
   };
 }
 
-function deps(store: ReturnType<typeof fakeStore>, send = vi.fn(async () => 'sent' as const), noise = new Set<string>()): WriterDeps {
+function deps(store: ReturnType<typeof fakeStore>, send = vi.fn(async () => 'sent' as const), noise: NoiseRule[] = [], counted: 'counted' | 'duplicate' = 'counted'): WriterDeps {
   return {
     store: store as unknown as ErrorStore,
     notifier: { send },
-    noise: () => noise,
+    noise: { rules: async () => noise, count: vi.fn(async () => counted) },
     adminBaseUrl: () => 'https://admin.example.com',
     log: logger,
     metrics: { noiseDropped: vi.fn(), recorded: vi.fn(), notificationFailed: vi.fn() },
@@ -47,12 +50,36 @@ describe('Function: recordFailure', () => {
     expect(d.notifier.send).not.toHaveBeenCalled();
   });
 
-  it('drops a noise code before storing and counts it', async () => {
+  it('neither announces nor counts as logged an occurrence older than its resolved record (an old replay)', async () => {
+    const store = fakeStore('stale');
+    const d = deps(store);
+    expect(await recordFailure(fixture('revenue-error-reported'), d)).toEqual({ outcome: 'stale', id: 'err_x' });
+    expect(store.claimNotification).not.toHaveBeenCalled();
+    expect(d.notifier.send).not.toHaveBeenCalled();
+    expect(d.metrics.recorded).toHaveBeenCalledWith('stale', undefined);
+  });
+
+  it('drops what a noise rule matches before storing, counting it on the rule and as a metric', async () => {
     const store = fakeStore('created');
-    const d = deps(store, undefined, new Set(['renewal_not_processed']));
-    expect(await recordFailure(fixture('audit-finding'), d)).toEqual({ outcome: 'dropped', code: 'renewal_not_processed' });
+    const d = deps(store, undefined, [rule('audit-noise', { code: 'renewal_not_processed' })]);
+    expect(await recordFailure(fixture('audit-finding'), d)).toEqual({ outcome: 'dropped', code: 'renewal_not_processed', ruleId: 'audit-noise' });
     expect(store.recordOccurrence).not.toHaveBeenCalled();
+    expect(d.notifier.send).not.toHaveBeenCalled();
+    expect(d.noise.count).toHaveBeenCalledWith('audit-noise', expect.any(String));
     expect(d.metrics.noiseDropped).toHaveBeenCalledWith('renewal_not_processed');
+  });
+
+  it('counts a redelivered silenced event on the rule only once (no second metric)', async () => {
+    const d = deps(fakeStore('created'), undefined, [rule('audit-noise', { code: 'renewal_not_processed' })], 'duplicate');
+    expect(await recordFailure(fixture('audit-finding'), d)).toMatchObject({ outcome: 'dropped' });
+    expect(d.metrics.noiseDropped).not.toHaveBeenCalled();
+  });
+
+  it('stores what no rule matches, and what only an expired rule matches', async () => {
+    const store = fakeStore('created');
+    const d = deps(store, undefined, [rule('other', { code: 'trial_not_ended' }), rule('expired', { code: 'renewal_not_processed' }, '2020-01-01T00:00:00.000Z')]);
+    expect(await recordFailure(fixture('audit-finding'), d)).toMatchObject({ outcome: 'created' });
+    expect(d.noise.count).not.toHaveBeenCalled();
   });
 
   it('keeps the record and flags it when Slack fails, counting the failure', async () => {

@@ -15,7 +15,7 @@ describe('Function: error-log-writer', () => {
     writerDeps.use({
       store: { recordOccurrence } as unknown as ErrorStore,
       notifier: { send },
-      noise: () => new Set(),
+      noise: { rules: async () => [], count: vi.fn() },
       adminBaseUrl: () => undefined,
       log: logger,
       metrics: { noiseDropped: vi.fn(), recorded: vi.fn(), notificationFailed: vi.fn() },
@@ -29,6 +29,6 @@ describe('Function: error-log-writer', () => {
   it('creates its default dependencies when none were put in place', () => {
     const deps = writerDeps.get();
     expect(writerDeps.get()).toBe(deps);
-    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'log', 'metrics', 'noise', 'notifier', 'store']);
+    expect(Object.keys(deps).sort()).toEqual(['adminBaseUrl', 'log', 'metrics', 'noise', 'notifier', 'runbook', 'store']);
   });
 });

@@ -9,6 +9,7 @@ import type { Job, JobContext } from '../../../shared/jobs/job.js';
 import { reconciliationAudit } from '../../../shared/audit/job.js';
 import { dailyDigest, weeklyDigest } from '../../../shared/error-log/digest-job.js';
 import { jobFunction } from '../../../shared/jobs/run.js';
+import { latestAsOf } from '../../../shared/jobs/schemas.js';
 import { functions } from '../../../shared/service/manifest.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
 
@@ -56,6 +57,24 @@ describe('Function: jobFunction', () => {
     expect(job.run).not.toHaveBeenCalled();
   });
 
+  it('refuses an asOf later than tomorrow (UTC), naming the field and the latest day, and runs nothing', async () => {
+    const { job } = fakeJob();
+    const dayAfterTomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const res = (await jobFunction(job)(apiGatewayEvent(route, { caller: 'operator', body: { asOf: dayAfterTomorrow } }), lambdaContext)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(400);
+    const { error } = JSON.parse(res.body);
+    expect(error.details).toEqual([{ field: 'asOf', message: expect.stringContaining(`Must be ${latestAsOf()} (tomorrow, UTC) or earlier`) }]);
+    expect(job.run).not.toHaveBeenCalled();
+  });
+
+  it('runs an operator\'s asOf of tomorrow, and a schedule whatever its day', async () => {
+    const { job, runs } = fakeJob();
+    const tomorrow = latestAsOf();
+    expect((await jobFunction(job)(apiGatewayEvent(route, { caller: 'operator', body: { asOf: tomorrow } }), lambdaContext)) as { statusCode: number }).toMatchObject({ statusCode: 200 });
+    await jobFunction(job)({ ...scheduled, time: '2099-03-02T06:00:00Z' }, lambdaContext);
+    expect(runs.map((r) => r.asOf)).toEqual([tomorrow, '2099-03-02']);
+  });
+
   it('refuses an event that is neither a schedule nor an HTTP request', async () => {
     const { job } = fakeJob();
     await expect(jobFunction(job)({ source: 'elsewhere' }, lambdaContext)).rejects.toThrow(/expects an EventBridge Scheduled Event/);
@@ -68,6 +87,14 @@ describe('Function: the unknown-job route', () => {
     const res = (await unknownJob(apiGatewayEvent('POST /v1/jobs/{job}/runs', { caller: 'operator', pathParameters: { job: 'nightly-party' } }), lambdaContext)) as { statusCode: number; body: string };
     expect(res.statusCode).toBe(404);
     expect(JSON.parse(res.body).error.message).toBe('No job named "nightly-party": run one of daily-digest, reconciliation-audit, weekly-digest.');
+  });
+});
+
+describe('Function: latestAsOf', () => {
+  it('is the next UTC day, whatever the hour', () => {
+    expect(latestAsOf(Date.parse('2026-03-01T00:00:00Z'))).toBe('2026-03-02');
+    expect(latestAsOf(Date.parse('2026-02-28T23:59:59Z'))).toBe('2026-03-01');
+    expect(latestAsOf(Date.parse('2028-12-31T12:00:00Z'))).toBe('2029-01-01');
   });
 });
 

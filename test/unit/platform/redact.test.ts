@@ -38,10 +38,9 @@ describe('Function: redact', () => {
     expect(input).toEqual(copy);
   });
 
-  it('stays fast on long hostile strings (no catastrophic backtracking) and cuts them', () => {
-    const started = performance.now();
+  // Linearity is checked on the patterns themselves (redact-text.property.test.ts), not by a timer.
+  it('cuts long hostile strings', () => {
     const out = redactText(`${'a.'.repeat(100_000)}@${'b'.repeat(100_000)}`);
-    expect(performance.now() - started).toBeLessThan(200);
     expect(out.length).toBeLessThan(4_100);
   });
 

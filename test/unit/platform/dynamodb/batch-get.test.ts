@@ -36,6 +36,21 @@ describe('Function: batchGetAll', () => {
     expect(found).toEqual({ idem: [], state: [{ pk: 'NS#1', sk: 'STATE', version: 2 }], empty: [] });
   });
 
+  it('reads only the attributes asked for, with aliased names (reserved words included)', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { errors: [{ pk: 'ERR#1', status: 'open' }] } });
+
+    const found = await batchGetAll({ errors: { keys: [{ pk: 'ERR#1', sk: 'RECORD' }], consistent: true, attributes: ['pk', 'status', 'payload.asOf', 'payload.status'] } });
+
+    expect(sent()).toEqual([
+      {
+        RequestItems: {
+          errors: { Keys: [{ pk: 'ERR#1', sk: 'RECORD' }], ConsistentRead: true, ProjectionExpression: '#a0, #a1, #a2.#a3, #a2.#a1', ExpressionAttributeNames: { '#a0': 'pk', '#a1': 'status', '#a2': 'payload', '#a3': 'asOf' } },
+        },
+      },
+    ]);
+    expect(found.errors).toEqual([{ pk: 'ERR#1', status: 'open' }]);
+  });
+
   it('asks again for the keys DynamoDB left unprocessed, and only for those', async () => {
     ddbMock
       .on(BatchGetCommand)
