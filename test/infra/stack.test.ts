@@ -512,8 +512,9 @@ describe('Class: ProvisioningStack', () => {
         }
         expect(Object.fromEntries(granted), spec.name).toEqual(Object.fromEntries(expected));
       }
-      // The publishers beyond failure reports, by hand: the outbox and the audit.
-      expect(functions.filter((spec) => spec.publishes?.length).map((spec) => spec.name).sort()).toEqual(['outbox-publisher', 'reconciliation-audit']);
+      // The publishers beyond failure reports, by hand: the outbox, the audit, the relay of other
+      // systems' reports (POST /v1/errors) and the webhook continuing a large issue's resolution.
+      expect(functions.filter((spec) => spec.publishes?.length).map((spec) => spec.name).sort()).toEqual(['error-reports', 'gitlab-webhook', 'outbox-publisher', 'reconciliation-audit']);
       // What a spec says it publishes is in its code: the detail-type and the publishing client.
       for (const spec of functions.filter((f) => f.publishes?.length)) {
         const code = bundleOf(REPO_ROOT, spec.entry);
