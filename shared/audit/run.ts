@@ -35,7 +35,7 @@ import { DUE_KINDS, DUE_SHARDS } from '../lifecycle/domain/due.js';
 import type { DueKind } from '../lifecycle/domain/due.js';
 import type { Customer } from '../billing-accounts/domain.js';
 import type { NamespaceState } from '../lifecycle/domain/types.js';
-import { errorIdOf, fingerprintOf } from '../error-log/domain/sources.js';
+import { errorIdOf, fingerprintOf } from '../error-log/domain/origin.js';
 import type { AuditFinding } from '../platform/failure-events.js';
 import { AuditInProgressError } from './errors.js';
 import { customerKey, membershipKey, toCustomer } from '../billing-accounts/index.js';

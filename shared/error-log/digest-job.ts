@@ -27,7 +27,7 @@ import { errorLogMetrics } from './metrics.js';
 import { SlackNotifier } from './slack.js';
 import type { Notifier } from './slack.js';
 import { unresolvedStatuses } from './domain/status.js';
-import { notifyRecord } from './writer.js';
+import { notifyRecord } from './announce.js';
 import { runbookTitle, runbookTitles } from './runbook-titles.js';
 import { DigestInProgressError } from './errors.js';
 import { ErrorStore } from './store.js';

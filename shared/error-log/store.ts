@@ -16,8 +16,8 @@ import type { NativeAttributeValue, QueryCommandInput } from '@aws-sdk/lib-dynam
 import * as z from '../platform/zod.js';
 import type { ChangeEntry, ErrorRecord, NotificationState } from './domain/record.js';
 import type { Occurrence } from './domain/sources.js';
-import { OWN_SYSTEM, errorIdOf } from './domain/sources.js';
-import type { Flow, SubjectKind } from './domain/sources.js';
+import { OWN_SYSTEM, errorIdOf } from './domain/origin.js';
+import type { Flow, SubjectKind } from './domain/origin.js';
 import { errorStatuses } from './domain/status.js';
 import type { ErrorStatus } from './domain/status.js';
 import { tableName } from '../platform/tables.js';

@@ -9,7 +9,7 @@ import { retryLostRaces } from '../platform/exactly-once.js';
 import { ErrorRecordContendedError, InvalidTransitionError, UnknownErrorRecordError } from './errors.js';
 import { planPatch, planResolution } from './domain/patch.js';
 import type { ErrorPatch, ErrorRecord } from './domain/record.js';
-import { errorIdOf, fingerprintOf } from './domain/sources.js';
+import { errorIdOf, fingerprintOf } from './domain/origin.js';
 
 const MAX_ATTEMPTS = 5;
 

@@ -13,22 +13,20 @@ import { silencingRule } from './domain/noise-rules.js';
 import type { NoiseRule } from './domain/noise-rules.js';
 import { NoiseRuleSource, countSilenced } from './noise-rules.js';
 import { runbookTitle } from './runbook-titles.js';
-import { redactText } from '../platform/redact.js';
-import { errorMessage } from './slack.js';
 import type { Notifier } from './slack.js';
 import { toOccurrence } from './domain/sources.js';
+import { notifyRecord } from './announce.js';
+import type { AnnounceDeps, NotifyResult } from './announce.js';
 
-export interface WriterDeps {
-  store: ErrorStore;
-  notifier: Notifier;
+export { notifyRecord };
+export type { NotifyResult };
+
+export interface WriterDeps extends AnnounceDeps {
   /** The noise rules (saved and built-in from ERROR_LOG_NOISE_CODES), read per event; `count` counts a silenced event once. */
   noise: {
     rules(): Promise<NoiseRule[]>;
     count(ruleId: string, occurrenceId: string): Promise<'counted' | 'duplicate'>;
   };
-  adminBaseUrl: () => string | undefined;
-  /** The runbook of a code (saved, else shipped), linked from the Slack message. */
-  runbook?: (code: string) => Promise<{ code: string; title: string } | null>;
   log: Logger;
   metrics: typeof errorLogMetrics;
 }
@@ -71,43 +69,4 @@ export async function recordFailure(event: unknown, deps: WriterDeps): Promise<W
     return { outcome, id, notification };
   }
   return { outcome, id };
-}
-
-export type NotifyResult = 'sent' | 'failed' | 'skipped' | 'not_claimed';
-
-/**
- * Sends the Slack message of record `id` if it can claim it (in one of `states`): exactly one
- * sender per announcement. Never throws for Slack: a failure is logged, counted and flagged on the
- * record (`notificationFailed`).
- */
-export async function notifyRecord(
-  id: string,
-  states: readonly ('pending' | 'failed')[],
-  deps: Pick<WriterDeps, 'store' | 'notifier' | 'adminBaseUrl' | 'metrics' | 'runbook'>,
-  log: Logger,
-): Promise<NotifyResult> {
-  const claim = await deps.store.claimNotification(id, states);
-  if (!claim) return 'not_claimed';
-  const { record, claimedAt } = claim;
-  const reopened = record.changes.some((c) => c.field === 'status' && c.to === 'open');
-  // A runbook that cannot be read leaves its line out; it never holds back the announcement.
-  const runbook = deps.runbook ? await deps.runbook(record.code).catch(() => null) : null;
-  try {
-    const outcome = await deps.notifier.send(errorMessage(record, { adminBaseUrl: deps.adminBaseUrl(), reopened, runbook }));
-    if (outcome === 'not_configured') {
-      await deps.store.finishNotification(id, claimedAt, 'skipped');
-      log.info('Slack is not configured: new error not announced', { errorId: id });
-      return 'skipped';
-    }
-    await deps.store.finishNotification(id, claimedAt, 'sent');
-    log.info('new error announced on Slack', { errorId: id });
-    return 'sent';
-  } catch (error) {
-    deps.metrics.notificationFailed();
-    // The webhook URL is a credential: nothing shaped like one is logged or stored.
-    const reason = redactText(error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
-    log.error('Slack notification failed; the next digest retries it', { errorId: id, reason });
-    await deps.store.finishNotification(id, claimedAt, 'failed', reason);
-    return 'failed';
-  }
 }

@@ -1,4 +1,19 @@
-/** Where a failure happened: the reporting system, the third party, the flow, what its subject names. Pure. */
+/**
+ * Where a failure happened (the reporting system, the third party, the flow, what its subject
+ * names) and which record it counts on. Pure; no schema, so the stores and the audit carry no parser.
+ */
+import { createHash } from 'node:crypto';
+
+/** The system this service reports its own failures as. */
+export const OWN_SYSTEM = 'provisioning-service';
+
+/** `code` and `subject` decide the record: the same failure of the same thing is one record. */
+export function fingerprintOf(code: string, subject: string): string {
+  return createHash('sha256').update(`${code}\n${subject}`).digest('hex');
+}
+
+/** The record id of a fingerprint: deterministic, so concurrent writers meet on one item. */
+export const errorIdOf = (fingerprint: string): string => `err_${fingerprint.slice(0, 24)}`;
 
 /** The commerce flows a failure can interrupt (the places the error log watches). */
 export const FLOWS = ['purchase', 'update', 'upgrade', 'renewal', 'auto_renewal', 'reconciliation', 'catalog_sync', 'salesforce_sync', 'provisioning', 'other'] as const;

@@ -8,11 +8,11 @@
  *   relays it): a failure another system reports (domain/report.ts).
  * Pure: parsing, fingerprinting and redaction only.
  */
-import { createHash } from 'node:crypto';
 import * as z from '../../platform/zod.js';
 import { AUDIT_FINDING, LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED, auditFinding, provisioningFailed } from '../../platform/failure-events.js';
 import { COMMERCE_SOURCE, SERVICE_SOURCE } from '../../platform/manifest-types.js';
 import { redactText } from '../../platform/redact.js';
+import { OWN_SYSTEM, fingerprintOf } from './origin.js';
 import type { FailureOrigin, Flow } from './origin.js';
 import { MAX_ERROR_TYPE_BYTES, MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, boundTrace, boundedPayload, cutToBytes } from './bounds.js';
 import { REVENUE_ERROR_REPORTED, reportFingerprintKey, reportOccurrenceId, reportSubject, revenueErrorReport } from './report.js';
@@ -50,8 +50,7 @@ export const OCCURRENCE_SOURCES = ['async', 'http', 'audit', 'report'] as const;
 
 export type OccurrenceSource = (typeof OCCURRENCE_SOURCES)[number];
 
-/** The system this service reports its own failures as. */
-export const OWN_SYSTEM = 'provisioning-service';
+export { OWN_SYSTEM, errorIdOf, fingerprintOf } from './origin.js';
 
 export { FLOWS, SUBJECT_KINDS } from './origin.js';
 export type { FailureOrigin, Flow, SubjectKind } from './origin.js';
@@ -81,13 +80,6 @@ export class InvalidFailureEventError extends Error {
   override readonly name = 'InvalidFailureEventError';
 }
 
-/** `code` and `subject` decide the record: the same failure of the same thing is one record. */
-export function fingerprintOf(code: string, subject: string): string {
-  return createHash('sha256').update(`${code}\n${subject}`).digest('hex');
-}
-
-/** The record id of a fingerprint: deterministic, so concurrent writers meet on one item. */
-export const errorIdOf = (fingerprint: string): string => `err_${fingerprint.slice(0, 24)}`;
 
 const cleanTrace = (lines: readonly string[] | undefined): string[] => boundTrace((lines ?? []).slice(0, 50).map((l) => redactText(l.trim())));
 const cleanMessage = (text: string): string => cutToBytes(redactText(text), MAX_MESSAGE_BYTES);
