@@ -5,7 +5,7 @@ import { errorStatuses } from '../../shared/error-log/domain/status.js';
 import { FLOWS } from '../../shared/error-log/domain/sources.js';
 import { patchError } from '../../shared/error-log/workflow.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { httpHandler, parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
 import { pageLimit } from '../../shared/platform/schemas.js';
 import { ErrorStore } from '../../shared/error-log/store.js';
 import { recordView } from '../../shared/error-log/record-view.js';
@@ -41,7 +41,7 @@ export const handler = httpHandler(
       return { body: { ...(await recordView(record)), recentOccurrences: await store.recentOccurrences(id) } };
     }
     const patch = parseBody(event, errorPatchBody);
-    const record = await patchError(store, id, patch, actor.id);
+    const record = await patchError(store, id, patch, recordedActor(actor));
     log.info('error record updated', { errorId: id, status: record.status, fields: Object.keys(patch) });
     return { body: await recordView(record) };
   },

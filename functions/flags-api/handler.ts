@@ -5,7 +5,7 @@
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { httpHandler, parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
 import { getFlag, listFlagHistory, listFlags } from '../../shared/flags/store.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 
@@ -26,7 +26,7 @@ export const handler = httpHandler(
         const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
         const { expectedVersion, ...change } = parseBody(event, flagChangeBody);
-        const outcome = await changeFlag(name, change, { operator: actor.id, expectedVersion });
+        const outcome = await changeFlag(name, change, { operator: recordedActor(actor), expectedVersion });
         log.info(outcome.changed ? 'flag changed' : 'flag unchanged', {
           flag: name,
           version: outcome.flag.version,

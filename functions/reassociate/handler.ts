@@ -4,7 +4,7 @@
  */
 import { reassociate } from '../../shared/reassociation/reassociate.js';
 import { reassociationBody, reassociationPath } from '../../shared/reassociation/schemas.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { httpHandler, parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
 import { countReassociation } from '../../shared/platform/metrics.js';
 import { dryRunQuery } from '../../shared/platform/http/query.js';
 
@@ -23,7 +23,7 @@ export const handler = httpHandler(
         note: body.note,
         replacePaid: body.replacePaid ?? false,
       },
-      { actor: actor.id, dryRun },
+      { actor: recordedActor(actor), dryRun },
     );
     countReassociation(body.reason, { replayed, dryRun: result.dryRun });
     log.info('reassociation handled', {

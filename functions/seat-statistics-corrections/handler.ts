@@ -5,7 +5,7 @@
  */
 import { correctSeatStatistics } from '../../shared/lifecycle/corrections.js';
 import { correctionBody } from '../../shared/lifecycle/schemas.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { httpHandler, parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
 import { countCommand } from '../../shared/platform/metrics.js';
 import { dryRunQuery } from '../../shared/platform/http/query.js';
 import { namespacePath } from '../../shared/platform/schemas.js';
@@ -15,7 +15,7 @@ export const handler = httpHandler(
     const { namespaceId } = parseWith(namespacePath, event.pathParameters ?? {}, 'path');
     const query = parseWith(dryRunQuery, event.queryStringParameters ?? {}, 'query');
     const body = parseBody(event, correctionBody);
-    const result = await correctSeatStatistics(namespaceId, body, { actor: actor.id, dryRun: query.dryRun === 'true' });
+    const result = await correctSeatStatistics(namespaceId, body, { actor: recordedActor(actor), dryRun: query.dryRun === 'true' });
     countCommand('seatStatisticsCorrected', result);
     log.info('seat statistics corrected', {
       eventId: body.eventId,

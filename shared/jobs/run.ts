@@ -4,7 +4,7 @@
  * and has only that job's permissions, memory and timeout.
  */
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { httpHandler, isHttpEvent, parseBody, parseWith } from '../platform/http/handler.js';
+import { httpHandler, isHttpEvent, parseBody, parseWith, recordedActor } from '../platform/http/handler.js';
 import type { Job } from './job.js';
 import { runScheduled } from './scheduled.js';
 import { jobRunBody } from './schemas.js';
@@ -17,7 +17,7 @@ export function jobFunction(job: Job) {
       parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const input = event.body === undefined || event.body === '' ? {} : parseBody(event, jobRunBody);
       const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
-      const summary = await job.run({ asOf, trigger: 'manual', actor: actor.id, log: log.createChild({ persistentKeys: { job: job.name, asOf } }) });
+      const summary = await job.run({ asOf, trigger: 'manual', actor: recordedActor(actor), log: log.createChild({ persistentKeys: { job: job.name, asOf } }) });
       log.info('job run', { job: job.name, asOf, actor: actor.id, status: summary.status });
       return { body: summary };
     },

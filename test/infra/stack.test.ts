@@ -49,7 +49,7 @@ const fixtureFunctions: readonly FunctionSpec[] = [
     // Any existing handler will do: bundling is skipped, only the entry's existence is checked.
     entry: functions[0]!.entry,
     triggers: [
-      { kind: 'http', method: 'PATCH', path: '/v1/errors/{id}', auth: 'operator', doc: { summary: 'A fixture route' } },
+      { kind: 'http', method: 'PATCH', path: '/v1/errors/{id}', auth: 'operator', role: 'support', doc: { summary: 'A fixture route' } },
       { kind: 'schedule', cron: 'cron(0 6 * * ? *)' },
     ],
     tables: { state: 'read', idempotency: 'readWrite' },
