@@ -11,7 +11,8 @@ import { deleteNoiseRule, listNoiseRules, noiseRuleStore, saveNoiseRule } from '
 import { getRunbook, listRunbooks, runbookHistory, saveRunbook } from '../../shared/error-log/runbooks.js';
 import { UnknownNoiseRuleError, UnknownRunbookError } from '../../shared/error-log/ops-errors.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 import { pageLimit } from '../../shared/platform/schemas.js';
 
@@ -20,7 +21,7 @@ const codePath = z.strictObject({ code: runbookCode });
 const historyQuery = z.strictObject({ limit: pageLimit(100), cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))) });
 const deleteBody = z.strictObject({ expectedVersion: z.optional(z.int().check(z.minimum(0))) });
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor, log }) => {
     const query = event.queryStringParameters ?? {};
     switch (event.routeKey) {
@@ -77,5 +78,4 @@ export const handler = httpHandler(
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
-  { requireOperator: true },
 );

@@ -8,12 +8,13 @@
  * CloudWatch dashboard is the source there.
  */
 import { ForbiddenError } from '../../shared/platform/http/errors.js';
-import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import { parseWith } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { metricsSnapshot } from '../../shared/platform/metrics.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor }) => {
     parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
     switch (event.routeKey) {
@@ -26,5 +27,4 @@ export const handler = httpHandler(
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
-  { requireOperator: true },
 );

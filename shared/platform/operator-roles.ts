@@ -76,3 +76,14 @@ export function operatorRouteRoles(routes: ReadonlyArray<{ method: string; path:
   for (const r of routes) if (r.auth === 'operator' && r.role) roles[`${r.method} ${r.path}`] = r.role;
   return roles;
 }
+
+/** What the stack gives an operator function for verifying the JWT again (shared/platform/http/operator-token.ts). */
+export const OPERATOR_JWT_ENV = {
+  issuer: 'OPERATOR_JWT_ISSUER',
+  audience: 'OPERATOR_JWT_AUDIENCE',
+  maxAgeSeconds: 'OPERATOR_JWT_MAX_AGE_SECONDS',
+  nameClaim: 'OPERATOR_NAME_CLAIM',
+} as const;
+
+/** Operator tokens older than this (from `iat`) are refused unless the stack says otherwise: 12 hours. */
+export const DEFAULT_MAX_AGE_SECONDS = 12 * 60 * 60;

@@ -12,8 +12,7 @@ import { logger } from '../log.js';
 import { InvalidInputError } from '../errors.js';
 import { reportServerFailure } from './report-failure.js';
 import { cameThroughApi } from './api-origin.js';
-import { bearerToken, OPERATOR_JWT_ENV, tokenCheckFromEnv, verifyOperatorToken } from './operator-token.js';
-import { DEFAULT_ROLE_SCOPES, OPERATOR_ROLES, OPERATOR_ROUTES_ENV, OPERATOR_SCOPES_ENV, roleAllows, roleOfScopes } from '../operator-roles.js';
+import { DEFAULT_ROLE_SCOPES, OPERATOR_JWT_ENV, OPERATOR_ROLES, OPERATOR_ROUTES_ENV, OPERATOR_SCOPES_ENV, roleAllows, roleOfScopes } from '../operator-roles.js';
 import type { OperatorRole } from '../operator-roles.js';
 import {
   ForbiddenError,
@@ -225,7 +224,7 @@ export type ServerFailureHook = (
 type ScopedContext = Context & { provisioningScope?: RequestScope };
 
 /** Creates the request scope: a child logger carrying the request id, and the caller's identity. */
-function requestScope(requireOperator: boolean, webhook?: string): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext> {
+function requestScope(requireOperator: boolean, webhook?: string, verifyOperator?: OperatorVerifier): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext> {
   return {
     before: async (request) => {
       const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
@@ -237,7 +236,7 @@ function requestScope(requireOperator: boolean, webhook?: string): MiddlewareObj
         scope.actor = { kind: 'webhook', id: `webhook:${webhook}` };
         return;
       }
-      scope.actor = actorOf(request.event, await verifiedClaims(request.event, log));
+      scope.actor = actorOf(request.event, await (verifyOperator ? verifyOperator(request.event, log) : unverifiedClaims(request.event)));
       if (requireOperator && scope.actor.kind !== 'operator') {
         throw new ForbiddenError('This route is for operators: call it with operator credentials.');
       }
@@ -246,22 +245,17 @@ function requestScope(requireOperator: boolean, webhook?: string): MiddlewareObj
   };
 }
 
+/** Verifies an operator's JWT and answers its claims (./operator-token.ts, for operator functions only). */
+export type OperatorVerifier = (event: HttpEvent, log: Logger) => Promise<OperatorClaims | undefined>;
+
 /**
- * In AWS (an issuer configured), an operator event's claims come from the bearer token verified
- * here, not from the requestContext a direct invoke could forge. Elsewhere, the gateway's claims.
+ * The claims of a function that does not verify operator tokens: where the stack configured an
+ * issuer (in AWS), such a function believes no JWT claims at all (fails closed).
  */
-async function verifiedClaims(event: HttpEvent, log: Logger): Promise<OperatorClaims | undefined> {
+async function unverifiedClaims(event: HttpEvent): Promise<OperatorClaims | undefined> {
   const claims = operatorClaims(event);
-  const check = tokenCheckFromEnv();
-  if (!check || !claims) return claims;
-  const token = bearerToken(headerOf(event, 'authorization'));
-  if (!token) throw new UnauthorizedError('Missing bearer token: operators call with their access token.');
-  try {
-    return await verifyOperatorToken(token, check);
-  } catch (error) {
-    log.warn('operator token refused', { reason: ((error as Error).cause as Error | undefined)?.name ?? (error as Error).name });
-    throw error;
-  }
+  if (claims && process.env[OPERATOR_JWT_ENV.issuer]) throw new UnauthorizedError('This function does not take operator tokens.');
+  return claims;
 }
 
 /** Answers every thrown error with the error contract, by the one table (./errors.ts); a 5xx never shows internals. */
@@ -300,11 +294,11 @@ function errorContract(onServerFailure?: ServerFailureHook): MiddlewareObj<HttpE
  */
 export function httpHandler(
   fn: (event: HttpEvent, scope: RequestScope) => Promise<HttpResult>,
-  options: { onServerFailure?: ServerFailureHook; requireOperator?: boolean; webhook?: string } = {},
+  options: { onServerFailure?: ServerFailureHook; requireOperator?: boolean; webhook?: string; verifyOperator?: OperatorVerifier } = {},
 ) {
   return middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, ScopedContext>()
     .use(errorContract(options.onServerFailure ?? reportServerFailure))
-    .use(requestScope(options.requireOperator ?? false, options.webhook))
+    .use(requestScope(options.requireOperator ?? false, options.webhook, options.verifyOperator))
     .handler(async (event, context) => {
       const result = await fn(event, context.provisioningScope!);
       return respond(result.statusCode ?? 200, result.body, result.headers);
