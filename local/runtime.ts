@@ -35,7 +35,7 @@ import {
 import { verifySignature } from './sigv4.js';
 
 import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
-import { OPERATOR_ROUTES_ENV, operatorRouteRoles, roleAllows } from '../shared/platform/operator-roles.js';
+import { OPERATOR_JWT_ENV, OPERATOR_ROUTES_ENV, operatorRouteRoles, roleAllows } from '../shared/platform/operator-roles.js';
 import type { TokenKind, Tokens } from './http-server.js';
 import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
@@ -216,6 +216,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     process.env.ADMIN_BASE_URL ??= `http://${host}:${port}`;
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
+    // The runtime is the operators' authorizer here (its tokens carry no JWT): no issuer to verify against.
+    delete process.env[OPERATOR_JWT_ENV.issuer];
     for (const spec of tableSpecs) process.env[tableEnvVar(spec.key)] = tables[spec.key];
 
     const functions = await loadFunctions(REPO_ROOT, LOCAL_REGION);
