@@ -135,6 +135,28 @@ class ApiError extends Error {
 
 const token = () => sessionStorage.getItem(TOKEN_KEY);
 
+// The signed-in operator and their role (GET /v1/operator/me): the page shows only what the role may
+// do. The routes refuse the rest anyway (403 naming the role needed); this only spares the attempt.
+let me = null;
+const ROLE_RANK = { viewer: 0, support: 1, admin: 2 };
+const may = (role) => me !== null && (ROLE_RANK[me.role] ?? -1) >= ROLE_RANK[role];
+const whoami = document.getElementById('whoami');
+
+async function loadMe() {
+  me = await api('GET', '/v1/operator/me');
+  whoami.textContent = `${me.name ?? me.id} · ${me.role}`;
+  // Views a role cannot use at all leave the navigation.
+  for (const link of nav.querySelectorAll('a[data-needs]')) link.hidden = !may(link.dataset.needs);
+}
+
+/** Replaces what the signed-in role may not do (elements marked data-needs) with a line saying who may. */
+function byRole(root) {
+  for (const el of root.querySelectorAll('[data-needs]')) {
+    if (el.tagName === 'A' && el.parentElement === nav) continue;
+    if (!may(el.dataset.needs)) el.replaceWith(h('p', { class: 'muted role-note' }, `Your role (${me?.role ?? 'none'}) can read this; changing it needs the ${el.dataset.needs} role.`));
+  }
+}
+
 async function api(method, path, body) {
   let response;
   try {
@@ -165,6 +187,7 @@ async function api(method, path, body) {
     );
     if (response.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
+      me = null;
       error.message += ' Sign in again with a valid operator token.';
     }
     throw error;
@@ -216,6 +239,19 @@ async function render() {
     signInView();
     return;
   }
+  if (!me) {
+    try {
+      await loadMe();
+    } catch (error) {
+      if (mine !== generation) return;
+      if (!token()) {
+        nav.hidden = true;
+        signInView();
+      }
+      showError(error);
+      return;
+    }
+  }
   nav.hidden = false;
   const hash = location.hash && location.hash !== '#' ? location.hash : '#/errors';
   for (const link of nav.querySelectorAll('a')) {
@@ -234,6 +270,7 @@ async function render() {
     if (mine !== generation) return false;
     // Optional parts of a view come as null: nothing, not the text "null".
     view.replaceChildren(...nodes.flat().filter((node) => node !== null && node !== undefined && node !== false));
+    byRole(view);
     return true;
   };
   try {
@@ -286,7 +323,7 @@ function signInView() {
         sessionStorage.setItem(TOKEN_KEY, input.value.trim());
         void act(button, async () => {
           try {
-            await api('GET', '/v1/operator/metrics');
+            await loadMe();
           } catch (error) {
             sessionStorage.removeItem(TOKEN_KEY);
             throw error;
@@ -299,7 +336,8 @@ function signInView() {
     h(
       'p',
       {},
-      'Paste the operator token: locally the one npm start printed (PROVISIONING_OPERATOR_TOKEN), in AWS an operator JWT. ',
+      'Paste an operator token: locally one npm start printed (PROVISIONING_OPERATOR_TOKEN for admin, PROVISIONING_SUPPORT_TOKEN, PROVISIONING_VIEWER_TOKEN), in AWS an operator access token. ',
+      'The page shows what your role may do. ',
       'It stays in this tab only (sessionStorage) and is sent as Authorization: Bearer to the operator API.',
     ),
     field('Operator token', input),
@@ -311,6 +349,8 @@ function signInView() {
 
 document.getElementById('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
+  me = null;
+  whoami.textContent = '';
   void render().then(() => notice('Signed out: the token is removed from this tab.'));
 });
 
@@ -433,7 +473,7 @@ function errorDetail(record) {
   const save = h('button', { type: 'submit' }, 'Save');
   const form = h(
     'form',
-    {
+    { 'data-needs': 'support',
       class: 'card',
       onsubmit: (event) => {
         event.preventDefault();
@@ -583,6 +623,7 @@ async function namespaceView(paint, namespaceId) {
     }),
   );
   const correction = correctionForm(state);
+  if (correction.form) correction.form.dataset.needs = 'support';
   paint(
     namespaceSearch(namespaceId),
     h('h2', {}, `Namespace ${state.namespaceId}`, ' ', badge(state.status)),
@@ -597,7 +638,7 @@ async function namespaceView(paint, namespaceId) {
     correction.form,
     correction.outcome,
     state.subscriptionId
-      ? h('p', {}, h('a', { class: 'button', href: `#/reassociate${query({ subscriptionId: state.subscriptionId })}` }, `Force reassociation of ${state.subscriptionId}…`))
+      ? h('p', { 'data-needs': 'support' }, h('a', { class: 'button', href: `#/reassociate${query({ subscriptionId: state.subscriptionId })}` }, `Force reassociation of ${state.subscriptionId}…`))
       : null,
     h('h3', {}, 'History'),
     h('p', { class: 'muted' }, 'Newest first; each change with the fields it changed, before and after.'),
@@ -886,6 +927,7 @@ async function reassociateView(paint, rawQuery) {
   });
 
   const report = await reportSection(REASSOCIATION_REPORT);
+  form.dataset.needs = 'support';
   paint(form, outcome, report.section);
 }
 
@@ -1174,7 +1216,7 @@ async function runbookView(paint, code) {
     runbook ? runbookSection(runbook, code) : h('p', { class: 'muted' }, 'No runbook for this code yet: saving creates one.'),
     h(
       'form',
-      {
+      { 'data-needs': 'admin',
         class: 'card',
         onsubmit: (event) => {
           event.preventDefault();
@@ -1248,7 +1290,7 @@ async function noiseRulesView(paint) {
     ),
     h(
       'form',
-      {
+      { 'data-needs': 'admin',
         class: 'filters',
         onsubmit: (event) => {
           event.preventDefault();
@@ -1298,7 +1340,7 @@ async function noiseRuleView(paint, id) {
       : h('p', { class: 'muted' }, 'No such rule yet: saving creates it.'),
     h(
       'form',
-      {
+      { 'data-needs': 'admin',
         class: 'card',
         onsubmit: (event) => {
           event.preventDefault();
@@ -1357,7 +1399,7 @@ async function flagsView(paint) {
     ),
     h(
       'form',
-      {
+      { 'data-needs': 'admin',
         class: 'filters',
         onsubmit: (event) => {
           event.preventDefault();
@@ -1394,7 +1436,7 @@ async function flagView(paint, name) {
       : h('p', { class: 'muted' }, 'This flag does not exist yet: saving creates it with the gates below (everything else off).'),
     h(
       'form',
-      {
+      { 'data-needs': 'admin',
         class: 'card',
         onsubmit: (event) => {
           event.preventDefault();
@@ -1446,7 +1488,7 @@ async function jobsView(paint) {
     h('h2', {}, 'Jobs'),
     h(
       'form',
-      {
+      { 'data-needs': 'admin',
         class: 'card',
         onsubmit: (event) => {
           event.preventDefault();

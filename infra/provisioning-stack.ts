@@ -53,6 +53,17 @@ import { EVENT_ARCHIVE_RETENTION_DAYS, type PublishedEvents, SERVICE_SOURCE } fr
 import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
+import {
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_ROLE_SCOPES,
+  OPERATOR_JWT_ENV,
+  OPERATOR_ROLES,
+  OPERATOR_ROUTES_ENV,
+  OPERATOR_SCOPES_ENV,
+  operatorRouteRoles,
+  routeScopes,
+} from '../shared/platform/operator-roles.js';
+import type { OperatorRole } from '../shared/platform/operator-roles.js';
 import { dynamodbActionsOf, READ_ACTIONS } from './dynamodb-calls.js';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { detailJsonSchema, eventCatalog, schemaName } from '../shared/service/event-catalog.js';
@@ -65,12 +76,23 @@ export const STACK_NAME = 'ProvisioningService';
 export const CONTEXT_KEYS = {
   jwtIssuer: 'provisioning:jwtIssuer',
   jwtAudience: 'provisioning:jwtAudience',
+  operatorScopes: 'provisioning:operatorScopes',
+  operatorNameClaim: 'provisioning:operatorNameClaim',
+  jwtMaxAgeSeconds: 'provisioning:jwtMaxAgeSeconds',
   logRetentionDays: 'provisioning:logRetentionDays',
 } as const;
 
+/**
+ * The issuer is a placeholder to be set (README, Deploying): a dedicated OAuth application's
+ * issuer, never a Git instance's CI issuer (anyone who can run a CI job there mints tokens with
+ * the audience of their choice). `.invalid` never resolves: until it is set, no operator gets in.
+ */
 export const DEFAULT_CONTEXT = {
-  [CONTEXT_KEYS.jwtIssuer]: 'https://gitlab.example.com',
+  [CONTEXT_KEYS.jwtIssuer]: 'https://operator-issuer.invalid',
   [CONTEXT_KEYS.jwtAudience]: 'provisioning-operators',
+  [CONTEXT_KEYS.operatorScopes]: DEFAULT_ROLE_SCOPES,
+  [CONTEXT_KEYS.operatorNameClaim]: 'name,preferred_username',
+  [CONTEXT_KEYS.jwtMaxAgeSeconds]: DEFAULT_MAX_AGE_SECONDS,
   [CONTEXT_KEYS.logRetentionDays]: 30,
 } as const;
 
@@ -79,6 +101,12 @@ export interface ProvisioningSettings {
   readonly jwtIssuer: string;
   /** Audience of operator JWTs (the `aud` claim). */
   readonly jwtAudience: string;
+  /** The OAuth scope of each operator role; a route requires its role's scope or a higher role's. */
+  readonly operatorScopes: Readonly<Record<OperatorRole, string>>;
+  /** The claims an operator's display name is read from, in order (comma-separated). */
+  readonly operatorNameClaim: string;
+  /** The oldest operator token the handlers accept, from its `iat` (seconds). */
+  readonly jwtMaxAgeSeconds: number;
   readonly logRetention: RetentionDays;
 }
 
@@ -91,6 +119,15 @@ export function settingsFromContext(scope: Construct): ProvisioningSettings {
   }
   const jwtAudience = String(read(CONTEXT_KEYS.jwtAudience));
   if (!jwtAudience) throw new Error(`${CONTEXT_KEYS.jwtAudience} must not be empty`);
+  const scopesValue = read(CONTEXT_KEYS.operatorScopes);
+  const scopes = (typeof scopesValue === 'string' ? JSON.parse(scopesValue) : scopesValue) as Record<string, unknown>;
+  const operatorScopes = Object.fromEntries(OPERATOR_ROLES.map((role) => [role, scopes?.[role]])) as Record<OperatorRole, string>;
+  if (!OPERATOR_ROLES.every((role) => typeof operatorScopes[role] === 'string' && /^\S+$/.test(operatorScopes[role])) || new Set(Object.values(operatorScopes)).size !== OPERATOR_ROLES.length) {
+    throw new Error(`${CONTEXT_KEYS.operatorScopes} must give each of ${OPERATOR_ROLES.join(', ')} its own scope (no spaces), got ${JSON.stringify(scopesValue)}`);
+  }
+  const operatorNameClaim = String(read(CONTEXT_KEYS.operatorNameClaim));
+  const jwtMaxAgeSeconds = Number(read(CONTEXT_KEYS.jwtMaxAgeSeconds));
+  if (!Number.isInteger(jwtMaxAgeSeconds) || jwtMaxAgeSeconds <= 0) throw new Error(`${CONTEXT_KEYS.jwtMaxAgeSeconds} must be a positive number of seconds`);
   const days = Number(read(CONTEXT_KEYS.logRetentionDays));
   const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
   if (!allowed.includes(days)) {
@@ -113,7 +150,7 @@ export function settingsFromContext(scope: Construct): ProvisioningSettings {
       throw new Error(`${config.errorLogSubjectLinks.context}: ${(error as Error).message}`);
     }
   }
-  return { jwtIssuer, jwtAudience, logRetention: days as RetentionDays };
+  return { jwtIssuer, jwtAudience, operatorScopes, operatorNameClaim, jwtMaxAgeSeconds, logRetention: days as RetentionDays };
 }
 
 export interface ProvisioningStackProps extends StackProps {
@@ -341,6 +378,16 @@ export class ProvisioningStack extends Stack {
     // A request event names the API it came through: one that names another (a direct invoke
     // forging a requestContext) is refused (shared/platform/http/handler.ts).
     if (httpTriggers.length > 0) environment[HTTP_API_ID_ENV] = this.httpApi.apiId;
+    // Operator routes: the handler verifies the JWT again (shared/platform/http/operator-token.ts)
+    // and checks the role each of its routes needs, from the manifest.
+    if (httpTriggers.some((t) => t.auth === 'operator')) {
+      environment[OPERATOR_ROUTES_ENV] = JSON.stringify(operatorRouteRoles(httpTriggers));
+      environment[OPERATOR_SCOPES_ENV] = JSON.stringify(this.settings.operatorScopes);
+      environment[OPERATOR_JWT_ENV.issuer] = this.settings.jwtIssuer;
+      environment[OPERATOR_JWT_ENV.audience] = this.settings.jwtAudience;
+      environment[OPERATOR_JWT_ENV.maxAgeSeconds] = String(this.settings.jwtMaxAgeSeconds);
+      environment[OPERATOR_JWT_ENV.nameClaim] = this.settings.operatorNameClaim;
+    }
     for (const [key] of tableAccess) environment[tableEnvVar(key)] = this.table(key, spec.name).tableName;
     // Settings as values, secrets as the ARN of their Secrets Manager secret (read at run time).
     for (const key of spec.config ?? []) {
@@ -394,6 +441,8 @@ export class ProvisioningStack extends Stack {
           methods: [HttpMethod[route.method]],
           integration,
           authorizer: this.authorizerFor(route.auth),
+          // The JWT authorizer lets a token through when it carries one of these: the route's role's scope or a higher role's.
+          ...(route.auth === 'operator' && { authorizationScopes: routeScopes(route.role, this.settings.operatorScopes) }),
         });
         const limit = ROUTE_THROTTLE[route.auth];
         if (limit) for (const r of routes) this.throttleRoute(`${route.method} ${route.path}`, r, limit);

@@ -9,7 +9,12 @@ import type { Tokens } from './http-server.js';
 
 export const MIN_TOKEN_LENGTH = 32;
 
-const TOKEN_VARIABLES = { service: 'PROVISIONING_SERVICE_TOKEN', operator: 'PROVISIONING_OPERATOR_TOKEN' } as const;
+const TOKEN_VARIABLES = {
+  service: 'PROVISIONING_SERVICE_TOKEN',
+  operator: 'PROVISIONING_OPERATOR_TOKEN',
+  support: 'PROVISIONING_SUPPORT_TOKEN',
+  viewer: 'PROVISIONING_VIEWER_TOKEN',
+} as const;
 
 /**
  * @example

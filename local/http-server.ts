@@ -11,21 +11,33 @@ import type { LocalFunction } from './functions.js';
 import { LOCAL_ACCOUNT } from './functions.js';
 import { Router } from './router.js';
 import { MAX_BODY_BYTES } from '../shared/platform/http/handler.js';
+import { DEFAULT_ROLE_SCOPES } from '../shared/platform/operator-roles.js';
+import type { OperatorRole } from '../shared/platform/operator-roles.js';
 
 /** API Gateway's own payload limit; handlers enforce the service's smaller one (256 KB). */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
+/** The local bearer tokens: `operator` is the admin's (PROVISIONING_OPERATOR_TOKEN), `support` and `viewer` the other roles'. */
 export interface Tokens {
   service: string;
   operator: string;
+  support: string;
+  viewer: string;
 }
+
+export type TokenKind = keyof Tokens;
 
 export interface RouteTarget {
   fn: LocalFunction;
   auth: AuthKind;
+  /** An operator route's least role (the manifest's). */
+  role?: OperatorRole;
 }
 
-export type Caller = { kind: 'service' } | { kind: 'operator' };
+export type Caller = { kind: 'service' } | { kind: 'operator'; role: OperatorRole };
+
+/** Which role each operator token grants. */
+const TOKEN_ROLES = { operator: 'admin', support: 'support', viewer: 'viewer' } as const satisfies Record<Exclude<TokenKind, 'service'>, OperatorRole>;
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -35,23 +47,28 @@ export function callerFor(authorization: string | undefined, tokens: Tokens): Ca
   if (!authorization) return 'missing';
   if (!match) return 'invalid';
   const presented = digest(match[1]!);
-  // Both comparisons always run, so timing says nothing about which token was close.
-  const isOperator = timingSafeEqual(presented, digest(tokens.operator));
-  const isService = timingSafeEqual(presented, digest(tokens.service));
-  return isOperator ? { kind: 'operator' } : isService ? { kind: 'service' } : 'invalid';
+  // Every comparison always runs, so timing says nothing about which token was close.
+  let caller: Caller | 'invalid' = 'invalid';
+  for (const kind of ['service', 'operator', 'support', 'viewer'] as const) {
+    const equal = timingSafeEqual(presented, digest(tokens[kind]));
+    if (equal && caller === 'invalid') caller = kind === 'service' ? { kind: 'service' } : { kind: 'operator', role: TOKEN_ROLES[kind] };
+  }
+  return caller;
 }
 
 /** The API id of the local runtime's request events (HTTP_API_ID in the handlers' environment). */
 export const LOCAL_API_ID = 'local';
 export const LOCAL_SERVICE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:user/local-service`;
-export const LOCAL_OPERATOR_SUB = 'local-operator';
+/** The `sub` each local operator role is recorded as: the admin token keeps the name it always had. */
+export const LOCAL_OPERATOR_SUBS: Readonly<Record<OperatorRole, string>> = { admin: 'local-operator', support: 'local-support', viewer: 'local-viewer' };
+export const LOCAL_OPERATOR_SUB = LOCAL_OPERATOR_SUBS.admin;
 
 export function buildRouter(functions: Map<string, LocalFunction>): Router<RouteTarget> {
   return new Router(
     httpRoutes().map((route) => {
       const fn = functions.get(route.fn.name);
       if (!fn) throw new Error(`manifest function ${route.fn.name} is not loaded`);
-      return { method: route.method, path: route.path, target: { fn, auth: route.auth } };
+      return { method: route.method, path: route.path, target: { fn, auth: route.auth, ...(route.role && { role: route.role }) } };
     }),
   );
 }
@@ -162,7 +179,7 @@ export function toApiGatewayEvent(
       timeEpoch: now.getTime(),
       authorizer:
         caller.kind === 'operator'
-          ? { jwt: { claims: { sub: LOCAL_OPERATOR_SUB, iss: 'provisioning-local' }, scopes: null } }
+          ? { jwt: { claims: { sub: LOCAL_OPERATOR_SUBS[caller.role], iss: 'provisioning-local', scope: DEFAULT_ROLE_SCOPES[caller.role] }, scopes: [DEFAULT_ROLE_SCOPES[caller.role]] } }
           : { iam: { userArn: LOCAL_SERVICE_ARN, callerId: 'local-service', accountId: LOCAL_ACCOUNT, principalOrgId: null } },
     },
   };

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { BUS_NAME, FUNCTION_DEFAULTS, functions as manifestFunctions } from '../shared/service/manifest.js';
+import { BUS_NAME, FUNCTION_DEFAULTS, functions as manifestFunctions, httpRoutes } from '../shared/service/manifest.js';
 import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
 import type { TableKey } from '../shared/platform/tables.js';
 import { logger } from '../shared/platform/log.js';
@@ -35,7 +35,8 @@ import {
 import { verifySignature } from './sigv4.js';
 
 import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
-import type { Tokens } from './http-server.js';
+import { OPERATOR_JWT_ENV, OPERATOR_ROUTES_ENV, operatorRouteRoles, roleAllows } from '../shared/platform/operator-roles.js';
+import type { TokenKind, Tokens } from './http-server.js';
 import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
 import { sleep } from '../shared/platform/backoff.js';
@@ -69,7 +70,7 @@ export interface Runtime {
   port: number;
   dynamoEndpoint: string;
   tokens: Tokens;
-  tokensGenerated: { service: boolean; operator: boolean };
+  tokensGenerated: Record<TokenKind, boolean>;
   tables: Record<TableKey, string>;
   bus: LocalBus;
   streams: StreamPoller;
@@ -96,17 +97,19 @@ function resolveTokens(given: Partial<Tokens> | undefined, dataDir: string | und
     }
   }
   const make = () => randomBytes(24).toString('base64url');
-  const tokens: Tokens = {
-    service: given?.service || stored.service || make(),
-    operator: given?.operator || stored.operator || make(),
-  };
-  if (tokens.service === tokens.operator) throw new StartupError('PROVISIONING_SERVICE_TOKEN and PROVISIONING_OPERATOR_TOKEN must differ: set two different values.');
+  const kinds: TokenKind[] = ['service', 'operator', 'support', 'viewer'];
+  const tokens = Object.fromEntries(kinds.map((k) => [k, given?.[k] || stored[k] || make()])) as unknown as Tokens;
+  if (new Set(kinds.map((k) => tokens[k])).size !== kinds.length) {
+    throw new StartupError('PROVISIONING_SERVICE_TOKEN, PROVISIONING_OPERATOR_TOKEN, PROVISIONING_SUPPORT_TOKEN and PROVISIONING_VIEWER_TOKEN must differ: set different values.');
+  }
   if (file) {
     // 0600 from the first byte; chmod for a file an older version created with the default mode.
-    writeFileSync(file, JSON.stringify({ service: given?.service ? stored.service : tokens.service, operator: given?.operator ? stored.operator : tokens.operator }), { mode: 0o600 });
+    // A token from the environment is not written: the file keeps what it had for that kind.
+    const kept = Object.fromEntries(kinds.map((k) => [k, given?.[k] ? stored[k] : tokens[k]]));
+    writeFileSync(file, JSON.stringify(kept), { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  return { tokens, generated: { service: !given?.service, operator: !given?.operator } };
+  return { tokens, generated: Object.fromEntries(kinds.map((k) => [k, !given?.[k]])) as Record<TokenKind, boolean> };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -205,12 +208,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       EVENT_BUS_NAME: BUS_NAME,
       // The API id every request event of local/http-server.ts carries, as the stack passes its API's.
       [HTTP_API_ID_ENV]: LOCAL_API_ID,
+      // Every operator route's least role, as the stack gives each function its own: the handlers check it again.
+      [OPERATOR_ROUTES_ENV]: JSON.stringify(operatorRouteRoles(httpRoutes())),
       POWERTOOLS_SERVICE_NAME: FUNCTION_DEFAULTS.serviceName,
     });
     // Links in Slack messages and digests point at this runtime's admin page unless told otherwise.
     process.env.ADMIN_BASE_URL ??= `http://${host}:${port}`;
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
+    // The runtime is the operators' authorizer here (its tokens carry no JWT): no issuer to verify against.
+    delete process.env[OPERATOR_JWT_ENV.issuer];
     for (const spec of tableSpecs) process.env[tableEnvVar(spec.key)] = tables[spec.key];
 
     const functions = await loadFunctions(REPO_ROOT, LOCAL_REGION);
@@ -276,7 +283,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (caller === 'missing') return errorResponse(res, 401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token> (npm start prints the tokens).');
       if (caller === 'invalid') return errorResponse(res, 401, 'unauthorized', 'Wrong bearer token: use the token npm start printed.');
       if (match.route.target.auth === 'operator' && caller.kind !== 'operator') {
-        return errorResponse(res, 403, 'forbidden', 'This route is for operators: call it with the operator token.');
+        return errorResponse(res, 403, 'forbidden', 'This route is for operators: call it with an operator token.');
+      }
+      // As the JWT authorizer requires one of the route's scopes in AWS: the token's role must reach the route's.
+      const needs = match.route.target.role;
+      if (match.route.target.auth === 'operator' && caller.kind === 'operator' && needs && !roleAllows(caller.role, needs)) {
+        return errorResponse(res, 403, 'forbidden', `${match.routeKey} needs the ${needs} role or higher; this token has the ${caller.role} role.`);
       }
       // In AWS service routes are IAM-authorized: an operator's JWT is refused there, so it is here too.
       if (match.route.target.auth === 'service' && caller.kind !== 'service') {

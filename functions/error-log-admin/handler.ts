@@ -11,7 +11,8 @@ import { deleteNoiseRule, listNoiseRules, noiseRuleStore, saveNoiseRule } from '
 import { getRunbook, listRunbooks, runbookHistory, saveRunbook } from '../../shared/error-log/runbooks.js';
 import { UnknownNoiseRuleError, UnknownRunbookError } from '../../shared/error-log/ops-errors.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 import { pageLimit } from '../../shared/platform/schemas.js';
 
@@ -20,7 +21,7 @@ const codePath = z.strictObject({ code: runbookCode });
 const historyQuery = z.strictObject({ limit: pageLimit(100), cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))) });
 const deleteBody = z.strictObject({ expectedVersion: z.optional(z.int().check(z.minimum(0))) });
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor, log }) => {
     const query = event.queryStringParameters ?? {};
     switch (event.routeKey) {
@@ -31,7 +32,7 @@ export const handler = httpHandler(
         const { ruleId: id } = parseWith(rulePath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, query, 'query');
         const { expectedVersion, ...body } = parseBody(event, noiseRuleBody);
-        const outcome = await saveNoiseRule(id, specOf(body), { operator: actor.id, expectedVersion });
+        const outcome = await saveNoiseRule(id, specOf(body), { operator: recordedActor(actor), expectedVersion });
         log.info(outcome.changed ? 'noise rule saved' : 'noise rule unchanged', { ruleId: id, version: outcome.item.version, operator: actor.id });
         return { statusCode: outcome.created ? 201 : 200, body: outcome.item };
       }
@@ -39,7 +40,7 @@ export const handler = httpHandler(
         const { ruleId: id } = parseWith(rulePath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, query, 'query');
         const { expectedVersion } = event.body ? parseBody(event, deleteBody) : {};
-        const outcome = await deleteNoiseRule(id, { operator: actor.id, expectedVersion });
+        const outcome = await deleteNoiseRule(id, { operator: recordedActor(actor), expectedVersion });
         log.info(outcome.changed ? 'noise rule deleted' : 'noise rule already deleted', { ruleId: id, version: outcome.item.version, operator: actor.id });
         return { body: outcome.item };
       }
@@ -64,7 +65,7 @@ export const handler = httpHandler(
         const { code } = parseWith(codePath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, query, 'query');
         const { expectedVersion, ...body } = parseBody(event, runbookBody);
-        const outcome = await saveRunbook(code, runbookSpecOf(body), { operator: actor.id, expectedVersion });
+        const outcome = await saveRunbook(code, runbookSpecOf(body), { operator: recordedActor(actor), expectedVersion });
         log.info(outcome.changed ? 'runbook saved' : 'runbook unchanged', { code, version: outcome.item.version, operator: actor.id });
         return { statusCode: outcome.created ? 201 : 200, body: outcome.item };
       }
@@ -77,5 +78,4 @@ export const handler = httpHandler(
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
-  { requireOperator: true },
 );

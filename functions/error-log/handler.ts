@@ -5,7 +5,8 @@ import { errorStatuses } from '../../shared/error-log/domain/status.js';
 import { FLOWS } from '../../shared/error-log/domain/sources.js';
 import { patchError } from '../../shared/error-log/workflow.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { pageLimit } from '../../shared/platform/schemas.js';
 import { ErrorStore } from '../../shared/error-log/store.js';
 import { recordView } from '../../shared/error-log/record-view.js';
@@ -26,7 +27,7 @@ const listQuery = z.strictObject({
 
 const idPath = z.strictObject({ id: z.string().check(z.regex(/^err_[0-9a-f]{24}$/, 'an error id such as err_0123456789abcdef01234567')) });
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor, log }) => {
     if (event.routeKey === 'GET /v1/errors') {
       const query = parseWith(listQuery, event.queryStringParameters ?? {}, 'query');
@@ -41,9 +42,8 @@ export const handler = httpHandler(
       return { body: { ...(await recordView(record)), recentOccurrences: await store.recentOccurrences(id) } };
     }
     const patch = parseBody(event, errorPatchBody);
-    const record = await patchError(store, id, patch, actor.id);
+    const record = await patchError(store, id, patch, recordedActor(actor));
     log.info('error record updated', { errorId: id, status: record.status, fields: Object.keys(patch) });
     return { body: await recordView(record) };
   },
-  { requireOperator: true },
 );

@@ -5,11 +5,12 @@
 import { changeFlag } from '../../shared/flags/admin.js';
 import { flagChangeBody, flagPath, historyQuery } from '../../shared/flags/schemas.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { getFlag, listFlagHistory, listFlags } from '../../shared/flags/store.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor, log }) => {
     switch (event.routeKey) {
       case 'GET /v1/flags':
@@ -26,7 +27,7 @@ export const handler = httpHandler(
         const { name } = parseWith(flagPath, event.pathParameters ?? {}, 'path');
         parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
         const { expectedVersion, ...change } = parseBody(event, flagChangeBody);
-        const outcome = await changeFlag(name, change, { operator: actor.id, expectedVersion });
+        const outcome = await changeFlag(name, change, { operator: recordedActor(actor), expectedVersion });
         log.info(outcome.changed ? 'flag changed' : 'flag unchanged', {
           flag: name,
           version: outcome.flag.version,
@@ -50,5 +51,4 @@ export const handler = httpHandler(
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
-  { requireOperator: true },
 );

@@ -5,13 +5,14 @@
  */
 import * as z from '../../shared/platform/zod.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import { parseWith } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { JOB_NAMES, jobRunPath } from '../../shared/jobs/names.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 
 const path = z.strictObject({ job: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,63}$/, 'a job name such as daily-digest')) });
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event) => {
     const { job } = parseWith(path, event.pathParameters ?? {}, 'path');
     parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
@@ -21,5 +22,4 @@ export const handler = httpHandler(
     }
     throw new NotFoundError(`No job named "${job}": run one of ${[...JOB_NAMES].sort().join(', ')}.`);
   },
-  { requireOperator: true },
 );

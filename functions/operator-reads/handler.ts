@@ -6,14 +6,15 @@
  */
 import { namespacePath, subscriptionPath } from '../../shared/platform/schemas.js';
 import { NotFoundError } from '../../shared/platform/errors.js';
-import { httpHandler, parseWith } from '../../shared/platform/http/handler.js';
+import { parseWith } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { namespaceViewQuery } from '../../shared/operator/schemas.js';
 import { getPointer, getState, listHistory } from '../../shared/lifecycle/store.js';
 import { noQuery } from '../../shared/platform/http/query.js';
 
 const HISTORY_PAGE = 20;
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { log }) => {
     switch (event.routeKey) {
       case 'GET /v1/operator/namespaces/{namespaceId}': {
@@ -37,5 +38,4 @@ export const handler = httpHandler(
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   },
-  { requireOperator: true },
 );

@@ -4,11 +4,12 @@
  */
 import { reassociate } from '../../shared/reassociation/reassociate.js';
 import { reassociationBody, reassociationPath } from '../../shared/reassociation/schemas.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { countReassociation } from '../../shared/platform/metrics.js';
 import { dryRunQuery } from '../../shared/platform/http/query.js';
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor, log }) => {
     const { subscriptionId } = parseWith(reassociationPath, event.pathParameters ?? {}, 'path');
     const query = parseWith(dryRunQuery, event.queryStringParameters ?? {}, 'query');
@@ -23,7 +24,7 @@ export const handler = httpHandler(
         note: body.note,
         replacePaid: body.replacePaid ?? false,
       },
-      { actor: actor.id, dryRun },
+      { actor: recordedActor(actor), dryRun },
     );
     countReassociation(body.reason, { replayed, dryRun: result.dryRun });
     log.info('reassociation handled', {
@@ -42,5 +43,4 @@ export const handler = httpHandler(
       headers: { 'idempotent-replayed': String(replayed), ...(result.dryRun ? { 'dry-run': 'true' } : {}) },
     };
   },
-  { requireOperator: true },
 );

@@ -5,17 +5,18 @@
  */
 import { correctSeatStatistics } from '../../shared/lifecycle/corrections.js';
 import { correctionBody } from '../../shared/lifecycle/schemas.js';
-import { httpHandler, parseBody, parseWith } from '../../shared/platform/http/handler.js';
+import { parseBody, parseWith, recordedActor } from '../../shared/platform/http/handler.js';
+import { operatorHandler } from '../../shared/platform/http/operator-token.js';
 import { countCommand } from '../../shared/platform/metrics.js';
 import { dryRunQuery } from '../../shared/platform/http/query.js';
 import { namespacePath } from '../../shared/platform/schemas.js';
 
-export const handler = httpHandler(
+export const handler = operatorHandler(
   async (event, { actor, log }) => {
     const { namespaceId } = parseWith(namespacePath, event.pathParameters ?? {}, 'path');
     const query = parseWith(dryRunQuery, event.queryStringParameters ?? {}, 'query');
     const body = parseBody(event, correctionBody);
-    const result = await correctSeatStatistics(namespaceId, body, { actor: actor.id, dryRun: query.dryRun === 'true' });
+    const result = await correctSeatStatistics(namespaceId, body, { actor: recordedActor(actor), dryRun: query.dryRun === 'true' });
     countCommand('seatStatisticsCorrected', result);
     log.info('seat statistics corrected', {
       eventId: body.eventId,
@@ -32,5 +33,4 @@ export const handler = httpHandler(
       headers: { 'idempotent-replayed': String(result.replayed), ...(result.dryRun ? { 'dry-run': 'true' } : {}) },
     };
   },
-  { requireOperator: true },
 );

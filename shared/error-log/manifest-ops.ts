@@ -91,6 +91,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/noise-rules',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: 'Every noise rule (saved and built-in), whether it is in force, and how many occurrences it silenced (admin operators)', response: z.object({ items: z.array(noiseRuleView) }) },
       },
       {
@@ -98,6 +99,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'PUT',
         path: '/v1/noise-rules/{ruleId}',
         auth: 'operator',
+        role: 'admin',
         doc: {
           summary: 'Saves a noise rule (admin operators): matching occurrences received from now on are counted on it, not stored and not announced. The same rule again changes nothing; 201 when created',
           body: noiseRuleBody,
@@ -109,6 +111,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'DELETE',
         path: '/v1/noise-rules/{ruleId}',
         auth: 'operator',
+        role: 'admin',
         doc: { summary: 'Deletes a noise rule, a built-in one included (it stays deleted); again changes nothing (admin operators)', body: deleteBody, response: savedView(noiseSpec) },
       },
       {
@@ -116,6 +119,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/noise-rules/{ruleId}/history',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: "A noise rule's changes, newest first, with operator, before and after (admin operators)", response: history(noiseSpec) },
       },
       {
@@ -123,6 +127,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/runbooks',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: 'Every runbook (saved, and those the service ships), by code, without their steps (operators)', response: z.object({ items: z.array(runbookView) }) },
       },
       {
@@ -130,6 +135,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/runbooks/{code}',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: 'The runbook of an error code: the saved one, else the one the service ships (operators)', response: runbookView },
       },
       {
@@ -137,6 +143,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'PUT',
         path: '/v1/runbooks/{code}',
         auth: 'operator',
+        role: 'admin',
         doc: { summary: 'Saves the runbook of an error code (admin operators); it replaces the shipped one. The same runbook again changes nothing; 201 when created', body: runbookBody, response: savedView(runbookSpec) },
       },
       {
@@ -144,6 +151,7 @@ export const errorLogOpsFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/runbooks/{code}/history',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: "A runbook's saved versions, newest first, with operator (operators)", response: history(runbookSpec) },
       },
     ],

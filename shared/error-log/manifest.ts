@@ -67,6 +67,7 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/errors',
         auth: 'operator',
+        role: 'viewer',
         doc: {
           summary:
             'The error log, newest first (operators); query status (open, needs_attention, in_progress, resolved), system, integration (or "none"), flow, code, limit (1–100, 25), cursor. With system, integration, flow or code, a page reads up to 500 records of the status (or all) and may hold fewer than limit: follow nextCursor until it is null',
@@ -81,6 +82,7 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/errors/{id}',
         auth: 'operator',
+        role: 'viewer',
         doc: {
           summary: 'One error record with its change log, its last 20 occurrences (newest first), the runbook of its code and links to its systems of record (operators)',
           response: z.extend(errorRecordView, { recentOccurrences: z.array(occurrenceEvidenceSchema) }),
@@ -91,6 +93,7 @@ export const errorLogFunctions: readonly FunctionSpec[] = [
         method: 'PATCH',
         path: '/v1/errors/{id}',
         auth: 'operator',
+        role: 'support',
         doc: {
           summary:
             'Moves an error along the workflow and/or sets notes and the GitLab issue link (operators). Moves: open → resolved, open → needs_attention → in_progress → resolved; anything else is 409 invalid_transition',

@@ -8,13 +8,14 @@ export const flagFunctions: readonly FunctionSpec[] = [
     description: 'Lists, reads and changes feature flags (boolean, actor and percentage gates) and their history.',
     entry: 'functions/flags-api/handler.ts',
     triggers: [
-      { kind: 'http', method: 'GET', path: '/v1/flags', auth: 'operator', doc: { summary: 'Every feature flag and its gates', response: flagList } },
-      { kind: 'http', method: 'GET', path: '/v1/flags/{name}', auth: 'operator', doc: { summary: "A flag's gates and version", response: flagView } },
+      { kind: 'http', method: 'GET', path: '/v1/flags', auth: 'operator', role: 'viewer', doc: { summary: 'Every feature flag and its gates', response: flagList } },
+      { kind: 'http', method: 'GET', path: '/v1/flags/{name}', auth: 'operator', role: 'viewer', doc: { summary: "A flag's gates and version", response: flagView } },
       {
         kind: 'http',
         method: 'PUT',
         path: '/v1/flags/{name}',
         auth: 'operator',
+        role: 'admin',
         doc: {
           summary: 'Changes the gates named in the body (creates the flag, every gate off, when missing); 201 when created',
           body: flagChangeBody,
@@ -26,6 +27,7 @@ export const flagFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/flags/{name}/history',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: "A flag's changes, newest first, with operator, before and after", response: flagHistory },
       },
     ],

@@ -29,6 +29,7 @@ export const jobRunTrigger = (name: JobName, summary: string): HttpTrigger => ({
   method: 'POST',
   path: jobRunPath(name),
   auth: 'operator',
+  role: 'admin',
   doc: { summary, body: jobRunBody, response: jobSummary },
 });
 
@@ -38,5 +39,6 @@ export const unknownJobTrigger: HttpTrigger = {
   method: 'POST',
   path: '/v1/jobs/{job}/runs',
   auth: 'operator',
+  role: 'admin',
   doc: { summary: 'Any other job name (operators): 404 not_found naming the jobs there are', body: jobRunBody },
 };

@@ -4,7 +4,8 @@
  * and has only that job's permissions, memory and timeout.
  */
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { httpHandler, isHttpEvent, parseBody, parseWith } from '../platform/http/handler.js';
+import { isHttpEvent, parseBody, parseWith, recordedActor } from '../platform/http/handler.js';
+import { operatorHandler } from '../platform/http/operator-token.js';
 import type { Job } from './job.js';
 import { runScheduled } from './scheduled.js';
 import { jobRunBody } from './schemas.js';
@@ -12,16 +13,15 @@ import { noQuery } from '../platform/http/query.js';
 
 /** The handler of `job`'s function: an operator's run (HTTP) or its schedule's. */
 export function jobFunction(job: Job) {
-  const onHttp = httpHandler(
+  const onHttp = operatorHandler(
     async (event, { actor, log }) => {
       parseWith(noQuery, event.queryStringParameters ?? {}, 'query');
       const input = event.body === undefined || event.body === '' ? {} : parseBody(event, jobRunBody);
       const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
-      const summary = await job.run({ asOf, trigger: 'manual', actor: actor.id, log: log.createChild({ persistentKeys: { job: job.name, asOf } }) });
+      const summary = await job.run({ asOf, trigger: 'manual', actor: recordedActor(actor), log: log.createChild({ persistentKeys: { job: job.name, asOf } }) });
       log.info('job run', { job: job.name, asOf, actor: actor.id, status: summary.status });
       return { body: summary };
     },
-    { requireOperator: true },
   );
 
   return async (event: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2 | Record<string, unknown>> =>

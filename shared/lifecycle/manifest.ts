@@ -64,6 +64,7 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
         method: 'POST',
         path: '/v1/namespaces/{namespaceId}/seat-statistics/corrections',
         auth: 'operator',
+        role: 'support',
         doc: {
           summary:
             "Correct a term's peak (operators): it becomes maxSeatsUsed, later measurements above it still raise it; 409 term_not_found for a term that is neither the current nor the previous one",
@@ -86,6 +87,7 @@ export const lifecycleFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/seat-statistics/corrections',
         auth: 'operator',
+        role: 'viewer',
         doc: {
           summary: "Corrections of terms' peaks in a date range (operators), newest first, with counts by reason and ISO week; query from, to, limit, cursor",
           response: correctionsReport,

@@ -5,7 +5,7 @@
  */
 import * as z from '../platform/zod.js';
 import type { FunctionSpec } from '../platform/manifest-types.js';
-import { metricsSnapshotSchema, namespaceView, subscriptionLocation } from './schemas.js';
+import { metricsSnapshotSchema, namespaceView, operatorMe, subscriptionLocation } from './schemas.js';
 
 const text = (what: string) => z.string().check(z.describe(what));
 
@@ -53,6 +53,7 @@ export const operatorFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/operator/namespaces/{namespaceId}',
         auth: 'operator',
+        role: 'viewer',
         doc: {
           summary:
             "A namespace's subscription state and a page of its history, newest first, each entry with the whole state before and after (operators); query limit (1–100, 20), cursor",
@@ -64,6 +65,7 @@ export const operatorFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/operator/subscriptions/{subscriptionId}',
         auth: 'operator',
+        role: 'viewer',
         doc: { summary: 'The namespace a subscription is associated with (operators); 404 when none', response: subscriptionLocation },
       },
     ],
@@ -71,14 +73,24 @@ export const operatorFunctions: readonly FunctionSpec[] = [
   },
   {
     name: 'operator-metrics',
-    description: "The metric counters of the process that answers (locally the whole service; in AWS one container: CloudWatch is the source there).",
+    description:
+      "Who the signed-in operator is (id, display name, role: the admin page shows what the role may do), and the metric counters of the process that answers (locally the whole service; in AWS one container: CloudWatch is the source there).",
     entry: 'functions/operator-metrics/handler.ts',
     triggers: [
       {
         kind: 'http',
         method: 'GET',
+        path: '/v1/operator/me',
+        auth: 'operator',
+        role: 'viewer',
+        doc: { summary: "The signed-in operator: the token's subject, display name when it has one, and role (viewer, support or admin)", response: operatorMe },
+      },
+      {
+        kind: 'http',
+        method: 'GET',
         path: '/v1/operator/metrics',
         auth: 'operator',
+        role: 'viewer',
         doc: {
           summary:
             "The metric counters of the answering process (operators): locally the whole service since npm start; in AWS one container only — CloudWatch (the stack's dashboard) is the source there",

@@ -55,3 +55,10 @@ export const metricsSnapshotSchema = z.object({
     }),
   ),
 });
+
+/** `GET /v1/operator/me`: who the signed-in operator is, and the role the admin page shows them as. */
+export const operatorMe = z.object({
+  id: z.string(),
+  name: z.optional(z.string()),
+  role: z.enum(['viewer', 'support', 'admin']),
+});

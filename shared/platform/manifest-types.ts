@@ -1,6 +1,7 @@
 /** The types of manifest entries (see shared/service/manifest.ts). */
 import type { ConfigKey } from './config.js';
 import type { TableKey } from './tables.js';
+import type { OperatorRole } from './operator-roles.js';
 // Type-only: infra/ and local/ read the manifest's types without loading zod for them.
 import type * as z from './zod.js';
 
@@ -33,15 +34,25 @@ export interface RouteDoc {
   readonly contentType?: string;
 }
 
-export interface HttpTrigger {
+interface HttpTriggerBase {
   readonly kind: 'http';
   readonly method: HttpMethod;
   /** API Gateway route path, with `{name}` path parameters. */
   readonly path: string;
-  readonly auth: AuthKind;
   /** Its entry in the OpenAPI document: every route is documented where it is declared. */
   readonly doc: RouteDoc;
 }
+
+/**
+ * An HTTP route. An operator route names the least operator role that may call it
+ * (shared/platform/operator-roles.ts): the stack requires that role's scopes on the JWT authorizer,
+ * the local runtime checks the token's role, and the handler checks again.
+ */
+export type HttpTrigger = HttpTriggerBase &
+  (
+    | { readonly auth: 'operator'; readonly role: OperatorRole }
+    | { readonly auth: Exclude<AuthKind, 'operator'>; readonly role?: undefined }
+  );
 
 /** An EventBridge event pattern, as EventBridge takes it. */
 export type EventPattern = { readonly [field: string]: unknown };

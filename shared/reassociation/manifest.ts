@@ -13,6 +13,7 @@ export const reassociationFunctions: readonly FunctionSpec[] = [
         method: 'POST',
         path: '/v1/subscriptions/{subscriptionId}/reassociations',
         auth: 'operator',
+        role: 'support',
         doc: {
           summary:
             'Force reassociation (operators): move a subscription and its term to another namespace; 409 subscription_expired, already_associated, target_has_subscription',
@@ -34,6 +35,7 @@ export const reassociationFunctions: readonly FunctionSpec[] = [
         method: 'GET',
         path: '/v1/reassociations',
         auth: 'operator',
+        role: 'viewer',
         doc: {
           summary: 'Reassociations of a date range (operators), newest first, with counts by reason and ISO week; query from, to, limit, cursor',
           response: reassociationReport,

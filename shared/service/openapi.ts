@@ -3,6 +3,7 @@
  * body and answer schemas, dryRun) where its feature declares it, so the contract callers read is
  * the one the handlers enforce.
  */
+import { routeScopes } from '../platform/operator-roles.js';
 import * as z from '../platform/zod.js';
 import { errorBody } from '../platform/schemas.js';
 import { httpRoutes } from './manifest.js';
@@ -22,7 +23,9 @@ export function buildOpenApi(): Record<string, unknown> {
       summary: doc.summary,
       operationId: `${route.fn.name}:${route.method.toLowerCase()}`,
       // A public route takes no credentials (OpenAPI: an empty security requirement list).
-      security: route.auth === 'public' ? [] : [{ [route.auth]: [] }],
+      // OpenAPI 3.1: a non-OAuth scheme's requirement may list role names: the scopes the route takes.
+      security: route.auth === 'public' ? [] : [{ [route.auth]: route.auth === 'operator' ? routeScopes(route.role) : [] }],
+      ...(route.auth === 'operator' && { 'x-operator-role': route.role }),
       parameters,
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(doc.body) } } } } : {}),
       responses: {
@@ -30,7 +33,10 @@ export function buildOpenApi(): Record<string, unknown> {
         400: errorResponse('Invalid input: validation_failed names each bad field; malformed_json'),
         ...(route.auth === 'public'
           ? {}
-          : { 401: errorResponse('Missing or wrong credentials'), 403: errorResponse('Operator route called with service credentials') }),
+          : {
+              401: errorResponse('Missing or wrong credentials'),
+              403: errorResponse(route.auth === 'operator' ? `Needs the ${route.role} role or higher (not service credentials)` : 'Service route called with operator credentials'),
+            }),
         404: errorResponse('Unknown subscription or namespace'),
         409: errorResponse('stale_event, idempotency_conflict, or a guard rail'),
         503: errorResponse('Database unavailable; retry after Retry-After'),
@@ -45,7 +51,12 @@ export function buildOpenApi(): Record<string, unknown> {
       schemas: { Error: schema(errorBody) },
       securitySchemes: {
         service: { type: 'http', scheme: 'bearer', description: 'IAM (SigV4) in AWS; the service token locally' },
-        operator: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT in AWS; the operator token locally' },
+        operator: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "A JWT in AWS with the route's role scope (provisioning/read, provisioning/support, provisioning/admin by default); locally the viewer, support or operator (admin) token",
+        },
         webhook: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "GitLab's webhook secret token" },
       },
     },

@@ -45,4 +45,17 @@ describe('Function: settingsFromContext', () => {
   it('refuses a JWT issuer that is not https', () => {
     expect(() => settingsFromContext(app({ 'provisioning:jwtIssuer': 'http://example.com' }))).toThrow(/must be an https URL/);
   });
+
+  it('takes the operator scopes from context, as JSON or text, and refuses a missing, shared or spaced one', () => {
+    const scopes = { viewer: 'ops/read', support: 'ops/support', admin: 'ops/admin' };
+    expect(settingsFromContext(app({ 'provisioning:operatorScopes': scopes })).operatorScopes).toEqual(scopes);
+    expect(settingsFromContext(app({ 'provisioning:operatorScopes': JSON.stringify(scopes) })).operatorScopes).toEqual(scopes);
+    for (const bad of [{ viewer: 'a', support: 'b' }, { viewer: 'a', support: 'a', admin: 'c' }, { viewer: 'a b', support: 'b', admin: 'c' }]) {
+      expect(() => settingsFromContext(app({ 'provisioning:operatorScopes': bad })), JSON.stringify(bad)).toThrow(/provisioning:operatorScopes must give each of viewer, support, admin its own scope/);
+    }
+  });
+
+  it('defaults to an issuer that is a placeholder, not a Git CI issuer', () => {
+    expect(settingsFromContext(app({})).jwtIssuer).toMatch(/\.invalid$/);
+  });
 });

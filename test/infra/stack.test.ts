@@ -49,7 +49,7 @@ const fixtureFunctions: readonly FunctionSpec[] = [
     // Any existing handler will do: bundling is skipped, only the entry's existence is checked.
     entry: functions[0]!.entry,
     triggers: [
-      { kind: 'http', method: 'PATCH', path: '/v1/errors/{id}', auth: 'operator', doc: { summary: 'A fixture route' } },
+      { kind: 'http', method: 'PATCH', path: '/v1/errors/{id}', auth: 'operator', role: 'support', doc: { summary: 'A fixture route' } },
       { kind: 'schedule', cron: 'cron(0 6 * * ? *)' },
     ],
     tables: { state: 'read', idempotency: 'readWrite' },
@@ -164,6 +164,14 @@ describe('Class: ProvisioningStack', () => {
               ...configVars,
               EVENT_BUS_NAME: { Ref: idOf(stack, stack.bus) },
               ...(spec.triggers.some((t) => t.kind === 'http') && { HTTP_API_ID: { Ref: idOf(stack, stack.httpApi) } }),
+              ...(spec.triggers.some((t) => t.kind === 'http' && t.auth === 'operator') && {
+                OPERATOR_ROUTES: Match.anyValue(),
+                OPERATOR_SCOPES: JSON.stringify(DEFAULT_CONTEXT['provisioning:operatorScopes']),
+                OPERATOR_JWT_ISSUER: DEFAULT_CONTEXT['provisioning:jwtIssuer'],
+                OPERATOR_JWT_AUDIENCE: DEFAULT_CONTEXT['provisioning:jwtAudience'],
+                OPERATOR_JWT_MAX_AGE_SECONDS: String(DEFAULT_CONTEXT['provisioning:jwtMaxAgeSeconds']),
+                OPERATOR_NAME_CLAIM: DEFAULT_CONTEXT['provisioning:operatorNameClaim'],
+              }),
               POWERTOOLS_SERVICE_NAME: 'provisioning',
               POWERTOOLS_LOG_LEVEL: 'INFO',
             }),
@@ -263,6 +271,43 @@ describe('Class: ProvisioningStack', () => {
         AuthorizationType: 'JWT',
         AuthorizerId: { Ref: Match.anyValue() },
       });
+    });
+
+    it("requires each operator route's role scope or a higher role's on the JWT authorizer: a valid JWT without one is refused", () => {
+      const scopes = DEFAULT_CONTEXT['provisioning:operatorScopes'];
+      const byKey = new Map(Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => [r.Properties.RouteKey as string, r.Properties]));
+      const operatorRoutes = httpRoutes().filter((r) => r.auth === 'operator');
+      expect(operatorRoutes.length).toBeGreaterThan(20);
+      for (const route of operatorRoutes) {
+        const props = byKey.get(`${route.method} ${route.path}`)!;
+        const expected = { viewer: [scopes.viewer, scopes.support, scopes.admin], support: [scopes.support, scopes.admin], admin: [scopes.admin] }[route.role!];
+        expect(props.AuthorizationType, route.path).toBe('JWT');
+        expect(props.AuthorizationScopes, `${route.method} ${route.path}`).toEqual(expected);
+        // API Gateway answers 403 when the token has none of the route's scopes: a token of the
+        // issuer and audience with only OpenID's scopes (or a lower role's) gets nowhere.
+        const lower = { viewer: [], support: [scopes.viewer], admin: [scopes.viewer, scopes.support] }[route.role!];
+        for (const held of [['openid', 'profile', 'email'], lower]) expect(held.filter((s) => (props.AuthorizationScopes as string[]).includes(s))).toEqual([]);
+      }
+      for (const [key, props] of byKey) {
+        if (props.AuthorizationType !== 'JWT') expect(props.AuthorizationScopes, key).toBeUndefined();
+      }
+    });
+
+    it("gives each operator function its routes' roles and the JWT check the handler repeats", () => {
+      const operatorFns = functions.filter((f) => f.triggers.some((t) => t.kind === 'http' && t.auth === 'operator'));
+      for (const spec of operatorFns) {
+        const fn = template.findResources('AWS::Lambda::Function')[fnId(stack, spec.name)];
+        expect(fn, spec.name).toBeDefined();
+        const env = fn!.Properties.Environment.Variables as Record<string, unknown>;
+        const roles = JSON.parse(env.OPERATOR_ROUTES as string) as Record<string, string>;
+        const own = spec.triggers.filter((t) => t.kind === 'http' && t.auth === 'operator');
+        expect(Object.keys(roles).sort(), spec.name).toEqual(own.map((t) => (t.kind === 'http' ? `${t.method} ${t.path}` : '')).sort());
+        expect(env).toMatchObject({
+          OPERATOR_JWT_ISSUER: DEFAULT_CONTEXT['provisioning:jwtIssuer'],
+          OPERATOR_JWT_AUDIENCE: DEFAULT_CONTEXT['provisioning:jwtAudience'],
+          OPERATOR_JWT_MAX_AGE_SECONDS: String(DEFAULT_CONTEXT['provisioning:jwtMaxAgeSeconds']),
+        });
+      }
     });
 
     it('logs access as JSON on a throttled default stage', () => {

@@ -487,6 +487,48 @@ describe('Admin page in chromium', () => {
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
   }, STEP_TIMEOUT);
 
+  const signInAs = async (token: string) => {
+    await page.getByLabel('Operator token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#nav').waitFor({ state: 'visible' });
+    await page.goto(`${runtime.url}/admin#/errors`);
+    await page.getByRole('heading', { name: 'Error log' }).waitFor();
+  };
+
+  it('shows a viewer the error log and each error, but no way to resolve one, reassociate or change a flag', async () => {
+    await signInAs(runtime.tokens.viewer);
+    await seen('local-viewer · viewer');
+    const rows = page.getByRole('table', { name: 'Errors' }).locator('tbody tr');
+    await rows.first().waitFor();
+    await rows.first().getByRole('link').first().click();
+    await page.getByRole('heading', { name: 'Recent occurrences' }).or(page.getByText('Workflow')).or(page.getByText('can read this')).first().waitFor();
+    await seen('changing it needs the support role');
+    expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    expect(await page.getByLabel('Move to').count()).toBe(0);
+    expect(await page.locator('#nav').getByRole('link', { name: 'Force reassociation' }).isHidden()).toBe(true);
+    expect(await page.locator('#nav').getByRole('link', { name: 'Jobs' }).isHidden()).toBe(true);
+    await page.goto(`${runtime.url}/admin#/flags/account_data_persistence`);
+    await page.getByRole('heading', { name: 'account_data_persistence' }).waitFor();
+    await seen('changing it needs the admin role');
+    expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    await shot('viewer-flag');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  }, STEP_TIMEOUT);
+
+  it('shows support the reassociation form, but no flag form', async () => {
+    await signInAs(runtime.tokens.support);
+    await seen('local-support · support');
+    await page.locator('#nav').getByRole('link', { name: 'Force reassociation' }).click();
+    await page.getByRole('button', { name: 'Preview (dry run)' }).waitFor();
+    await page.goto(`${runtime.url}/admin#/flags/account_data_persistence`);
+    await page.getByRole('heading', { name: 'account_data_persistence' }).waitFor();
+    await seen('changing it needs the admin role');
+    expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  }, STEP_TIMEOUT);
+
   it('logged no script error and no CSP violation', () => {
     expect(problems).toEqual([]);
   });

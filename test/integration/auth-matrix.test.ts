@@ -1,11 +1,15 @@
 /**
  * Every route of the manifest, every way in: no token 401, a wrong token 401, a service token on an
- * operator route 403, the operator token on a service route 403, the GitLab webhook with a wrong
- * X-Gitlab-Token 401. Nothing is written.
+ * operator route 403, each operator token (viewer, support, admin) on each operator route: through
+ * when its role reaches the route's, else 403 naming the role needed; every operator token on a
+ * service route 403, the GitLab webhook with a wrong X-Gitlab-Token 401. Nothing is written: the
+ * bodies sent are invalid for every route that writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { httpRoutes } from '../../shared/service/manifest.js';
+import { OPERATOR_ROLES, roleAllows } from '../../shared/platform/operator-roles.js';
+import type { OperatorRole } from '../../shared/platform/operator-roles.js';
 import { startTestRuntime } from './helpers.js';
 
 let runtime: Runtime;
@@ -54,10 +58,31 @@ describe('Auth matrix', () => {
     expect(res.body.error?.code).toBe('forbidden');
   });
 
-  it.each(serviceRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: the operator token is 403, as IAM refuses a JWT in AWS', async (_, route) => {
-    const res = await send(route.method, route.path, { authorization: `Bearer ${runtime.tokens.operator}` });
-    expect(res.status).toBe(403);
-    expect(res.body.error?.code).toBe('forbidden');
+  const tokenOf = (role: OperatorRole) => (role === 'admin' ? runtime.tokens.operator : runtime.tokens[role]);
+  const operatorCases = operatorRoutes.flatMap((r) => OPERATOR_ROLES.map((role) => [`${r.method} ${r.path} (needs ${r.role})`, role, r] as const));
+
+  it.each(operatorCases)('%s: the %s token', async (_, role, route) => {
+    const res = await send(route.method, route.path, { authorization: `Bearer ${tokenOf(role)}` });
+    if (roleAllows(role, route.role!)) {
+      // Through the gateway and the handler's own check: what it answers is the route's business.
+      expect([401, 403]).not.toContain(res.status);
+    } else {
+      expect(res.status).toBe(403);
+      expect(res.body.error?.code).toBe('forbidden');
+      expect(res.body.error?.message).toContain(`needs the ${route.role} role`);
+    }
+  });
+
+  it.each(serviceRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: every operator token is 403, as IAM refuses a JWT in AWS', async (_, route) => {
+    for (const role of OPERATOR_ROLES) {
+      const res = await send(route.method, route.path, { authorization: `Bearer ${tokenOf(role)}` });
+      expect(res.status, role).toBe(403);
+      expect(res.body.error?.code).toBe('forbidden');
+    }
+  });
+
+  it('every operator route names its role, and no other route does', () => {
+    for (const r of routes) expect(r.auth === 'operator' ? OPERATOR_ROLES.includes(r.role!) : r.role === undefined, `${r.method} ${r.path}`).toBe(true);
   });
 
   it.each(webhookRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a wrong X-Gitlab-Token is 401', async (_, route) => {
@@ -75,7 +100,8 @@ describe('Auth matrix', () => {
       const res = await fetch(`${runtime.url}${route.path}`, { headers });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
-      expect(await res.text()).not.toContain(runtime.tokens.operator);
+      const text = await res.text();
+      for (const token of [runtime.tokens.operator, runtime.tokens.support, runtime.tokens.viewer]) expect(text).not.toContain(token);
     }
   });
 

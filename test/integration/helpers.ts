@@ -21,7 +21,7 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
  * An EventBridge client for the runtime's bus, signing as the README says: access key id
  * `provisioning-local`, the service token as secret access key.
  */
-export function busClient(runtime: Pick<Runtime, 'url' | 'tokens'>, secretAccessKey = runtime.tokens.service): EventBridgeClient {
+export function busClient(runtime: { url: string; tokens: Pick<Runtime['tokens'], 'service'> }, secretAccessKey = runtime.tokens.service): EventBridgeClient {
   return new EventBridgeClient({ endpoint: `${runtime.url}/eventbridge`, region: 'eu-west-1', credentials: { accessKeyId: 'provisioning-local', secretAccessKey } });
 }
 

@@ -77,7 +77,7 @@ describe('Secrets', () => {
       expect((await call('GET', '/v1/flags', `${op}x`)).status).toBe(401);
       expect((await call('PUT', '/v1/flags/account_data_persistence', op, { enabled: true })).status).toBeLessThan(300);
       // A failing event: its failure record reaches the error log, which tells Slack.
-      const put = await busClient({ url: base, tokens: { service: svc, operator: op } }).send(
+      const put = await busClient({ url: base, tokens: { service: svc } }).send(
         new PutEventsCommand({ Entries: [{ EventBusName: 'provisioning', Source: 'customers-portal', DetailType: 'Subscription Renewed', Detail: JSON.stringify({ eventId: 'sec-3', occurredAt: '2026-03-01T00:00:00Z', subscriptionId: 'S-unknown', startDate: '2027-01-01', endDate: '2028-01-01' }) }] }),
       );
       expect(put.FailedEntryCount).toBe(0);

@@ -74,6 +74,12 @@ describe('npm start', () => {
     expect(first.output()).toContain('DynamoDB endpoint');
     expect(first.output()).toContain('(from the environment)');
     expect(first.output()).not.toContain(tokens.PROVISIONING_SERVICE_TOKEN);
+    // The support and viewer tokens are generated, printed and kept (0600) beside the others.
+    const kept = JSON.parse(readFileSync(path.join(dataDir, 'tokens.json'), 'utf8')) as Record<string, string>;
+    for (const [kind, variable] of [['support', 'PROVISIONING_SUPPORT_TOKEN'], ['viewer', 'PROVISIONING_VIEWER_TOKEN']] as const) {
+      expect(kept[kind]?.length, kind).toBeGreaterThanOrEqual(32);
+      expect(first.output()).toContain(`${variable}=${kept[kind]}  (generated`);
+    }
     const put = await call(port, 'PUT', '/v1/namespaces/77/seat-usage', {
       eventId: 'restart-1', occurredAt: '2026-01-01T00:00:00Z', seatsInUse: 9, measuredAt: '2026-01-01T00:00:00Z',
     });
@@ -86,6 +92,7 @@ describe('npm start', () => {
 
     const second = start(['--data-dir', dataDir], { PORT: String(port) });
     await waitHealthy(port, second);
+    expect(second.output()).toContain(`PROVISIONING_VIEWER_TOKEN=${kept.viewer}`);
     const state = await call(port, 'GET', '/v1/namespaces/77/subscription');
     expect(await state.json()).toMatchObject({ namespaceId: 77, seatsInUse: 9, version: 1 });
     // The outbox published the change before the stop and kept its checkpoint: nothing is sent again.

@@ -113,8 +113,8 @@ export class UnauthorizedError extends ApplicationError {
   override readonly name = 'UnauthorizedError';
   readonly kind = 'unauthorized';
 
-  constructor(message: string) {
-    super('unauthorized', message);
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('unauthorized', message, options);
   }
 }
 

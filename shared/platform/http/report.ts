@@ -5,7 +5,8 @@
  */
 import type { DateRange } from '../dates.js';
 import { DEFAULT_REPORT_PAGE, reportQuery, reportRange } from '../report.js';
-import { httpHandler, parseWith } from './handler.js';
+import { parseWith } from './handler.js';
+import { operatorHandler } from './operator-token.js';
 
 export interface OperatorReport<T, C extends { total: number }> {
   /** The log line's message, e.g. `corrections report`. */
@@ -23,7 +24,7 @@ export interface OperatorReport<T, C extends { total: number }> {
  * export const handler = reportHandler({ name: 'corrections report', list: listCorrections, count: countCorrectionsIn });
  */
 export function reportHandler<T, C extends { total: number }>(report: OperatorReport<T, C>) {
-  return httpHandler(
+  return operatorHandler(
     async (event, { log }) => {
       const query = parseWith(reportQuery, event.queryStringParameters ?? {}, 'query');
       const range = reportRange(query, new Date().toISOString().slice(0, 10));
@@ -34,6 +35,5 @@ export function reportHandler<T, C extends { total: number }>(report: OperatorRe
       log.info(report.name, { ...range, items: page.items.length, total: counts.total });
       return { body: { ...range, items: page.items, nextCursor: page.nextCursor, counts } };
     },
-    { requireOperator: true },
   );
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderEventSchemas } from '../../../shared/service/event-catalog.js';
 import { httpRoutes } from '../../../shared/service/manifest.js';
 import { buildOpenApi } from '../../../shared/service/openapi.js';
+import { routeScopes } from '../../../shared/platform/operator-roles.js';
 
 describe('Contracts', () => {
   it('docs/events holds the JSON Schemas of the current zod contracts (npm run schemas)', () => {
@@ -20,6 +21,11 @@ describe('Contracts', () => {
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       if (route.auth === 'public') expect(operation!.security).toEqual([]);
       else expect(Object.keys(operation!.security[0]!)).toEqual([route.auth]);
+      // An operator route names its role and the scopes that reach it.
+      if (route.auth === 'operator') {
+        expect(operation).toMatchObject({ 'x-operator-role': route.role });
+        expect(operation!.security[0]!.operator).toEqual(routeScopes(route.role));
+      }
       expect(operation!.responses).toHaveProperty('400');
     }
   });

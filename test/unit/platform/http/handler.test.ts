@@ -101,13 +101,15 @@ describe('Function: actorOf', () => {
 });
 
 describe('Function: callerFor (local bearer tokens)', () => {
-  const tokens = { service: 'svc-token', operator: 'op-token' };
+  const tokens = { service: 'svc-token', operator: 'op-token', support: 'support-token', viewer: 'viewer-token' };
   it.each([
     [undefined, 'missing'],
     ['Basic abc', 'invalid'],
     ['Bearer nope', 'invalid'],
     ['Bearer svc-token', { kind: 'service' }],
-    ['bearer op-token', { kind: 'operator' }],
+    ['bearer op-token', { kind: 'operator', role: 'admin' }],
+    ['Bearer support-token', { kind: 'operator', role: 'support' }],
+    ['Bearer viewer-token', { kind: 'operator', role: 'viewer' }],
   ])('%s → %o', (header, expected) => {
     expect(callerFor(header, tokens)).toEqual(expected);
   });
