@@ -6,6 +6,12 @@
 import * as z from '../platform/zod.js';
 
 export { NAMESPACE_SUBSCRIPTION_CHANGED } from './outbox.js';
+/**
+ * The namespace state as the API answers it (operators' views and reassociation answers show it).
+ * Offered here rather than by index.ts, so that features reading states by key (the audit) do not
+ * carry the lifecycle's request schemas in their bundles.
+ */
+export { namespaceState } from './schemas.js';
 
 const state = z.record(z.string(), z.unknown());
 

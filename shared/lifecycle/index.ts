@@ -1,10 +1,9 @@
 /**
  * What the lifecycle offers other features besides its domain (./domain/) and its events
- * (./events.ts): the namespace state's schema, and the store functions that read and write the
+ * (./events.ts, with the namespace state's schema): the store functions that read and write the
  * state items (reassociation moves a term between two states and reads what the target measured
  * within it; the audit reads states by key).
  * Nothing else of this folder is imported from outside it.
  */
-export { namespaceState } from './schemas.js';
 export { getPointer, getState, historySk, logItem, nsKey, readForCommand, readMeasurements, readState, stateAuditAttributes, subKey, toState } from './store.js';
 export type { HistoryEntry, LogBoundsRead, LoggedMeasurement, StateRead, SubscriptionPointer } from './store.js';

@@ -3,7 +3,7 @@
  * generated from these).
  */
 import * as z from '../platform/zod.js';
-import { namespaceState } from '../lifecycle/index.js';
+import { namespaceState } from '../lifecycle/events.js';
 import { pageLimit } from '../platform/schemas.js';
 
 /** `?limit=&cursor=` of a namespace's history page. */

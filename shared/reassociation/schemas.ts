@@ -5,7 +5,7 @@
  */
 import * as z from '../platform/zod.js';
 import { REASSOCIATION_REASONS } from './domain.js';
-import { namespaceState } from '../lifecycle/index.js';
+import { namespaceState } from '../lifecycle/events.js';
 import { reportAnswer } from '../platform/report.js';
 import { eventId, namespaceId, operatorNote, subscriptionId } from '../platform/schemas.js';
 
