@@ -306,6 +306,18 @@ export class ErrorStore {
     // arrived after a newer one (counted, the record's latest left as it is; firstSeenAt may move back).
     let variant: 'create' | 'bump' | 'late' | 'reopen' = 'bump';
     let old: ErrorRecord | undefined;
+    /** The record's conditional update in the transaction; a refusal returns the record as it is. */
+    const recordUpdate = (update: string, condition: string, values: Record<string, unknown>): TransactItem => ({
+      Update: {
+        TableName: this.table(),
+        Key: recordKey(id),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesFor(update, condition),
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       let write: TransactItem;
       if (variant === 'create') {
@@ -339,32 +351,12 @@ export class ErrorStore {
       } else if (variant === 'bump') {
         const update = `SET ${setLatest} ADD occurrences :one`;
         const condition = 'attribute_exists(pk) AND #status <> :resolved AND lastSeenAt <= :at';
-        write = {
-          Update: {
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: { ...latest, ':resolved': 'resolved' },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        };
+        write = recordUpdate(update, condition, { ...latest, ':resolved': 'resolved' });
       } else if (variant === 'late' && old) {
         const update = 'SET updatedAt = :now, firstSeenAt = :first ADD occurrences :one';
         const condition = 'attribute_exists(pk) AND #status <> :resolved AND lastSeenAt > :at AND firstSeenAt = :oldFirst';
         const first = occurrence.occurredAt < old.firstSeenAt ? occurrence.occurredAt : old.firstSeenAt;
-        write = {
-          Update: {
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: { ':now': now, ':at': occurrence.occurredAt, ':first': first, ':oldFirst': old.firstSeenAt, ':resolved': 'resolved', ':one': 1 },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        };
+        write = recordUpdate(update, condition, { ':now': now, ':at': occurrence.occurredAt, ':first': first, ':oldFirst': old.firstSeenAt, ':resolved': 'resolved', ':one': 1 });
       } else {
         const reopened: ChangeEntry[] = [{ at: now, actor: 'error-log-writer', field: 'status', from: 'resolved', to: 'open', reason: 'the failure occurred again' }];
         if (old?.gitlabIssueLink) {
@@ -374,17 +366,7 @@ export class ErrorStore {
           `SET ${setLatest}, #status = :open, #notification = :pending, #changes = list_append(if_not_exists(#changes, :empty), :reopened), #revision = #revision + :one ` +
           'REMOVE notificationFailed, #claimedAt, #link ADD occurrences :one';
         const condition = '#status = :resolved AND #revision = :revision';
-        write = {
-          Update: {
-            TableName: this.table(),
-            Key: recordKey(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(update, condition),
-            ExpressionAttributeValues: { ...latest, ':resolved': 'resolved', ':open': 'open', ':pending': 'pending', ':empty': [], ':reopened': reopened, ':revision': old?.revision ?? 0 },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        };
+        write = recordUpdate(update, condition, { ...latest, ':resolved': 'resolved', ':open': 'open', ':pending': 'pending', ':empty': [], ':reopened': reopened, ':revision': old?.revision ?? 0 });
       }
       try {
         await transactWrite([marker, evidence, write]);
