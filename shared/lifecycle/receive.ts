@@ -59,6 +59,9 @@ export async function receive(head: LogHead, command: LifecycleCommand, readSlic
   const slice = await readSlice(key, MAX_REFOLD);
   if (slice.at) return { kind: 'duplicate', key, entry: slice.at };
   if (slice.truncated) return { kind: 'stale', key, floorKey, reason: 'too_late' };
+  // A base entry after its place: the log was started again (a reassociation) after the head was
+  // read, so the floor has moved past this command; read again, it would be stale before the floor.
+  if (slice.after.some((entry) => entry.command === null)) return { kind: 'stale', key, floorKey, reason: 'before_floor' };
   const base = slice.before?.state ?? (floorKey === null ? { ...emptyState(head.state.namespaceId), version: head.state.version } : null);
   if (base === null) throw new Error(`the log of namespace ${head.state.namespaceId} has no entry before ${key} although it keeps everything after ${floorKey}`);
   const fold = insert(base, slice.after, command, key);
