@@ -1,10 +1,14 @@
 /**
- * Faults: DynamoDB Local stopped in the middle of a load, then started again on the same data; the
- * bus unreachable while changes are applied. Requests answer 503 with Retry-After, no write is
- * partial, every acknowledged write is there afterwards, and every change is published once.
+ * Faults: DynamoDB cut off in the middle of a load (every connection to it dropped, new ones refused,
+ * by a proxy between the runtime and DynamoDB Local), then reachable again; the bus unreachable
+ * while changes are applied. Requests answer 503 with Retry-After, no write is partial, every
+ * acknowledged write is there afterwards, and every change is published once. (Stopping DynamoDB
+ * Local itself would measure DynamoDB Local: stopped mid-load it can lose a write it acknowledged in
+ * its last moments, which DynamoDB does not.)
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,18 +18,65 @@ import { freePort, startRuntime } from '../../local/runtime.js';
 import type { Runtime } from '../../local/runtime.js';
 import { recordSection } from './reliability-report.js';
 
+/** A TCP proxy that can drop every connection and refuse new ones: DynamoDB unreachable. */
+class CuttableProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private up = true;
+  private constructor(private readonly server: net.Server) {}
+
+  static async start(target: number): Promise<CuttableProxy> {
+    const server = net.createServer();
+    const proxy = new CuttableProxy(server);
+    server.on('connection', (client) => {
+      if (!proxy.up) return client.destroy();
+      const upstream = net.connect(target, '127.0.0.1');
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        proxy.sockets.add(a);
+        a.on('error', () => b.destroy());
+        a.on('close', () => {
+          proxy.sockets.delete(a);
+          b.destroy();
+        });
+        a.pipe(b);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  cut(): void {
+    this.up = false;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.up = true;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
 const dataDir = mkdtempSync(path.join(tmpdir(), 'provisioning-faults-'));
 let dynamoPort: number;
 let dynamo: DynamoDbLocal;
+let proxy: CuttableProxy;
 let runtime: Runtime;
 const figures = { requests: 0, acknowledged: 0, unavailable: 0, otherAnswers: 0, faults: 0, lost: 0, partial: 0, eventsHeld: 0, eventsPublished: 0 };
 
 beforeAll(async () => {
   dynamoPort = await freePort();
   dynamo = await startDynamoDbLocal({ port: dynamoPort, dataDir });
+  proxy = await CuttableProxy.start(dynamoPort);
   runtime = await startRuntime({
     port: 0,
-    dynamoEndpoint: dynamo.endpoint,
+    dynamoEndpoint: proxy.endpoint,
     tablePrefix: 'faults-',
     tokens: { service: 'faults-service', operator: 'faults-operator' },
     retryDelaysMs: [20, 50],
@@ -35,6 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.stop();
+  await proxy?.close();
   await dynamo?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -102,7 +154,7 @@ describe('Faults', () => {
     };
     const load = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
     await until(() => figures.acknowledged >= 40);
-    await dynamo.stop();
+    proxy.cut();
     stopped = true;
     figures.faults++;
     await until(() => figures.unavailable >= 16);
@@ -115,7 +167,7 @@ describe('Faults', () => {
     const health = await fetch(`${runtime.url}/health`);
     expect(health.status).toBe(503);
 
-    dynamo = await startDynamoDbLocal({ port: dynamoPort, dataDir });
+    proxy.restore();
     expect((await fetch(`${runtime.url}/health`)).status).toBe(200);
 
     // Every acknowledged write is there; no namespace holds a partial change.
@@ -155,7 +207,7 @@ describe('Faults', () => {
       order: 4,
       title: 'Faults',
       figures: [
-        ['faults injected', `${figures.faults} (DynamoDB Local stopped mid-load and restarted on its data; the bus unreachable)`],
+        ['faults injected', `${figures.faults} (DynamoDB cut off mid-load, every connection dropped, then reachable again; the bus unreachable)`],
         ['answers while DynamoDB was down', `503 unavailable with Retry-After (${figures.unavailable > 0 ? 'every one' : 'none seen'})`],
         ['acknowledged writes lost', figures.lost],
         ['partial writes (state version ≠ history entries)', figures.partial],
