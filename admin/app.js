@@ -89,6 +89,23 @@ function field(label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: input.id, class: 'label' }, label), input, hintNode);
 }
 
+/** A one-field form that opens (or starts creating) the item the field names. */
+function openForm(label, input, hashOf, props = {}) {
+  return h(
+    'form',
+    {
+      ...props,
+      class: 'filters',
+      onsubmit: (event) => {
+        event.preventDefault();
+        go(hashOf(input.value.trim()));
+      },
+    },
+    field(label, input),
+    h('button', { type: 'submit' }, 'Open'),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Messages: errors are shown to the person, never swallowed.
 
@@ -202,6 +219,16 @@ const query = (params) => {
   return text ? `?${text}` : '';
 };
 const segment = encodeURIComponent;
+
+/** GET `path`, or null when it is not there (404): a form to create it is shown instead. */
+async function getOrNull(path) {
+  try {
+    return await api('GET', path);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    return null;
+  }
+}
 
 /** An idempotency key for one operator action (the dry run and the real call share it). */
 function newEventId() {
@@ -1182,28 +1209,12 @@ async function runbooksView(paint) {
       ),
       { label: 'Runbooks', empty: 'No runbooks.' },
     ),
-    h(
-      'form',
-      {
-        class: 'filters',
-        onsubmit: (event) => {
-          event.preventDefault();
-          go(`#/runbooks/${segment(code.value.trim())}`);
-        },
-      },
-      field('Open or write the runbook of a code', code),
-      h('button', { type: 'submit' }, 'Open'),
-    ),
+    openForm('Open or write the runbook of a code', code, (value) => `#/runbooks/${segment(value)}`),
   );
 }
 
 async function runbookView(paint, code) {
-  let runbook = null;
-  try {
-    runbook = await api('GET', `/v1/runbooks/${segment(code)}`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-  }
+  const runbook = await getOrNull(`/v1/runbooks/${segment(code)}`);
   const history = runbook?.version ? await api('GET', `/v1/runbooks/${segment(code)}/history${query({ limit: 20 })}`) : { items: [] };
   const title = h('input', { name: 'title', required: true, maxlength: 200, value: runbook?.title ?? '' });
   const steps = h('textarea', { name: 'steps', rows: 12, required: true, maxlength: 20000 }, runbook?.steps ?? '');
@@ -1288,30 +1299,14 @@ async function noiseRulesView(paint) {
       ),
       { label: 'Noise rules', empty: 'No noise rules: every failure is stored.' },
     ),
-    h(
-      'form',
-      { 'data-needs': 'admin',
-        class: 'filters',
-        onsubmit: (event) => {
-          event.preventDefault();
-          go(`#/noise-rules/${segment(id.value.trim())}`);
-        },
-      },
-      field('Open or create a rule', id),
-      h('button', { type: 'submit' }, 'Open'),
-    ),
+    openForm('Open or create a rule', id, (value) => `#/noise-rules/${segment(value)}`, { 'data-needs': 'admin' }),
   );
 }
 
 async function noiseRuleView(paint, id) {
   const { items } = await api('GET', '/v1/noise-rules');
   const rule = items.find((r) => r.id === id) ?? null;
-  let history = { items: [] };
-  try {
-    history = await api('GET', `/v1/noise-rules/${segment(id)}/history${query({ limit: 20 })}`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-  }
+  const history = (await getOrNull(`/v1/noise-rules/${segment(id)}/history${query({ limit: 20 })}`)) ?? { items: [] };
   const inputs = Object.fromEntries(MATCH_FIELDS.map((f) => [f, h('input', { name: f, value: rule?.match[f] ?? '' })]));
   const reason = h('input', { name: 'reason', required: true, maxlength: 1000, value: rule?.reason ?? '' });
   const expiresAt = h('input', { name: 'expiresAt', type: 'datetime-local', value: rule?.expiresAt ? rule.expiresAt.slice(0, 16) : '' });
@@ -1397,28 +1392,12 @@ async function flagsView(paint) {
       ),
       { label: 'Flags', empty: 'No flags yet.' },
     ),
-    h(
-      'form',
-      { 'data-needs': 'admin',
-        class: 'filters',
-        onsubmit: (event) => {
-          event.preventDefault();
-          go(`#/flags/${name.value.trim()}`);
-        },
-      },
-      field('Open or create a flag', name),
-      h('button', { type: 'submit' }, 'Open'),
-    ),
+    openForm('Open or create a flag', name, (value) => `#/flags/${value}`, { 'data-needs': 'admin' }),
   );
 }
 
 async function flagView(paint, name) {
-  let flag = null;
-  try {
-    flag = await api('GET', `/v1/flags/${segment(name)}`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-  }
+  const flag = await getOrNull(`/v1/flags/${segment(name)}`);
   const history = flag ? await api('GET', `/v1/flags/${segment(name)}/history${query({ limit: 50 })}`) : { items: [] };
   const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: flag?.enabled ?? false });
   const actors = h('textarea', { name: 'actors', rows: 4, placeholder: 'one actor id per line (for billing flags: customer ids)' }, (flag?.actors ?? []).join('\n'));
