@@ -25,7 +25,7 @@ import {
 import { EventBus, type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { DestinationConfig, DestinationOptions, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -47,54 +47,33 @@ import { type KeySpec, type TableKey, type TableSpec, tableEnvVar, tableSpecs as
 import { config, type ConfigKey } from '../shared/platform/config.js';
 import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
 import { parseLinkTemplates } from '../shared/error-log/domain/links.js';
-import { LAMBDA_FAILURE_DETAIL_TYPE, PROVISIONING_FAILED } from '../shared/platform/failure-events.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
-import { EVENT_ARCHIVE_RETENTION_DAYS, type PublishedEvents, SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
-import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
+import { EVENT_ARCHIVE_RETENTION_DAYS } from '../shared/platform/manifest-types.js';
 import { Observability } from './observability.js';
-import { ServiceFunction } from './service-function.js';
 import {
-  DEFAULT_MAX_AGE_SECONDS,
-  DEFAULT_ROLE_SCOPES,
-  OPERATOR_JWT_ENV,
-  OPERATOR_ROLES,
-  OPERATOR_ROUTES_ENV,
-  OPERATOR_SCOPES_ENV,
-  operatorRouteRoles,
-  routeScopes,
-} from '../shared/platform/operator-roles.js';
+  CONTEXT_KEYS,
+  DEFAULT_CONTEXT,
+  failsToBus,
+  failureRecordStatement,
+  type FunctionRefs,
+  functionEnvironment,
+  isInvokedAsync,
+  type PolicyStatement as StatementData,
+  putEventsStatements,
+  secretStatements,
+  STACK_NAME,
+  tableGrants,
+} from './function-config.js';
+import { ServiceFunction } from './service-function.js';
+import { OPERATOR_ROLES, routeScopes } from '../shared/platform/operator-roles.js';
 import type { OperatorRole } from '../shared/platform/operator-roles.js';
-import { dynamodbActionsOf, READ_ACTIONS } from './dynamodb-calls.js';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { detailJsonSchema, eventCatalog, schemaName } from '../shared/service/event-catalog.js';
 
 /** The repository root: manifest entries and the lockfile are relative to it, whatever the cwd. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export const STACK_NAME = 'ProvisioningService';
-
-export const CONTEXT_KEYS = {
-  jwtIssuer: 'provisioning:jwtIssuer',
-  jwtAudience: 'provisioning:jwtAudience',
-  operatorScopes: 'provisioning:operatorScopes',
-  operatorNameClaim: 'provisioning:operatorNameClaim',
-  jwtMaxAgeSeconds: 'provisioning:jwtMaxAgeSeconds',
-  logRetentionDays: 'provisioning:logRetentionDays',
-} as const;
-
-/**
- * The issuer is a placeholder to be set (README, Deploying): a dedicated OAuth application's
- * issuer, never a Git instance's CI issuer (anyone who can run a CI job there mints tokens with
- * the audience of their choice). `.invalid` never resolves: until it is set, no operator gets in.
- */
-export const DEFAULT_CONTEXT = {
-  [CONTEXT_KEYS.jwtIssuer]: 'https://operator-issuer.invalid',
-  [CONTEXT_KEYS.jwtAudience]: 'provisioning-operators',
-  [CONTEXT_KEYS.operatorScopes]: DEFAULT_ROLE_SCOPES,
-  [CONTEXT_KEYS.operatorNameClaim]: 'name,preferred_username',
-  [CONTEXT_KEYS.jwtMaxAgeSeconds]: DEFAULT_MAX_AGE_SECONDS,
-  [CONTEXT_KEYS.logRetentionDays]: 30,
-} as const;
+export { CONTEXT_KEYS, DEFAULT_CONTEXT, STACK_NAME } from './function-config.js';
 
 export interface ProvisioningSettings {
   /** Issuer of operator JWTs (the `iss` claim the HTTP API's JWT authorizer accepts). */
@@ -205,6 +184,7 @@ export class ProvisioningStack extends Stack {
   private noneAuthorizer?: HttpNoneAuthorizer;
   private asyncFailureQueue?: Queue;
   private readonly secrets: Partial<Record<ConfigKey, Secret>> = {};
+  private refs?: FunctionRefs;
   /** The Lambda authorizer of webhook routes, when the manifest has one. */
   webhookAuthorizerFn?: ServiceFunction;
 
@@ -371,67 +351,28 @@ export class ProvisioningStack extends Stack {
     const streamTriggers = spec.triggers.filter((t): t is StreamTrigger => t.kind === 'stream');
     // Rules and schedules invoke asynchronously: a failure after Lambda's retries must reach the
     // bus (and so the error log) instead of vanishing.
-    const invokedAsync = eventTriggers.length > 0 || scheduleTriggers.length > 0;
+    const invokedAsync = isInvokedAsync(spec);
+    const refs = this.functionRefs();
 
-    const tableAccess = Object.entries(spec.tables) as Array<[TableKey, 'read' | 'readWrite']>;
-    const environment: Record<string, string> = { EVENT_BUS_NAME: this.bus.eventBusName };
-    // A request event names the API it came through: one that names another (a direct invoke
-    // forging a requestContext) is refused (shared/platform/http/handler.ts).
-    if (httpTriggers.length > 0) environment[HTTP_API_ID_ENV] = this.httpApi.apiId;
-    // Operator routes: the handler verifies the JWT again (shared/platform/http/operator-token.ts)
-    // and checks the role each of its routes needs, from the manifest.
-    if (httpTriggers.some((t) => t.auth === 'operator')) {
-      environment[OPERATOR_ROUTES_ENV] = JSON.stringify(operatorRouteRoles(httpTriggers));
-      environment[OPERATOR_SCOPES_ENV] = JSON.stringify(this.settings.operatorScopes);
-      environment[OPERATOR_JWT_ENV.issuer] = this.settings.jwtIssuer;
-      environment[OPERATOR_JWT_ENV.audience] = this.settings.jwtAudience;
-      environment[OPERATOR_JWT_ENV.maxAgeSeconds] = String(this.settings.jwtMaxAgeSeconds);
-      environment[OPERATOR_JWT_ENV.nameClaim] = this.settings.operatorNameClaim;
-    }
-    for (const [key] of tableAccess) environment[tableEnvVar(key)] = this.table(key, spec.name).tableName;
-    // Settings as values, secrets as the ARN of their Secrets Manager secret (read at run time).
-    for (const key of spec.config ?? []) {
-      const item = config[key];
-      if (item.kind === 'secret') environment[item.secretIdEnv] = this.secret(key).secretArn;
-      else {
-        const value = this.settingValue(key);
-        if (value !== undefined) environment[item.env] = value;
-      }
-    }
-
+    // The environment and the grants come from infra/function-config.ts, as the local runtime's do.
     const svc = new ServiceFunction(this, spec.name, {
       spec,
       repoRoot: this.repoRoot,
       logRetention: this.settings.logRetention,
-      environment,
+      environment: functionEnvironment(spec, refs),
       ...(invokedAsync && {
         async: {
-          onFailure: spec.asyncFailures === 'queue' ? new SqsDestination(this.asyncFailureDlq()) : new FailureRecordDestination(this.bus),
+          onFailure: failsToBus(spec) ? new FailureRecordDestination(this.bus, refs) : new SqsDestination(this.asyncFailureDlq()),
         },
       }),
     });
     const { fn } = svc;
 
-    // Least privilege: on the tables the manifest names, the actions the function's code calls
-    // (infra/dynamodb-calls.ts); a table marked `read` gets only the reading ones.
-    const calls = dynamodbActionsOf(this.repoRoot, spec.entry);
-    for (const [key, access] of tableAccess) {
-      const table = this.table(key, spec.name);
-      const actions = access === 'read' ? calls.filter((a) => READ_ACTIONS.includes(a)) : [...calls];
-      if (actions.length === 0) {
-        throw new Error(`Function "${spec.name}" lists table "${key}" in the manifest, but its code makes no DynamoDB call: remove the table from its spec`);
-      }
-      const onIndexes = actions.includes('dynamodb:Query') && (this.tableSpecs.find((t) => t.key === key)?.globalIndexes?.length ?? 0) > 0;
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions,
-          resources: [table.tableArn, ...(onIndexes ? [`${table.tableArn}/index/*`] : [])],
-        }),
-      );
-      if (onIndexes) this.acknowledgeIndexWildcard(svc, key);
+    for (const grant of tableGrants(spec, refs, this.repoRoot)) {
+      fn.addToRolePolicy(toPolicyStatement(grant.statement));
+      if (grant.onIndexes) this.acknowledgeIndexWildcard(svc, grant.table);
     }
-    for (const key of spec.config ?? []) if (config[key].kind === 'secret') this.secret(key).grantRead(fn);
-    this.grantPutEvents(spec, fn, httpTriggers.length > 0);
+    for (const statement of [...secretStatements(spec, refs), ...putEventsStatements(spec, refs)]) fn.addToRolePolicy(toPolicyStatement(statement));
 
     if (httpTriggers.length > 0) {
       const integration = new HttpLambdaIntegration(`${spec.name}-integration`, fn);
@@ -502,24 +443,6 @@ export class ProvisioningStack extends Stack {
   }
 
   /**
-   * `events:PutEvents` on the service's bus for exactly the sources and detail-types a function
-   * publishes: its `publishes`, and `Provisioning Failed` for a function with an HTTP route (its
-   * 5xx report). A failure destination's grant is FailureRecordDestination's. No unconditioned grant.
-   */
-  private grantPutEvents(spec: FunctionSpec, fn: IFunction, hasHttpRoute: boolean): void {
-    const published: PublishedEvents[] = [...(spec.publishes ?? [])];
-    if (hasHttpRoute || spec.publishesEvents) published.push({ source: SERVICE_SOURCE, detailTypes: [PROVISIONING_FAILED] });
-    const bySource = new Map<string, Set<string>>();
-    for (const { source, detailTypes } of published) {
-      if (detailTypes.length === 0) throw new Error(`Function "${spec.name}" publishes from ${source} with no detail-type: name them in its spec`);
-      const types = bySource.get(source) ?? new Set<string>();
-      for (const type of detailTypes) types.add(type);
-      bySource.set(source, types);
-    }
-    for (const [source, types] of bySource) fn.addToRolePolicy(putEventsStatement(this.bus, source, [...types].sort()));
-  }
-
-  /**
    * Table grants cover the table's indexes as `<table ARN>/index/*`: that wildcard reaches only the
    * indexes of this one table, which the function queries by design (sparse indexes, never a Scan).
    */
@@ -533,14 +456,43 @@ export class ProvisioningStack extends Stack {
     });
   }
 
-  /** A setting's value from the `provisioning:*` context; the admin page is served by the API unless told otherwise. */
+  /** A setting's value from the `provisioning:*` context (its default, if any, is function-config's). */
   private settingValue(key: ConfigKey): string | undefined {
     const item = config[key];
     if (item.kind !== 'setting') return undefined;
     const value = this.node.tryGetContext(item.context) as unknown;
     // A value from cdk.json may be JSON (the plan catalog as an object): the function reads it as text.
     if (value !== undefined && value !== null && String(value) !== '') return typeof value === 'object' ? JSON.stringify(value) : String(value);
-    return key === 'adminBaseUrl' ? this.httpStage.url : undefined;
+    return undefined;
+  }
+
+  /** What a function's environment and grants refer to, as this stack's tokens (infra/function-config.ts). */
+  private functionRefs(): FunctionRefs {
+    if (this.refs) return this.refs;
+    const stack = this;
+    this.refs = {
+      busName: this.bus.eventBusName,
+      busArn: this.bus.eventBusArn,
+      apiId: this.httpApi.apiId,
+      get apiUrl() {
+        return stack.httpStage.url;
+      },
+      table: (key) => {
+        const table = this.tables[key];
+        const indexes = this.tableSpecs.find((t) => t.key === key)?.globalIndexes?.length ?? 0;
+        return table && { name: table.tableName, arn: table.tableArn, hasIndexes: indexes > 0 };
+      },
+      secretArn: (key) => this.secret(key).secretArn,
+      setting: (key) => this.settingValue(key),
+      operatorJwt: {
+        issuer: this.settings.jwtIssuer,
+        audience: this.settings.jwtAudience,
+        scopes: this.settings.operatorScopes,
+        nameClaim: this.settings.operatorNameClaim,
+        maxAgeSeconds: this.settings.jwtMaxAgeSeconds,
+      },
+    };
+    return this.refs;
   }
 
   /**
@@ -602,13 +554,13 @@ export class ProvisioningStack extends Stack {
   }
 }
 
-/** `events:PutEvents` on one bus, only for entries of `source` with one of `detailTypes`. */
-function putEventsStatement(bus: EventBus, source: string, detailTypes: readonly string[]): PolicyStatement {
+/** A statement of infra/function-config.ts as the CDK's. */
+function toPolicyStatement(statement: StatementData): PolicyStatement {
   return new PolicyStatement({
-    actions: ['events:PutEvents'],
-    resources: [bus.eventBusArn],
-    // EventBridge evaluates the condition for each entry of the call.
-    conditions: { StringEquals: { 'events:source': source, 'events:detail-type': detailTypes.length === 1 ? detailTypes[0] : detailTypes } },
+    effect: statement.effect === 'Deny' ? Effect.DENY : Effect.ALLOW,
+    actions: [...statement.actions],
+    resources: [...statement.resources],
+    ...(statement.conditions && { conditions: statement.conditions as Record<string, unknown> }),
   });
 }
 
@@ -618,10 +570,13 @@ function putEventsStatement(bus: EventBus, source: string, detailTypes: readonly
  * exactly what the error log's rule routes. `EventBridgeDestination` grants every PutEvents.
  */
 class FailureRecordDestination implements IDestination {
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly refs: FunctionRefs,
+  ) {}
 
   bind(_scope: Construct, fn: IFunction, _options?: DestinationOptions): DestinationConfig {
-    fn.addToRolePolicy(putEventsStatement(this.bus, 'lambda', [LAMBDA_FAILURE_DETAIL_TYPE]));
+    fn.addToRolePolicy(toPolicyStatement(failureRecordStatement(this.refs)));
     return { destination: this.bus.eventBusArn };
   }
 }

@@ -20,6 +20,7 @@ export interface ServiceFunctionProps {
   /** Absolute path of the repository root: manifest entries and the lockfile are relative to it. */
   readonly repoRoot: string;
   readonly logRetention: RetentionDays;
+  /** Every variable the function gets (infra/function-config.ts `functionEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
   /** Set for functions invoked asynchronously (event rules, schedules). */
   readonly async?: AsyncInvokeOptions;
@@ -77,13 +78,10 @@ export class ServiceFunction extends Construct {
       timeout: Duration.seconds(settings.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
-      environment: {
-        ...props.environment,
-        POWERTOOLS_SERVICE_NAME: FUNCTION_DEFAULTS.serviceName,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        // No --enable-source-maps: it decodes the map at every cold start (about 5 ms of the import).
-        // shared/platform/stack-traces.ts maps stack traces from the map beside the bundle at the first one.
-      },
+      // The whole environment, Powertools' settings included, is infra/function-config.ts's.
+      // No --enable-source-maps: it decodes the map at every cold start (about 5 ms of the import).
+      // shared/platform/stack-traces.ts maps stack traces from the map beside the bundle at the first one.
+      environment: { ...props.environment },
       bundling: {
         minify: true,
         sourceMap: true,
