@@ -1,13 +1,32 @@
 /**
- * Loads the manifest's handler modules — the same modules the stack bundles — and invokes them as
- * Lambda would: with a context, within the function's timeout.
+ * The manifest's functions as Lambda runs them: each in execution environments of its own. An
+ * environment is a worker thread (local/lambda-worker.mjs) with its own module graph, its own
+ * `process.env` (the function's template environment, resolved to the local resources), and a V8
+ * heap limited to the function's memory size. It is started at the first invocation that finds no
+ * idle one (a cold start: the handler's module is imported then), runs one invocation at a time,
+ * is reused while warm and stopped after `idleTimeoutMs` without work. More invocations at once
+ * start more environments, up to the function's reserved concurrency when it has one (further
+ * invocations wait for a free one, where AWS would throttle them and the caller retry).
+ *
+ * An invocation that outlives the function's timeout fails with "Task timed out after N seconds"
+ * and its environment is discarded, as Lambda resets a sandbox after a timeout; one whose heap
+ * outgrows the memory size fails and is discarded too. Nothing is shared between functions: a
+ * module-level cache one function fills is not seen by another, as in AWS.
+ *
+ * Source mode builds each function's code as the stack bundles it (esbuild: one CommonJS file, the
+ * AWS SDK left to the runtime), unminified and with a source map, at its first invocation (about
+ * 0.2 s, once per process); `--bundles` runs the minified bundles of `cdk.out` themselves.
+ *
+ * flow: invoke --> idle environment? (warm) | start one (cold: import) --> postMessage --> result
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
 import type { FunctionSettings, FunctionSpec } from '../shared/service/manifest.js';
-import { FUNCTION_DEFAULTS, functionSettings, functions } from '../shared/service/manifest.js';
+import { FUNCTION_DEFAULTS } from '../shared/service/manifest.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -17,77 +36,314 @@ export const LOCAL_ACCOUNT = '000000000000';
  */
 export const ASYNC_RETRY_DELAYS_MS: readonly number[] = Array.from({ length: FUNCTION_DEFAULTS.asyncRetryAttempts }, (_, i) => 200 * 5 ** i);
 
-export type Handler = (event: unknown, context: Context) => Promise<unknown>;
+/** How long an environment stays warm without an invocation (Lambda keeps them for minutes). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Environments one function may run at once when it has no reserved concurrency: AWS allows up to
+ * the account's limit; one machine is not that, and a burst beyond this many waits its turn.
+ */
+export const DEFAULT_MAX_ENVIRONMENTS = 8;
 
 export interface LocalFunction {
   spec: FunctionSpec;
-  /** Memory and timeout, as the stack sets them on the Lambda (shared/platform/manifest-types.ts). */
+  /** Memory and timeout, as the template sets them on the Lambda. */
   settings: FunctionSettings;
   /** Invokes the handler once; rejects with the handler's error or a timeout. */
   invoke(event: unknown, requestId?: string): Promise<unknown>;
 }
 
-export const functionName = (spec: FunctionSpec) => `provisioning-${spec.name}`;
-
-function lambdaContext(spec: FunctionSpec, settings: FunctionSettings, requestId: string, deadline: number, region: string): Context {
-  const name = functionName(spec);
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${name}`,
-    memoryLimitInMB: String(settings.memoryMb),
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** The AWS name of a manifest function (`${STACK_NAME}-${name}` in the stack). */
+export const functionName = (spec: Pick<FunctionSpec, 'name'>) => `ProvisioningService-${spec.name}`;
 
 export class FunctionTimeoutError extends Error {
   override readonly name = 'FunctionTimeoutError';
 }
 
-/**
- * `handler` run as the Lambda of `spec` would be: with its memory in the context and within its
- * timeout, both from the same defaults the stack applies.
- *
- * @example
- * const fn = localFunction(spec, handler, 'eu-west-1');
- * await fn.invoke(event); // rejects with FunctionTimeoutError after fn.settings.timeoutSeconds
- */
-export function localFunction(spec: FunctionSpec, handler: Handler, region: string): LocalFunction {
-  const settings = functionSettings(spec);
-  const timeoutMs = settings.timeoutSeconds * 1000;
-  return {
-    spec,
-    settings,
-    invoke: async (event, requestId = randomUUID()) => {
-      const deadline = Date.now() + timeoutMs;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new FunctionTimeoutError(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);
-      });
-      try {
-        return await Promise.race([handler(event, lambdaContext(spec, settings, requestId, deadline, region)), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+/** An error the handler threw, carried back from its environment with its name and message. */
+export class HandlerError extends Error {
+  constructor(name: string, message: string, stack?: string) {
+    super(message);
+    this.name = name;
+    if (stack) this.stack = stack;
+  }
 }
 
-/** Imports every handler of the manifest from `root` (the repository). */
-export async function loadFunctions(root: string, region: string): Promise<Map<string, LocalFunction>> {
-  const loaded = await Promise.all(
-    functions.map(async (spec) => {
-      const mod = (await import(pathToFileURL(path.join(root, spec.entry)).href)) as { handler?: Handler };
-      if (typeof mod.handler !== 'function') throw new Error(`${spec.entry} does not export a handler function`);
-      return [spec.name, localFunction(spec, mod.handler, region)] as const;
-    }),
-  );
-  return new Map(loaded);
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The functions' code built from the sources, one build per entry and process (the sources do not
+ * change under a running runtime). Written below node_modules/.cache so that the bundle resolves the
+ * AWS SDK from the repository's node_modules, as Lambda's runtime provides it.
+ */
+export class SourceBuilds {
+  private readonly builds = new Map<string, Promise<string>>();
+
+  constructor(private readonly outDir = path.join(REPO_ROOT, 'node_modules', '.cache', 'provisioning-local', String(process.pid))) {}
+
+  /** The built bundle of the handler at `entry` (an absolute .ts path). */
+  bundle(name: string, entry: string): Promise<string> {
+    let built = this.builds.get(entry);
+    if (!built) {
+      if (this.builds.size === 0) process.once('exit', () => rmSync(this.outDir, { recursive: true, force: true }));
+      const outfile = path.join(this.outDir, name, 'index.js');
+      built = build({
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        // As infra/service-function.ts bundles it for Lambda, but readable and with a map.
+        format: 'cjs',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        external: ['@aws-sdk/*'],
+        sourcemap: 'linked',
+        sourcesContent: false,
+        logLevel: 'silent',
+      }).then(() => outfile);
+      // A failed build is tried again at the next cold start.
+      built.catch(() => this.builds.delete(entry));
+      this.builds.set(entry, built);
+    }
+    return built;
+  }
+}
+
+/** The builds every runtime of this process shares unless given its own. */
+export const sourceBuilds = new SourceBuilds();
+
+/** What an environment of a function is started with. */
+export interface IsolatedFunctionConfig {
+  spec: FunctionSpec;
+  functionName: string;
+  functionArn: string;
+  code: { kind: 'source' | 'bundle'; file: string };
+  memoryMb: number;
+  timeoutSeconds: number;
+  reservedConcurrency?: number;
+  /** The whole `process.env` of the environment: the template's variables plus what Lambda sets. */
+  environment: Readonly<Record<string, string>>;
+}
+
+export interface EnvironmentEvents {
+  /** A cold start finished (or failed): how long the import took. */
+  coldStart?(fn: string, initMs: number, ok: boolean): void;
+  log?(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+/** One execution environment: a worker thread running one invocation at a time. */
+class Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  private pending?: Pending;
+  private idleTimer?: NodeJS.Timeout;
+  stopped = false;
+
+  constructor(
+    private readonly config: IsolatedFunctionConfig,
+    code: { kind: 'bundle'; file: string; sourceMaps: boolean },
+    private readonly onExit: (env: Environment) => void,
+    events: EnvironmentEvents,
+  ) {
+    this.worker = new Worker(new URL('./lambda-worker.mjs', import.meta.url), {
+      workerData: {
+        code,
+        context: { functionName: config.functionName, functionArn: config.functionArn, memoryMb: config.memoryMb, logStreamName: randomUUID() },
+      },
+      env: { ...config.environment },
+      // The function's memory size bounds the heap, as Lambda's bounds the sandbox.
+      resourceLimits: { maxOldGenerationSizeMb: config.memoryMb },
+      // No tsx or other loaders of the runtime's own command line: the code is JavaScript, as on Lambda.
+      execArgv: [],
+      stdout: false,
+      stderr: false,
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: { type: string; initMs?: number; error?: { name: string; message: string; stack?: string } }) => {
+        if (message.type === 'ready') {
+          events.coldStart?.(config.spec.name, message.initMs ?? 0, true);
+          resolve();
+        } else if (message.type === 'init-error') {
+          events.coldStart?.(config.spec.name, 0, false);
+          const error = message.error!;
+          reject(new HandlerError(error.name, `${config.functionName} failed to initialize: ${error.message}`, error.stack));
+        }
+      };
+      this.worker.once('message', onMessage);
+      this.worker.once('error', reject);
+    });
+    // A rejected init is answered to the invocation that started it; never unhandled.
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (message: { type: string; ok?: boolean; value?: unknown; error?: { name: string; message: string; stack?: string } }) => {
+      if (message.type !== 'result' || !this.pending) return;
+      const { resolve, reject, timer } = this.pending;
+      this.pending = undefined;
+      clearTimeout(timer);
+      if (message.ok) resolve(message.value);
+      else reject(new HandlerError(message.error!.name, message.error!.message, message.error!.stack));
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => {
+      this.stopped = true;
+      clearTimeout(this.idleTimer);
+      this.fail(new HandlerError('Runtime.ExitError', `${config.functionName}: the execution environment exited (code ${code}) during the invocation.`));
+      this.onExit(this);
+    });
+  }
+
+  private fail(error: unknown): void {
+    if (!this.pending) return;
+    const { reject, timer } = this.pending;
+    this.pending = undefined;
+    clearTimeout(timer);
+    // A heap beyond the memory size kills the environment, as Lambda's OOM does.
+    const oom = (error as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    reject(oom ? new HandlerError('Runtime.OutOfMemory', `${this.config.functionName} ran out of memory (${this.config.memoryMb} MB).`) : error);
+  }
+
+  invoke(event: unknown, requestId: string): Promise<unknown> {
+    clearTimeout(this.idleTimer);
+    const timeoutMs = this.config.timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        reject(new FunctionTimeoutError(`Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`));
+        // The sandbox is reset after a timeout: the next invocation starts cold.
+        void this.stop();
+      }, timeoutMs);
+      this.pending = { resolve, reject, timer };
+      this.worker.postMessage({ type: 'invoke', id: requestId, event, requestId, deadline });
+    });
+  }
+
+  /** Keeps the environment warm for `ms`, then stops it. */
+  park(ms: number): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.stop(), ms);
+    this.idleTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.idleTimer);
+    await this.worker.terminate();
+  }
+}
+
+export interface IsolatedFunctionOptions extends EnvironmentEvents {
+  idleTimeoutMs?: number;
+  maxEnvironments?: number;
+  /** Default: the process's `sourceBuilds`. */
+  builds?: SourceBuilds;
+}
+
+/**
+ * A function of the manifest run in isolated execution environments.
+ *
+ * @example
+ * const fn = new IsolatedFunction(config, { idleTimeoutMs: 60_000 });
+ * await fn.invoke(event); // cold: starts an environment and imports the handler
+ * await fn.invoke(event); // warm: the same environment
+ * await fn.stop();
+ */
+export class IsolatedFunction implements LocalFunction {
+  readonly spec: FunctionSpec;
+  readonly settings: FunctionSettings;
+  private readonly idle: Environment[] = [];
+  private readonly all = new Set<Environment>();
+  private readonly waiting: Array<(env: Environment) => void> = [];
+  private readonly limit: number;
+  private stopping = false;
+  readonly stats = { coldStarts: 0, invocations: 0, peakEnvironments: 0 };
+
+  constructor(
+    readonly config: IsolatedFunctionConfig,
+    private readonly options: IsolatedFunctionOptions = {},
+  ) {
+    this.spec = config.spec;
+    this.settings = { memoryMb: config.memoryMb, timeoutSeconds: config.timeoutSeconds };
+    this.limit = config.reservedConcurrency ?? options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS;
+  }
+
+  /** Environments running now (warm or busy). */
+  get environments(): number {
+    return this.all.size;
+  }
+
+  invoke = async (event: unknown, requestId: string = randomUUID()): Promise<unknown> => {
+    if (this.stopping) throw new HandlerError('ServiceException', `${this.config.functionName} is stopping.`);
+    const code = await this.code();
+    const env = await this.acquire(code);
+    this.stats.invocations++;
+    try {
+      await env.ready;
+    } catch (error) {
+      // Lambda reports an init failure to the invocation and starts afresh at the next one.
+      await env.stop();
+      this.release(env);
+      throw error;
+    }
+    try {
+      return await env.invoke(event, requestId);
+    } finally {
+      this.release(env);
+    }
+  };
+
+  /** The JavaScript file an environment loads: the bundle, or the sources built as the stack bundles them. */
+  private async code(): Promise<{ kind: 'bundle'; file: string; sourceMaps: boolean }> {
+    const { code } = this.config;
+    if (code.kind === 'bundle') return { kind: 'bundle', file: code.file, sourceMaps: false };
+    const file = await (this.options.builds ?? sourceBuilds).bundle(this.spec.name, code.file);
+    return { kind: 'bundle', file, sourceMaps: true };
+  }
+
+  private acquire(code: { kind: 'bundle'; file: string; sourceMaps: boolean }): Promise<Environment> {
+    this.lastCode = code;
+    const warm = this.idle.pop();
+    if (warm) return Promise.resolve(warm);
+    if (this.all.size < this.limit) return Promise.resolve(this.start());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private lastCode?: { kind: 'bundle'; file: string; sourceMaps: boolean };
+
+  private start(): Environment {
+    this.stats.coldStarts++;
+    const env = new Environment(this.config, this.lastCode!, (gone) => this.forget(gone), this.options);
+    this.all.add(env);
+    this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.all.size);
+    return env;
+  }
+
+  private forget(env: Environment): void {
+    this.all.delete(env);
+    const i = this.idle.indexOf(env);
+    if (i >= 0) this.idle.splice(i, 1);
+    // A waiter gets a new environment in place of the one that went.
+    const next = this.waiting.shift();
+    if (next && !this.stopping) next(this.start());
+  }
+
+  private release(env: Environment): void {
+    if (env.stopped) return;
+    const next = this.waiting.shift();
+    if (next) return next(env);
+    this.idle.push(env);
+    env.park(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+  }
+
+  /** Stops every environment (after the invocations under way, which are not waited for). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.all].map((env) => env.stop()));
+  }
 }

@@ -1,12 +1,14 @@
 /**
- * `npm start`: the whole service on this machine. `npm start -- --in-memory` keeps nothing.
+ * `npm start`: the whole service on this machine. `npm start -- --in-memory` keeps nothing;
+ * `npm start -- --bundles` runs the bundles of cdk.out (synthesizing first when they are missing or stale).
  * Environment: PORT (3000), DYNAMODB_PORT (a free one), PROVISIONING_SERVICE_TOKEN and
  * PROVISIONING_OPERATOR_TOKEN (generated when unset; 32 characters at least), LOG_LEVEL (INFO).
  */
 // The SDK's notice about Node 20 is known (TOOLCHAIN.md): versions are pinned.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { StartupError } from './dynamodb.js';
@@ -14,7 +16,40 @@ import { tokensFromEnvironment } from './environment.js';
 import { REPO_ROOT, startRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
-const USAGE = 'usage: npm start [-- --in-memory] [--port N] [--data-dir DIR]';
+const USAGE = 'usage: npm start [-- --in-memory] [--port N] [--data-dir DIR] [--bundles [--synth]]';
+
+const TEMPLATE = 'ProvisioningService.template.json';
+
+/** The newest modification time of the files a synth reads (infra, shared, functions, cdk.json, the lockfile). */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  for (const dir of ['infra', 'shared', 'functions']) visit(path.join(REPO_ROOT, dir));
+  for (const file of ['cdk.json', 'package-lock.json']) newest = Math.max(newest, statSync(path.join(REPO_ROOT, file)).mtimeMs);
+  return newest;
+}
+
+/**
+ * cdk.out as `cdk deploy` would upload it: synthesized now when it is missing, older than the
+ * sources, or `--synth` is given (about a minute and a half: every function is bundled).
+ */
+function ensureAssembly(force: boolean): string {
+  const cdkOut = path.join(REPO_ROOT, 'cdk.out');
+  const template = path.join(cdkOut, TEMPLATE);
+  const reason = force ? '--synth was given' : !existsSync(template) ? 'cdk.out has no template yet' : statSync(template).mtimeMs < newestSource() ? 'the sources changed since the last synth' : undefined;
+  if (reason) {
+    process.stdout.write(`provisioning: synthesizing the stack (${reason}; about 1–2 minutes: every function is bundled)...\n`);
+    const run = spawnSync('npx', ['cdk', 'synth', '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+    if (run.status !== 0) fail('cdk synth failed (see above): fix it, or start without --bundles.');
+  }
+  return cdkOut;
+}
 
 function fail(message: string): never {
   process.stderr.write(`provisioning: ${message}\n`);
@@ -48,6 +83,8 @@ async function main(): Promise<void> {
         'in-memory': { type: 'boolean', default: false },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        bundles: { type: 'boolean', default: false },
+        synth: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -74,6 +111,7 @@ async function main(): Promise<void> {
       dynamoPort,
       dataDir,
       tokens: tokensFromEnvironment(process.env),
+      ...(args.bundles && { bundles: { cdkOut: ensureAssembly(args.synth) } }),
     });
   } catch (error) {
     if (error instanceof StartupError) fail(error.message);
@@ -84,7 +122,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Provisioning Service is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `Provisioning Service is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s; ${args.bundles ? 'the bundles of cdk.out with the template\'s environment and IAM policies' : 'each function isolated, built from the sources, with its template environment and IAM policy'})`,
       `  API                 ${runtime.url}   (GET /health, GET /openapi.json)`,
       `  Admin page          ${runtime.url}/admin   (sign in with an operator token: admin, support or viewer)`,
       `  EventBridge bus     ${runtime.url}/eventbridge   (bus "provisioning"; SigV4: access key provisioning-local, secret = the service token)`,

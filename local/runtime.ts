@@ -10,15 +10,21 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { BUS_NAME, FUNCTION_DEFAULTS, functions as manifestFunctions, httpRoutes } from '../shared/service/manifest.js';
-import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
+import { BUS_NAME, functions as manifestFunctions } from '../shared/service/manifest.js';
 import type { TableKey } from '../shared/platform/tables.js';
 import { logger } from '../shared/platform/log.js';
 import { LocalBus } from './bus.js';
 import { LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
 import type { DynamoDbLocal } from './dynamodb.js';
-import { loadFunctions } from './functions.js';
-import type { LocalFunction } from './functions.js';
+import { IsolatedFunction, LOCAL_ACCOUNT } from './functions.js';
+import type { IsolatedFunctionConfig, LocalFunction } from './functions.js';
+import { definitionsFromSource, definitionsFromTemplate, localArns } from './definitions.js';
+import type { FunctionDefinition, LocalResources } from './definitions.js';
+import { IamGate } from './iam-gate.js';
+import type { Principal } from './iam-gate.js';
+import { config as configSpecs } from '../shared/platform/config.js';
+import type { ConfigKey } from '../shared/platform/config.js';
+import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
 import {
   BODY_LIMITS,
   LOCAL_API_ID,
@@ -34,17 +40,12 @@ import {
 } from './http-server.js';
 import { verifySignature } from './sigv4.js';
 
-import { HTTP_API_ID_ENV } from '../shared/platform/http/api-origin.js';
-import { OPERATOR_JWT_ENV, OPERATOR_ROUTES_ENV, operatorRouteRoles, roleAllows } from '../shared/platform/operator-roles.js';
+import { roleAllows } from '../shared/platform/operator-roles.js';
 import type { TokenKind, Tokens } from './http-server.js';
 import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
 import { sleep } from '../shared/platform/backoff.js';
 
-/** The access key id the runtime's own functions sign with (letters and digits, as DynamoDB Local requires). */
-const RUNTIME_ACCESS_KEY_ID = 'provisioningLocalRuntime';
-/** One per process, not per runtime: the functions' SDK clients keep the credentials they first read. */
-const RUNTIME_SECRET = randomBytes(32).toString('base64url');
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,6 +64,18 @@ export interface RuntimeOptions {
   /** Delays between async delivery attempts. */
   retryDelaysMs?: readonly number[];
   streamPollIntervalMs?: number;
+  /**
+   * Run the esbuild bundles of `cdk.out` (what `cdk deploy` uploads) with the template's settings,
+   * environment and policies, instead of the sources with the settings the stack code derives.
+   */
+  bundles?: { cdkOut: string };
+  /** How long an idle function environment stays warm (default 5 minutes). */
+  idleTimeoutMs?: number;
+  /**
+   * Changes a function's definition before it runs: how a test narrows a policy or removes a
+   * variable to see the function fail as it would in AWS.
+   */
+  adjustDefinition?: (definition: FunctionDefinition) => FunctionDefinition;
 }
 
 export interface Runtime {
@@ -77,6 +90,10 @@ export interface Runtime {
   /** Runs the manifest's schedule triggers on their cron expressions (and on demand: runNow). */
   scheduler: LocalScheduler;
   functions: Map<string, LocalFunction>;
+  /** What each function runs with: its code, settings, environment and policy. */
+  definitions: Map<string, FunctionDefinition>;
+  /** Checks every AWS call of the functions against their policies (and counts them). */
+  iam: IamGate;
   /** Resolves once the stream feed has caught up (every applied change published). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -148,6 +165,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let idleResolve: (() => void) | undefined;
   let dynamo: DynamoDbLocal | undefined;
   let bus: LocalBus | undefined;
+  let iam: IamGate | undefined;
   let handleRequest: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
 
   // Reserve the HTTP port first: a taken port fails in a second, before Java starts.
@@ -193,34 +211,57 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     const prefix = options.tablePrefix ?? 'provisioning-';
     const tables = (await ensureTables(endpoint, prefix)) as Record<TableKey, string>;
-    const busKeys = new Map([[RUNTIME_ACCESS_KEY_ID, RUNTIME_SECRET]]);
+    const busKeys = new Map<string, string>();
 
-    // The handlers read their configuration from the environment, as in Lambda.
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      // The functions' SDK clients sign with these. DynamoDB Local refuses an access key id that is
-      // not letters and digits (so not provisioning-local): the functions have a key of their own,
-      // whose secret is new for each process and never leaves it; the bus accepts it too.
-      AWS_ACCESS_KEY_ID: RUNTIME_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: RUNTIME_SECRET,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://${host}:${port}/eventbridge`,
-      EVENT_BUS_NAME: BUS_NAME,
-      // The API id every request event of local/http-server.ts carries, as the stack passes its API's.
-      [HTTP_API_ID_ENV]: LOCAL_API_ID,
-      // Every operator route's least role, as the stack gives each function its own: the handlers check it again.
-      [OPERATOR_ROUTES_ENV]: JSON.stringify(operatorRouteRoles(httpRoutes())),
-      POWERTOOLS_SERVICE_NAME: FUNCTION_DEFAULTS.serviceName,
+    // Each function runs isolated, with the environment and the policy its template gives it.
+    const resources: LocalResources = {
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      tables,
+      busName: BUS_NAME,
+      apiId: LOCAL_API_ID,
+      apiUrl: `http://${host}:${port}`,
+    };
+    const arns = localArns(resources);
+    const definitionList = (options.bundles ? definitionsFromTemplate(options.bundles.cdkOut, resources) : definitionsFromSource(resources, { repoRoot: REPO_ROOT })).map(
+      (definition) => options.adjustDefinition?.(definition) ?? definition,
+    );
+    const definitions = new Map(definitionList.map((d) => [d.name, d]));
+    // The local Secrets Manager holds what the developer's environment gives each secret.
+    const secretByArn = new Map(
+      (Object.keys(configSpecs) as ConfigKey[]).flatMap((key) => (configSpecs[key].kind === 'secret' ? [[arns.secret(key), key] as const] : [])),
+    );
+    iam = new IamGate({
+      dynamoEndpoint: endpoint,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      log: emit,
+      secretValue: (arn) => {
+        const key = secretByArn.get(arn);
+        return key === undefined ? undefined : (process.env[configSpecs[key].env]?.trim() ?? '');
+      },
     });
-    // Links in Slack messages and digests point at this runtime's admin page unless told otherwise.
-    process.env.ADMIN_BASE_URL ??= `http://${host}:${port}`;
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    // The runtime is the operators' authorizer here (its tokens carry no JWT): no issuer to verify against.
-    delete process.env[OPERATOR_JWT_ENV.issuer];
-    for (const spec of tableSpecs) process.env[tableEnvVar(spec.key)] = tables[spec.key];
-
-    const functions = await loadFunctions(REPO_ROOT, LOCAL_REGION);
+    const gateEndpoint = await iam.start(host);
+    const specs = new Map([...manifestFunctions, webhookAuthorizerFunction].map((spec) => [spec.name, spec]));
+    const functions = new Map<string, LocalFunction>();
+    for (const definition of definitionList) {
+      const spec = specs.get(definition.name);
+      if (!spec) throw new StartupError(`${definition.functionName} is in the template but not in the manifest: synthesize again (npm run synth).`);
+      const credentials = iam.register({ name: definition.name, functionName: definition.functionName, policy: definition.policy });
+      const functionArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${definition.functionName}`;
+      const config: IsolatedFunctionConfig = {
+        spec,
+        functionName: definition.functionName,
+        functionArn,
+        code: definition.code,
+        memoryMb: definition.memoryMb,
+        timeoutSeconds: definition.timeoutSeconds,
+        reservedConcurrency: definition.reservedConcurrency,
+        environment: lambdaEnvironment(definition, credentials, { dynamodb: gateEndpoint, secretsManager: gateEndpoint, eventBridge: `http://${host}:${port}/eventbridge` }),
+      };
+      functions.set(definition.name, new IsolatedFunction(config, { idleTimeoutMs: options.idleTimeoutMs, log: emit }));
+    }
+    for (const [key, secret] of iam.keys()) busKeys.set(key, secret);
     bus = new LocalBus({ busName: BUS_NAME, region: LOCAL_REGION, functions, retryDelaysMs: options.retryDelaysMs, log: emit });
     const streams = new StreamPoller({
       endpoint,
@@ -238,6 +279,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const router = buildRouter(functions);
     const health = localClient(endpoint);
     const theBus = bus;
+    const theIam = iam;
+    const busArnOf = (name: string | undefined) => (name?.startsWith('arn:') ? name : `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name || 'default'}`);
     handleRequest = async (req, res) => {
       // Against DNS rebinding: a page of another site whose name now resolves to 127.0.0.1 sends its own Host.
       if (!isLoopbackHost(req.headers.host, host)) {
@@ -262,6 +305,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (refusal) {
           res.writeHead(refusal.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': refusal.type });
           res.end(JSON.stringify({ __type: refusal.type, message: refusal.message }));
+          return;
+        }
+        // A function's PutEvents is checked against its policy, entry by entry (events:source, events:detail-type).
+        const caller = theIam.principalOfRequest(req.headers.authorization);
+        const denial = caller ? putEventsDenial(theIam, caller, text, busArnOf) : undefined;
+        if (denial) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': 'AccessDeniedException' });
+          res.end(JSON.stringify({ __type: 'AccessDeniedException', message: denial.message }));
           return;
         }
         const result = theBus.putEvents(req.headers, text);
@@ -326,6 +377,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.race([streams.idle(), sleep(10_000)]);
       await streams.stop();
       await theBus.drain();
+      await Promise.all([...functions.values()].map((fn) => (fn as IsolatedFunction).stop()));
+      await theIam.stop();
       health.destroy();
       server.close();
       server.closeAllConnections();
@@ -343,6 +396,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       streams,
       scheduler,
       functions,
+      definitions,
+      iam: theIam,
       settle: async () => {
         await theBus.drain();
         await streams.idle();
@@ -352,7 +407,59 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
   } catch (error) {
     server.close();
+    await iam?.stop();
     await dynamo?.stop();
     throw error;
   }
+}
+
+/**
+ * What Lambda puts in a function's environment besides the template's variables: its name, memory,
+ * region and credentials (here the function's own local keys), and where its SDK clients find the
+ * local services (the IAM gate in front of DynamoDB Local and the local Secrets Manager, the bus).
+ * LOG_LEVEL, when the developer sets it, overrides the template's POWERTOOLS_LOG_LEVEL.
+ */
+export function lambdaEnvironment(
+  definition: FunctionDefinition,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  endpoints: { dynamodb: string; secretsManager: string; eventBridge: string },
+): Record<string, string> {
+  return {
+    ...definition.environment,
+    ...(process.env.LOG_LEVEL && { POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL }),
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_LAMBDA_FUNCTION_NAME: definition.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.functionName}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    TZ: ':UTC',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
+    // The SDK's notice about Node 20 is known (TOOLCHAIN.md): Lambda runs Node 22.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(process.env.PATH && { PATH: process.env.PATH }),
+  };
+}
+
+/** The first entry of a PutEvents request `principal`'s policy does not allow, if any. */
+function putEventsDenial(iam: IamGate, principal: Principal, text: string, busArnOf: (name: string | undefined) => string) {
+  let entries: Array<{ Source?: string; DetailType?: string; EventBusName?: string }> = [];
+  try {
+    entries = ((JSON.parse(text) as { Entries?: typeof entries }).Entries ?? []).slice(0, 10);
+  } catch {
+    return undefined; // the bus answers a malformed request itself
+  }
+  for (const entry of entries) {
+    const denial = iam.authorize(principal, 'events:PutEvents', [busArnOf(entry.EventBusName)], {
+      'events:source': entry.Source ?? '',
+      'events:detail-type': entry.DetailType ?? '',
+    });
+    if (denial) return denial;
+  }
+  return undefined;
 }

@@ -6,15 +6,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Context } from 'aws-lambda';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalBus } from '../../local/bus.js';
-import { ASYNC_RETRY_DELAYS_MS, FunctionTimeoutError, loadFunctions, localFunction } from '../../local/functions.js';
+import { ASYNC_RETRY_DELAYS_MS, IsolatedFunction } from '../../local/functions.js';
 import type { LocalFunction } from '../../local/functions.js';
+import { definitionsFromSource } from '../../local/definitions.js';
 import { buildRouter } from '../../local/http-server.js';
 import { REPO_ROOT } from '../../local/runtime.js';
 import { createProvisioningApp, STACK_NAME } from '../../infra/provisioning-stack.js';
 import { BUS_NAME, functions } from '../../shared/service/manifest.js';
+import { tableSpecs } from '../../shared/platform/tables.js';
+import type { TableKey } from '../../shared/platform/tables.js';
 
 let template: Template;
 let local: Map<string, LocalFunction>;
@@ -23,7 +25,17 @@ beforeAll(async () => {
   const { app, stack } = createProvisioningApp({ skipBundling: true, outdir: mkdtempSync(path.join(tmpdir(), 'agree-')) });
   template = Template.fromStack(stack);
   void app;
-  local = await loadFunctions(REPO_ROOT, 'eu-west-1');
+  // The runtime's functions, as npm start defines them (no environment is started: that happens at a first invocation).
+  const tables = Object.fromEntries(tableSpecs.map((t) => [t.key, `provisioning-${t.key}`])) as Record<TableKey, string>;
+  const definitions = definitionsFromSource({ region: 'eu-west-1', account: '000000000000', tables, busName: BUS_NAME, apiId: 'local', apiUrl: 'http://127.0.0.1:3000' }, { repoRoot: REPO_ROOT });
+  local = new Map(
+    definitions.flatMap((d) => {
+      const spec = functions.find((f) => f.name === d.name);
+      if (!spec) return [];
+      const config = { spec, functionName: d.functionName, functionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${d.functionName}`, code: d.code, memoryMb: d.memoryMb, timeoutSeconds: d.timeoutSeconds, environment: d.environment };
+      return [[d.name, new IsolatedFunction(config)] as const];
+    }),
+  );
 });
 
 describe('Manifest: the stack and the local runtime agree', () => {
@@ -64,10 +76,6 @@ describe('Manifest: the stack and the local runtime agree', () => {
 });
 
 describe('Function settings: the template and the local runtime apply the same', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   const lambdaOf = (name: string) => {
     const [logicalId, resource] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
       ([, r]) => r.Properties.FunctionName === `${STACK_NAME}-${name}`,
@@ -75,25 +83,10 @@ describe('Function settings: the template and the local runtime apply the same',
     return { logicalId, properties: resource.Properties as { MemorySize: number; Timeout: number } };
   };
 
-  it.each(functions.map((f) => [f.name, f] as const))('%s: memory and timeout', async (name, spec) => {
+  // What a handler sees of them (its context, its timeout) is test/unit/local/isolated-function.test.ts's.
+  it.each(functions.map((f) => [f.name, f] as const))('%s: memory and timeout', (name) => {
     const { properties } = lambdaOf(name);
     expect(local.get(name)!.settings).toEqual({ memoryMb: properties.MemorySize, timeoutSeconds: properties.Timeout });
-
-    // What a handler run by the local runtime sees and how long it may take.
-    vi.useFakeTimers();
-    let context: Context | undefined;
-    const probe = localFunction(spec, (_event, ctx) => ((context = ctx), new Promise(() => undefined)), 'eu-west-1');
-    const outcome = probe.invoke({}).then(
-      () => 'resolved',
-      (error: unknown) => error,
-    );
-    expect(context!.memoryLimitInMB).toBe(String(properties.MemorySize));
-    expect(context!.getRemainingTimeInMillis()).toBe(properties.Timeout * 1000);
-    await vi.advanceTimersByTimeAsync(properties.Timeout * 1000 - 1);
-    await vi.advanceTimersByTimeAsync(1);
-    const error = await outcome;
-    expect(error).toBeInstanceOf(FunctionTimeoutError);
-    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('retries a failed asynchronous invocation as often in the template as on the local bus and scheduler', () => {
