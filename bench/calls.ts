@@ -57,8 +57,12 @@ export const LATE_EVENT_PLAN = {
   delays: { day: 1, month: 30 },
 } as const;
 
-/** Items of a command's transaction besides the log entries it rewrites: state, history, idempotency record, its own log entry. */
-const COMMAND_ITEMS = 4;
+/**
+ * Items of a command's transaction besides the log entries it rewrites: state, history, idempotency
+ * record, its own log entry, and the copy of the state its subscription's pointer carries (the late
+ * reports' namespaces hold a subscription).
+ */
+const COMMAND_ITEMS = 5;
 
 async function call(base: string, token: string, step: Step): Promise<{ status: number; replayed: string | null; text: string }> {
   const response = await fetch(`${base}${step.path}`, {
@@ -271,7 +275,8 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     };
 
     // Subscriptions created by another process: this one has never seen them (in Lambda, each
-    // command has a function of its own, so this is the usual case there).
+    // command has a function of its own). No process keeps anything of a subscription: the
+    // pointer's copy of the state is what lets these cost what the warm ones do.
     const elsewhere = { renewed: `calls-${runId}-b`, entitlementsUpdated: `calls-${runId}-c`, reconciliationCompleted: `calls-${runId}-e`, expired: `calls-${runId}-d` };
     for (const [i, subscriptionId] of Object.values(elsewhere).entries()) {
       await send(options.elsewhere.url, options.tokens.service, createdOn(13 + i, subscriptionId), `creating ${subscriptionId} in the runtime process`);

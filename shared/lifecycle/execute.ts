@@ -2,19 +2,24 @@
  * Applies one lifecycle command exactly once (shared/platform/exactly-once.ts), by putting it in
  * its namespace's log (./receive.ts, ./domain/log.ts):
  *   read     one consistent BatchGetItem: the state (with the log's bounds), the subscription
- *            pointer, the idempotency record
+ *            pointer, the idempotency record. A command addressed by subscription does not know
+ *            its namespace: it decides from the pointer's copy of the state item (./store.ts),
+ *            which every state write keeps in step. A pointer without a copy (written before
+ *            copies) costs a GetItem of the state; a copy behind the state fails the write's
+ *            condition, and the next attempt reads the state item itself
  *   decide   in order: the rule applied to the state; late: one Query of the entries after its
  *            place, folded again from the state kept before it; older than the log keeps: stale
  *   write    one TransactWriteItems: the state, the command's log entry, the entries folded again,
- *            the history entry and the idempotency record — or, for a stale command, its record
- *            in the history alone
+ *            the history entry, the idempotency record and the pointer's copy of the state — or,
+ *            for a stale command, its record in the history alone
  * A replay answers the stored result; a lost race re-reads and decides again a bounded number of
  * times. A command the rules refuse is kept in the log (it is judged again when a late command
- * lands before it) and answered with its refusal.
+ * lands before it) and answered with its refusal. So, in a fresh process as in a warm one: 2 calls
+ * a command in order, 1 a replay, 3 a late one (its Query); a copy behind its state 4.
  */
 import { MAX_REFOLD, sameState } from './domain/log.js';
 import { emptyState, publicState } from './domain/rules.js';
-import type { LifecycleCommand, NamespaceState, Rejection } from './domain/types.js';
+import type { FoldState, LifecycleCommand, NamespaceState, Rejection } from './domain/types.js';
 import { readSetting } from '../platform/config.js';
 import { IdempotencyConflictError, InvalidInputError } from '../platform/errors.js';
 import { idempotencyExpiresAt } from '../platform/dynamodb/idempotency.js';
@@ -22,8 +27,18 @@ import { MAX_ATTEMPTS, READ_AGAIN, apply, requestHash as hashOf, runExactlyOnce 
 import type { Attempt, CommandOptions, Decision, StoredResult } from '../platform/exactly-once.js';
 import { CommandRejectedError, UnknownSubscriptionError } from './errors.js';
 import { receive } from './receive.js';
-import { DuplicateEventError, SubscriptionTakenError, commitCommand, readForCommand, readLogSlice, readState, recordStale, toState } from './store.js';
-import type { CommandWrite, HistoryEntry, IdempotencyRecordOf, ReadSet } from './store.js';
+import {
+  DuplicateEventError,
+  PointerCopyRefusedError,
+  SubscriptionTakenError,
+  commitCommand,
+  readForCommand,
+  readLogSlice,
+  readState,
+  recordStale,
+  toState,
+} from './store.js';
+import type { CommandWrite, HistoryEntry, IdempotencyRecordOf, ReadSet, StateRead } from './store.js';
 
 export interface ExecuteResult {
   state: NamespaceState;
@@ -34,49 +49,10 @@ export interface ExecuteResult {
 
 export { MAX_ATTEMPTS };
 
-/**
- * Which namespace each subscription was last seen on, in this process. Only a hint that lets the
- * read fetch the state in the same BatchGetItem: the pointer is read too, and the write is
- * conditional on the state still holding the subscription, so a stale hint costs one more read,
- * never a wrong write. Bounded: the oldest entry goes first.
- *
- * @example
- * const hints = new NamespaceHints(100);
- * await executeCommand(command, { actor, hints });
- */
-export class NamespaceHints {
-  private readonly namespaces = new Map<string, number>();
-
-  constructor(readonly limit = 10_000) {}
-
-  get(subscriptionId: string): number | undefined {
-    return this.namespaces.get(subscriptionId);
-  }
-
-  remember(subscriptionId: string, namespaceId: number): void {
-    this.namespaces.delete(subscriptionId);
-    if (this.namespaces.size >= this.limit) this.namespaces.delete(this.namespaces.keys().next().value!);
-    this.namespaces.set(subscriptionId, namespaceId);
-  }
-
-  clear(): void {
-    this.namespaces.clear();
-  }
-
-  get size(): number {
-    return this.namespaces.size;
-  }
-}
-
-/** The process's hints, used when a caller passes none. */
-export const namespaceHints = new NamespaceHints();
-
 /** How far after the service clock an instant may lie when nothing is configured. */
 export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
 
 export interface ExecuteOptions extends CommandOptions {
-  /** Default: the process's `namespaceHints`. */
-  hints?: NamespaceHints;
   /** Default: `MAX_FUTURE_SKEW_SECONDS` (shared/platform/config.ts), else 300. */
   maxFutureSkewSeconds?: number;
 }
@@ -121,27 +97,36 @@ export function rejectFutureInstants(command: LifecycleCommand, now: Date, skewS
   if (problems.length) throw new InvalidInputError(`Invalid body: check ${problems.map((p) => p.field).join(', ')}.`, problems);
 }
 
-/** What one read found: the read set, and the namespace the command applies to (null: unknown subscription). */
-type CommandRead = ReadSet & { namespaceId: number | null };
+/**
+ * What one read found: the read set, the namespace the command applies to (null: unknown
+ * subscription), and whether its state is the pointer's copy rather than the state item.
+ */
+type CommandRead = ReadSet & { namespaceId: number | null; fromCopy: boolean };
 
-async function read(command: LifecycleCommand, hints: NamespaceHints): Promise<CommandRead> {
+/** The state fields of a read set, from a state item or a pointer's copy of it (null: never stored). */
+const withState = (set: ReadSet, read: StateRead | null): ReadSet => ({
+  ...set,
+  state: read?.state ?? null,
+  changedOn: read?.changedOn ?? null,
+  log: read?.log ?? { lastKey: null, baseKey: null },
+  upgradeBase: read?.upgradeBase ?? null,
+});
+
+/**
+ * Reads what `command` needs. A command addressed by subscription takes its state from the
+ * pointer's copy when `trustCopy`; otherwise, when `namespaceId` says where the pointer named on
+ * an earlier attempt, the state item is read in the same call, else after the pointer.
+ */
+async function read(command: LifecycleCommand, options: { trustCopy: boolean; namespaceId?: number }): Promise<CommandRead> {
   const subscriptionId = subscriptionOf(command);
-  const namespaceId = 'namespaceId' in command ? command.namespaceId : subscriptionId ? hints.get(subscriptionId) : undefined;
+  const namespaceId = 'namespaceId' in command ? command.namespaceId : options.namespaceId;
   const set = await readForCommand({ eventId: command.eventId, namespaceId, subscriptionId });
-  if (set.idempotency || command.type === 'created' || !subscriptionId) return { ...set, namespaceId: namespaceId ?? null };
+  if (set.idempotency || command.type === 'created' || !subscriptionId) return { ...set, namespaceId: namespaceId ?? null, fromCopy: false };
   // Addressed by subscription: follow the pointer to the namespace.
-  if (!set.pointer) return { ...set, namespaceId: null };
-  hints.remember(subscriptionId, set.pointer.namespaceId);
-  if (set.pointer.namespaceId === namespaceId) return { ...set, namespaceId };
-  const current = await readState(set.pointer.namespaceId);
-  return {
-    ...set,
-    state: current?.state ?? null,
-    changedOn: current?.changedOn ?? null,
-    log: current?.log ?? { lastKey: null, baseKey: null },
-    upgradeBase: current?.upgradeBase ?? null,
-    namespaceId: set.pointer.namespaceId,
-  };
+  if (!set.pointer) return { ...set, namespaceId: null, fromCopy: false };
+  if (set.pointer.namespaceId === namespaceId) return { ...set, namespaceId, fromCopy: false };
+  if (options.trustCopy && set.copy) return { ...withState(set, set.copy), namespaceId: set.pointer.namespaceId, fromCopy: true };
+  return { ...withState(set, await readState(set.pointer.namespaceId)), namespaceId: set.pointer.namespaceId, fromCopy: false };
 }
 
 function subscriptionTaken(subscriptionId: string, namespaceId: number | undefined): CommandRejectedError {
@@ -170,6 +155,17 @@ const isReactivation = (command: LifecycleCommand, before: NamespaceState, rejec
 const peakOf = (state: NamespaceState, termStartDate: string): number | null =>
   state.startDate === termStartDate ? state.maxSeatsUsed : state.previousTerm?.startDate === termStartDate ? state.previousTerm.maxSeatsUsed : null;
 
+/**
+ * The subscription whose pointer gets a copy of the state this command writes: the one a creation
+ * associates, the one the command was addressed by (its pointer was read naming the namespace, and
+ * the state's version condition proves it still does), or the one the state says carries a copy.
+ */
+function copyTarget(command: LifecycleCommand, set: CommandRead, after: FoldState): string | undefined {
+  if (command.type === 'created') return command.subscriptionId;
+  if ('subscriptionId' in command) return command.subscriptionId;
+  return set.pointerCopy !== null && set.pointerCopy === after.subscriptionId ? set.pointerCopy : undefined;
+}
+
 /** What the command answers: the state, and its refusal when the rules refused it (or it is stale). */
 interface Answer {
   state: NamespaceState;
@@ -194,7 +190,6 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
   const now = options.now ?? (() => new Date());
   rejectFutureInstants(command, now(), options.maxFutureSkewSeconds ?? maxFutureSkewSeconds());
   const hash = requestHash(command);
-  const hints = options.hints ?? namespaceHints;
   const subscriptionId = subscriptionOf(command);
 
   const decide = async (set: CommandRead, attempt: Attempt): Promise<Decision<Answer, Write>> => {
@@ -228,6 +223,9 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
       ...fields,
     });
 
+    // A stale or duplicate command writes nothing conditional on the state: its answer must not
+    // come from a copy that may be behind. Read the state item itself.
+    if (set.fromCopy && receipt.kind !== 'folded' && !attempt.last) return READ_AGAIN;
     if (receipt.kind === 'stale') {
       const rejection: Rejection = {
         code: 'stale_event',
@@ -289,6 +287,7 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
             command.type === 'created' && !set.pointer
               ? { subscriptionId: command.subscriptionId, namespaceId: command.namespaceId, associatedAt: appliedAt }
               : undefined,
+          copyTo: copyTarget(command, set, after),
           // An applied correction is also a record of the corrections report, with the operator.
           correction:
             command.type === 'seatStatisticsCorrected' && !rejection
@@ -315,23 +314,35 @@ export async function executeCommand(command: LifecycleCommand, options: Execute
     if (write.kind === 'nothing') return;
     if (write.kind === 'stale') return recordStale(write.entry);
     try {
-      await commitCommand(write.write);
+      await commitCommand(write.write).catch((error: unknown) => {
+        // The pointer the state said carries its copy names another namespace now (never by this
+        // service's writes): write without the copy, which also stops the state saying so.
+        if (error instanceof PointerCopyRefusedError) return commitCommand({ ...write.write, copyTo: undefined });
+        throw error;
+      });
     } catch (error) {
       if (error instanceof SubscriptionTakenError && command.type === 'created') {
         throw subscriptionTaken(command.subscriptionId, error.pointer?.namespaceId);
       }
       throw error;
     }
-    // The subscription's next command in this process reads the state in its one BatchGetItem.
-    if (command.type === 'created') hints.remember(command.subscriptionId, command.namespaceId);
   };
 
   const stored = (record: IdempotencyRecordOf): StoredResult<IdempotencyRecordOf> => ({ eventId: record.eventId, requestHash: record.requestHash, result: record });
+  // The first attempt trusts the pointer's copy (a dry run writes nothing that would check it);
+  // after a lost race the state item is read, where the pointer named it on the previous attempt.
+  let attempts = 0;
+  let pointedAt: number | undefined;
+  const readOnce = async (): Promise<CommandRead> => {
+    const set = await read(command, { trustCopy: attempts++ === 0 && !options.dryRun, namespaceId: pointedAt });
+    pointedAt = set.pointer?.namespaceId;
+    return set;
+  };
   const outcome = await runExactlyOnce<CommandRead, IdempotencyRecordOf, Answer, Write>({
     hash,
     dryRun: options.dryRun,
     what: 'this namespace',
-    read: () => read(command, hints),
+    read: readOnce,
     storedIn: (set) => (set.idempotency ? stored(set.idempotency) : null),
     replay: (record) => ({ state: toState(record.result as unknown as Record<string, unknown>), rejection: record.rejection ?? null }),
     decide,

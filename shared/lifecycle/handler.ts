@@ -8,7 +8,6 @@ import type { CommerceCommandType } from './commands.js';
 import { dualHandler } from '../platform/http/dual.js';
 import type { DualHandler } from '../platform/http/dual.js';
 import { executeCommand } from './execute.js';
-import type { NamespaceHints } from './execute.js';
 import { commandSpecs } from './specs.js';
 
 /**
@@ -17,7 +16,7 @@ import { commandSpecs } from './specs.js';
  * @example
  * export const handler = commandHandler('seatUsageReported');
  */
-export function commandHandler(type: CommerceCommandType, options: { hints?: NamespaceHints } = {}): DualHandler {
+export function commandHandler(type: CommerceCommandType): DualHandler {
   const spec = commandSpecs[type];
   return dualHandler({
     name: type,
@@ -27,7 +26,7 @@ export function commandHandler(type: CommerceCommandType, options: { hints?: Nam
     detail: spec.detail,
     fromRequest: (path, body) => spec.toCommand(path as Record<string, unknown>, body as Record<string, unknown>) as LifecycleCommand,
     fromDetail: (detail) => spec.toCommand(detail as Record<string, unknown>, detail as Record<string, unknown>) as LifecycleCommand,
-    execute: (command, commandOptions) => executeCommand(command, { ...commandOptions, hints: options.hints }),
+    execute: (command, commandOptions) => executeCommand(command, commandOptions),
     answer: (result) => result.state,
     describe: (_command, result) => ({ namespaceId: result.state.namespaceId }),
   });

@@ -4,6 +4,12 @@
  * the log when the command arrives late, one TransactWriteItems to apply it. SDK errors are
  * translated into the store's own errors (shared/platform/dynamodb/).
  *
+ * A command addressed by subscription does not know its namespace, so the pointer carries a copy
+ * of the state item (`stateCopy`: the state, the log's bounds, `changedOn`), written in the same
+ * transaction as every write of the state item while the state records that the pointer carries
+ * it (`pointerCopy`). The copy is only ever read to decide: the write stays conditional on the
+ * state item's own version, so a copy left behind fails the condition and is never written from.
+ *
  * Keys in the state table:
  *   NS#<namespaceId> / STATE                      the namespace's state (the fold of its log), the
  *                                                 log's bounds (`logLastKey`, `logBaseKey`), the
@@ -15,7 +21,8 @@
  *   NS#<namespaceId> / HIST#<version>             one history entry per command received and kept
  *                                                 (the outbox's source when it changed the state)
  *   NS#<namespaceId> / HIST#<version>#STALE#<id>  a command older than the log keeps: recorded, not applied
- *   SUB#<subscriptionId> / SUB                    which namespace a subscription is associated with
+ *   SUB#<subscriptionId> / SUB                    which namespace a subscription is associated with,
+ *                                                 and a copy of that namespace's state item
  *   CORR#<YYYY-MM> / <appliedAt>#<eventId>        an applied correction of a term's peak, for the report
  * The idempotency table is keyed by eventId.
  */
@@ -62,6 +69,26 @@ export interface SubscriptionPointer {
   associatedAt: string;
 }
 
+/** The pointer's attribute holding the copy of its namespace's state item. */
+export const STATE_COPY = 'stateCopy';
+/** The state item's attribute naming the subscription whose pointer carries a copy of it. */
+export const POINTER_COPY = 'pointerCopy';
+
+/**
+ * What a pointer keeps of its namespace's state item: what toStateRead needs (the state, the log's
+ * bounds, `changedOn`), never the due attributes (a nested map is in no index anyway).
+ *
+ * @example
+ * const audit = stateAuditAttributes(before, after, changedOn);
+ * const pointer = { ...subKey('S-1'), ...association, [STATE_COPY]: stateCopy(after, log, audit.changedOn) };
+ */
+export const stateCopy = (after: FoldState, log: LogBoundsRead, changedOn: string): Record<string, unknown> => ({
+  ...after,
+  logLastKey: log.lastKey,
+  logBaseKey: log.baseKey,
+  changedOn,
+});
+
 /** What became of a command the namespace received (history's `outcome`). */
 export type CommandOutcome = 'applied' | 'refused' | 'stale';
 
@@ -107,6 +134,7 @@ export interface StateRead {
 }
 
 export interface ReadSet {
+  /** The state item's (null when it was not asked for, or never stored). */
   state: FoldState | null;
   /** The `changedOn` of the state item as read: a write that keeps the association carries it forward. */
   changedOn: string | null;
@@ -114,6 +142,14 @@ export interface ReadSet {
   log: LogBoundsRead;
   upgradeBase: LogEntry | null;
   pointer: SubscriptionPointer | null;
+  /**
+   * The pointer's copy of its namespace's state item; null for a pointer written before copies, or
+   * one whose copy names another namespace. Possibly behind the state item: decide from it, and
+   * write conditional on the version it says.
+   */
+  copy: StateRead | null;
+  /** The subscription whose pointer the state item says carries its copy (its `pointerCopy`). */
+  pointerCopy: string | null;
   idempotency: IdempotencyRecord | null;
 }
 
@@ -125,6 +161,17 @@ export class DuplicateEventError extends StoreError {
   override readonly name = 'DuplicateEventError';
   constructor(readonly record: IdempotencyRecord) {
     super(`event ${record.eventId} was applied concurrently`);
+  }
+}
+
+/**
+ * The pointer the state item says carries its copy no longer names the namespace (an item edited
+ * by hand): the write did not happen; write again without the copy.
+ */
+export class PointerCopyRefusedError extends StoreError {
+  override readonly name = 'PointerCopyRefusedError';
+  constructor(readonly subscriptionId: string, readonly namespaceId: number) {
+    super(`the pointer of subscription ${subscriptionId} no longer names namespace ${namespaceId}: its copy of the state was not written`);
   }
 }
 
@@ -175,7 +222,23 @@ const stripKeys = <T>(item: Record<string, unknown>): T => {
   return rest as T;
 };
 
-/** One consistent read of everything a command needs, in one BatchGetItem. */
+/** A pointer item as the store answers it: the association, without the copy it carries. */
+const toPointer = (item: Record<string, unknown>): SubscriptionPointer => {
+  const { [STATE_COPY]: _copy, ...pointer } = stripKeys<Record<string, unknown>>(item);
+  return pointer as unknown as SubscriptionPointer;
+};
+
+/** The pointer item's copy of the state item of the namespace it names, when it carries one. */
+function copyOf(item: Record<string, unknown>): StateRead | null {
+  const copy = item[STATE_COPY] as Record<string, unknown> | undefined;
+  return copy && copy.namespaceId === item.namespaceId ? toStateRead(copy) : null;
+}
+
+/**
+ * One consistent read of everything a command needs, in one BatchGetItem: the state item of
+ * `namespaceId`, the pointer of `subscriptionId` (with its copy of its namespace's state item) and
+ * the idempotency record of `eventId`.
+ */
 export async function readForCommand(keys: { eventId: string; namespaceId?: number; subscriptionId?: string }): Promise<ReadSet> {
   const stateTable = tableName('state');
   const idemTable = tableName('idempotency');
@@ -197,7 +260,9 @@ export async function readForCommand(keys: { eventId: string; namespaceId?: numb
     changedOn: read?.changedOn ?? null,
     log: read?.log ?? { lastKey: null, baseKey: null },
     upgradeBase: read?.upgradeBase ?? null,
-    pointer: pointerItem ? stripKeys<SubscriptionPointer>(pointerItem) : null,
+    pointer: pointerItem ? toPointer(pointerItem) : null,
+    copy: pointerItem ? copyOf(pointerItem) : null,
+    pointerCopy: typeof stateItem?.[POINTER_COPY] === 'string' ? stateItem[POINTER_COPY] : null,
     idempotency: (idem[0] as IdempotencyRecord | undefined) ?? null,
   };
 }
@@ -363,7 +428,7 @@ export async function getState(namespaceId: number, consistent = true): Promise<
 
 export async function getPointer(subscriptionId: string): Promise<SubscriptionPointer | null> {
   const out = await translate(() => ddb().send(new GetCommand({ TableName: tableName('state'), Key: subKey(subscriptionId), ConsistentRead: true })));
-  return out.Item ? stripKeys<SubscriptionPointer>(out.Item) : null;
+  return out.Item ? toPointer(out.Item) : null;
 }
 
 export interface HistoryPage {
@@ -419,8 +484,14 @@ export interface CommandWrite {
   upgradeBase?: LogEntry | null;
   history: HistoryEntry;
   idempotency: IdempotencyRecordOf;
-  /** Set when the command associates a subscription with the namespace (created). */
+  /** Set when the command associates a subscription with the namespace (created): the pointer is written with its copy. */
   associate?: SubscriptionPointer;
+  /**
+   * The subscription whose pointer (naming this namespace) carries a copy of the state item: the
+   * copy is written in the same transaction, and the state item records it (`pointerCopy`).
+   * Undefined: no pointer gets a copy (the namespace holds none, or none known to name it).
+   */
+  copyTo?: string;
   /** For subscription-addressed commands: the state must still hold this subscription. */
   requireSubscriptionId?: string;
   /** An applied correction's record for the corrections report. */
@@ -473,14 +544,22 @@ export async function correctionsToCount(range: DateRange): Promise<Array<Counte
 /**
  * Applies one command atomically: the state with the log's bounds (conditional on its version),
  * the command's log entry (conditional on not existing), the later entries it folded again, the
- * history entry, the idempotency record (conditional on not existing) and, for a new association,
- * the pointer. At most 6 items besides the rewritten entries (domain/log.ts MAX_REFOLD keeps the
- * whole under DynamoDB's 100).
+ * history entry, the idempotency record (conditional on not existing) and the pointer: for a new
+ * association the whole pointer, else the copy of the state item its pointer carries (conditional
+ * on naming this namespace). At most 7 items besides the rewritten entries (domain/log.ts
+ * MAX_REFOLD keeps the whole under DynamoDB's 100).
+ *
+ * @throws DuplicateEventError the eventId was applied concurrently
+ * @throws SubscriptionTakenError the pointer to write names another namespace
+ * @throws PointerCopyRefusedError the pointer of `copyTo` no longer names this namespace
+ * @throws ConcurrentUpdateError another change to the namespace won the race
  */
 export async function commitCommand(write: CommandWrite): Promise<void> {
   const stateTable = tableName('state');
   const { after, before, changedOn } = write;
   const namespaceId = after.namespaceId;
+  const audit = stateAuditAttributes(before, after, changedOn);
+  const copy = write.copyTo === undefined && !write.associate ? undefined : stateCopy(after, write.log, audit.changedOn);
   const stateCondition = before
     ? { ConditionExpression: versionMatches + (write.requireSubscriptionId ? ` AND ${subscriptionMatches}` : ''),
         ExpressionAttributeNames: { '#version': 'version' },
@@ -490,7 +569,14 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
     {
       Put: {
         TableName: stateTable,
-        Item: { ...nsKey(namespaceId), ...after, logLastKey: write.log.lastKey, logBaseKey: write.log.baseKey, ...stateAuditAttributes(before, after, changedOn) },
+        Item: {
+          ...nsKey(namespaceId),
+          ...after,
+          logLastKey: write.log.lastKey,
+          logBaseKey: write.log.baseKey,
+          ...audit,
+          ...(write.copyTo === undefined ? {} : { [POINTER_COPY]: write.copyTo }),
+        },
         ...stateCondition,
       },
     },
@@ -508,10 +594,21 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
     items.push({
       Put: {
         TableName: stateTable,
-        Item: { ...subKey(write.associate.subscriptionId), ...write.associate, changedOn: write.associate.associatedAt.slice(0, 10) },
-        ConditionExpression: `${itemDoesNotExist} OR namespaceId = :ns`,
+        Item: { ...subKey(write.associate.subscriptionId), ...write.associate, changedOn: write.associate.associatedAt.slice(0, 10), [STATE_COPY]: copy },
+        ConditionExpression: `${itemDoesNotExist} OR ${pointsHere}`,
         ExpressionAttributeValues: { ':ns': write.associate.namespaceId },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+  } else if (write.copyTo !== undefined) {
+    items.push({
+      Update: {
+        TableName: stateTable,
+        Key: subKey(write.copyTo),
+        UpdateExpression: 'SET #copy = :copy',
+        ConditionExpression: pointsHere,
+        ExpressionAttributeNames: { '#copy': STATE_COPY },
+        ExpressionAttributeValues: { ':copy': copy, ':ns': namespaceId },
       },
     });
   }
@@ -522,15 +619,17 @@ export async function commitCommand(write: CommandWrite): Promise<void> {
   }
   if (write.upgradeBase) items.push({ Put: { TableName: stateTable, Item: logItem(namespaceId, write.upgradeBase) } });
   for (const entry of write.rewritten) items.push({ Put: { TableName: stateTable, Item: logItem(namespaceId, entry) } });
-  await transactWrite(items, cancellationToError);
+  await transactWrite(items, (failed) => cancellationToError(failed, write));
 }
 
 // Named condition pieces: each reads as the rule it enforces.
 const itemDoesNotExist = 'attribute_not_exists(pk)';
 const versionMatches = '#version = :version';
 const subscriptionMatches = 'subscriptionId = :sub';
+const pointsHere = 'namespaceId = :ns';
 
 // Item order of commitCommand's transaction: state, history, idempotency, log entry, pointer, …
+const STATE_ITEM = 0;
 const IDEMPOTENCY_ITEM = 2;
 const POINTER_ITEM = 4;
 
@@ -538,12 +637,14 @@ const POINTER_ITEM = 4;
  * What a failed condition of commitCommand's transaction means. A conflict, throttling or an
  * invalid item are mapped by transactWrite itself.
  */
-function cancellationToError(failed: ConditionFailedError): Error {
+function cancellationToError(failed: ConditionFailedError, write: CommandWrite): Error {
   const duplicate = duplicateFrom<NamespaceState>(failed.at(IDEMPOTENCY_ITEM));
   if (duplicate) return new DuplicateEventError(duplicate);
   const pointer = failed.at(POINTER_ITEM);
+  if (pointer && write.associate) return new SubscriptionTakenError(pointer.item ? toPointer(pointer.item) : null);
+  // The copy's pointer moved with a state that changed too (a reassociation): the race decides.
+  if (pointer && write.copyTo !== undefined && !failed.at(STATE_ITEM)) return new PointerCopyRefusedError(write.copyTo, write.after.namespaceId);
   // A failed condition on the log entry: the same command was kept concurrently (or long ago);
   // the next read finds it in the log.
-  if (pointer) return new SubscriptionTakenError(pointer.item ? stripKeys<SubscriptionPointer>(pointer.item) : null);
   return new ConcurrentUpdateError('another change to this namespace won the race', { cause: failed });
 }

@@ -31,7 +31,20 @@ import { transactWrite } from '../platform/dynamodb/transaction.js';
 import type { TransactItem } from '../platform/dynamodb/transaction.js';
 import { duplicateFrom, idempotencyPut } from '../platform/dynamodb/idempotency.js';
 import type { StoredIdempotencyRecord } from '../platform/dynamodb/idempotency.js';
-import { getPointer, historySk, logItem, nsKey, readForCommand, readMeasurements, readState, stateAuditAttributes, subKey } from '../lifecycle/index.js';
+import {
+  POINTER_COPY,
+  STATE_COPY,
+  getPointer,
+  historySk,
+  logItem,
+  nsKey,
+  readForCommand,
+  readMeasurements,
+  readState,
+  stateAuditAttributes,
+  stateCopy,
+  subKey,
+} from '../lifecycle/index.js';
 import type { HistoryEntry, LogBoundsRead, SubscriptionPointer } from '../lifecycle/index.js';
 
 /** What the route answers, for a dry run and for the real call (and what a replay answers again). */
@@ -214,7 +227,8 @@ export interface ReassociationWrite {
 /**
  * Applies a reassociation atomically: the source loses the subscription and the target gains it
  * (both conditional on their version, the source also on still holding it), both history entries,
- * the pointer (conditional on still naming the source), the displaced subscription's detachment,
+ * the pointer (conditional on still naming the source; it carries a copy of the target's state item
+ * as every lifecycle write keeps it, see shared/lifecycle/store.ts), the displaced subscription's detachment,
  * the reassociation record and the idempotency record. Never half done.
  *
  * @throws DuplicateReassociationError the eventId was applied by a concurrent request
@@ -223,6 +237,8 @@ export interface ReassociationWrite {
 export async function commitReassociation(write: ReassociationWrite): Promise<void> {
   const stateTable = tableName('state');
   const { sourceBefore, targetBefore, sourceAfter, targetAfter } = write;
+  const targetAudit = stateAuditAttributes(targetBefore, targetAfter, write.changedOn.target);
+  const targetLog = { lastKey: write.bases.target.key, baseKey: write.bases.target.key };
   const items: TransactItem[] = [
     {
       Put: {
@@ -246,9 +262,10 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
         Item: {
           ...nsKey(targetAfter.namespaceId),
           ...targetAfter,
-          logLastKey: write.bases.target.key,
-          logBaseKey: write.bases.target.key,
-          ...stateAuditAttributes(targetBefore, targetAfter, write.changedOn.target),
+          logLastKey: targetLog.lastKey,
+          logBaseKey: targetLog.baseKey,
+          ...targetAudit,
+          [POINTER_COPY]: write.pointer.subscriptionId,
         },
         ...(targetBefore
           ? {
@@ -263,7 +280,12 @@ export async function commitReassociation(write: ReassociationWrite): Promise<vo
     {
       Put: {
         TableName: stateTable,
-        Item: { ...subKey(write.pointer.subscriptionId), ...write.pointer, changedOn: write.pointer.associatedAt.slice(0, 10) },
+        Item: {
+          ...subKey(write.pointer.subscriptionId),
+          ...write.pointer,
+          changedOn: write.pointer.associatedAt.slice(0, 10),
+          [STATE_COPY]: stateCopy(targetAfter, targetLog, targetAudit.changedOn),
+        },
         ConditionExpression: pointsAt,
         ExpressionAttributeValues: { ':ns': sourceBefore.namespaceId },
       },

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { commandHandler } from '../../../shared/lifecycle/handler.js';
-import { NamespaceHints, requestHash } from '../../../shared/lifecycle/execute.js';
+import { requestHash } from '../../../shared/lifecycle/execute.js';
 import { emptyState, publicState } from '../../../shared/lifecycle/domain/rules.js';
 import type { SeatUsageReported } from '../../../shared/lifecycle/domain/types.js';
 import { apiGatewayEvent, lambdaContext } from '../fixtures/api-gateway.js';
@@ -222,33 +222,164 @@ describe('Function: seat-usage-reported', () => {
 });
 
 describe('Function: subscription-renewed', () => {
-  it('follows the subscription pointer to the namespace, then remembers it', async () => {
-    // Its own hints: what other tests taught the process's hints does not matter here.
-    const renewed = commandHandler('renewed', { hints: new NamespaceHints() });
-    const { fold: _fold, ...active } = { ...emptyState(9), subscriptionId: 'S-1', status: 'active', planCode: 'premium', paidPlanCode: 'premium', seats: 5, startDate: '2025-01-01', endDate: '2026-01-01', version: 3 };
-    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [{ pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 9 }], 'idem-table': [] } });
-    ddbMock.on(GetCommand).resolves({ Item: { pk: 'NS#9', sk: 'STATE', ...active } });
-    ddbMock.on(TransactWriteCommand).resolves({});
-    const event = (eventId: string, startDate: string, endDate: string) => ({
-      version: '0', id: eventId, 'detail-type': 'Subscription Renewed', source: 'customers-portal', account: '1', time: '2026-01-01T00:00:00Z', region: 'eu-west-1', resources: [],
-      detail: { eventId, occurredAt: '2026-01-01T00:00:00Z', subscriptionId: 'S-1', startDate, endDate },
-    });
-    await renewed(event('r-1', '2026-01-01', '2027-01-01') as never, context);
-    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(1);
-    const write = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!;
-    expect(write.ConditionExpression).toBe('#version = :version AND subscriptionId = :sub');
-    expect(write.ExpressionAttributeValues).toEqual({ ':version': 3, ':sub': 'S-1' });
+  const renewed = commandHandler('renewed');
+  const { fold: _fold, ...active } = {
+    ...emptyState(9), subscriptionId: 'S-1', status: 'active' as const, planCode: 'premium', paidPlanCode: 'premium', seats: 5, startDate: '2025-01-01', endDate: '2026-01-01', version: 3,
+  };
+  /** The state item as a command's write leaves it (fold marks, the log's bounds, changedOn). */
+  const stateItem = (fields: Record<string, unknown> = {}) => ({
+    pk: 'NS#9', sk: 'STATE', ...active, fold: { termStartKey: null, previousTermKey: null, pendingTerm: null }, logLastKey: '2025-01-01T00:00:00.000Z#x', logBaseKey: null, changedOn: '2025-01-01', ...fields,
+  });
+  const pointer = (copy?: Record<string, unknown>) => ({
+    pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 9, associatedAt: '2025-01-01T00:00:00.000Z', ...(copy ? { stateCopy: copy } : {}),
+  });
+  const copyOf = (item: Record<string, unknown>) => {
+    const { pk: _pk, sk: _sk, ...copy } = item;
+    return copy;
+  };
+  const event = (eventId: string, startDate: string, endDate: string) => ({
+    version: '0', id: eventId, 'detail-type': 'Subscription Renewed', source: 'customers-portal', account: '1', time: '2026-01-01T00:00:00Z', region: 'eu-west-1', resources: [],
+    detail: { eventId, occurredAt: '2025-12-01T00:00:00Z', subscriptionId: 'S-1', startDate, endDate },
+  });
+  const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems!);
+  const batchKeys = () => ddbMock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems!['state-table']!.Keys);
 
-    // A warm process reads the state in the same BatchGetItem: 2 calls per applied event.
-    ddbMock.resetHistory();
-    ddbMock.on(BatchGetCommand).resolves({
-      Responses: { 'state-table': [{ pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 9 }, { pk: 'NS#9', sk: 'STATE', ...active, version: 4, startDate: '2026-01-01' }], 'idem-table': [] },
-    });
-    await renewed(event('r-2', '2027-01-01', '2028-01-01') as never, context);
+  it("decides from the pointer's copy of the state: one BatchGetItem, one TransactWriteItems, the copy kept in step", async () => {
+    // Prepare: a pointer carrying the copy of the state item; no hint, no earlier command in this process
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [pointer(copyOf(stateItem()))], 'idem-table': [] } });
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await renewed(event('r-1', '2026-01-01', '2027-01-01') as never, context);
+
+    // Assess
     expect(ddbMock.calls()).toHaveLength(2);
-    expect(ddbMock).toHaveReceivedCommandWith(BatchGetCommand, {
-      RequestItems: expect.objectContaining({ 'state-table': { Keys: [{ pk: 'NS#9', sk: 'STATE' }, { pk: 'SUB#S-1', sk: 'SUB' }], ConsistentRead: true } }),
+    expect(batchKeys()).toEqual([[{ pk: 'SUB#S-1', sk: 'SUB' }]]);
+    const [items] = transactions();
+    // The condition is on the state item itself, at the version the copy says.
+    expect(items![0]!.Put).toMatchObject({ ConditionExpression: '#version = :version AND subscriptionId = :sub', ExpressionAttributeValues: { ':version': 3, ':sub': 'S-1' } });
+    expect(items![0]!.Put!.Item).toMatchObject({ pk: 'NS#9', version: 4, startDate: '2026-01-01', pointerCopy: 'S-1', changedOn: '2025-01-01' });
+    expect(items![4]!.Update).toMatchObject({
+      Key: { pk: 'SUB#S-1', sk: 'SUB' },
+      UpdateExpression: 'SET #copy = :copy',
+      ConditionExpression: 'namespaceId = :ns',
+      ExpressionAttributeNames: { '#copy': 'stateCopy' },
+      ExpressionAttributeValues: { ':ns': 9, ':copy': expect.objectContaining({ namespaceId: 9, version: 4, startDate: '2026-01-01', changedOn: '2025-01-01', logLastKey: expect.any(String) }) },
     });
+    // The copy is the state item's fields a read needs, nothing of the due indexes.
+    const { pk: _pk, sk: _sk, pointerCopy: _marker, renewalDue: _r, reconciliationDue: _c, expiryDue: _e, trialEndDue: _t, dueShard: _d, ...state } = items![0]!.Put!.Item!;
+    expect(items![4]!.Update!.ExpressionAttributeValues![':copy']).toEqual(state);
+  });
+
+  it('reads the state after the pointer when the pointer carries no copy (written before copies), and writes the copy', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [pointer()], 'idem-table': [] } });
+    ddbMock.on(GetCommand).resolves({ Item: stateItem() });
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    await renewed(event('r-1', '2026-01-01', '2027-01-01') as never, context);
+
+    expect(ddbMock.calls()).toHaveLength(3);
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'NS#9', sk: 'STATE' }, ConsistentRead: true });
+    const [items] = transactions();
+    expect(items![0]!.Put!.Item).toMatchObject({ version: 4, pointerCopy: 'S-1' });
+    expect(items![4]!.Update!.ExpressionAttributeValues![':copy']).toMatchObject({ version: 4, startDate: '2026-01-01' });
+  });
+
+  it('ignores a copy that names another namespace than its pointer', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [pointer(copyOf(stateItem({ namespaceId: 8 })))], 'idem-table': [] } });
+    ddbMock.on(GetCommand).resolves({ Item: stateItem() });
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    await renewed(event('r-1', '2026-01-01', '2027-01-01') as never, context);
+
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(1);
+    expect(transactions()[0]![0]!.Put!.Item).toMatchObject({ namespaceId: 9, version: 4 });
+  });
+
+  it('never writes from a copy behind the state: its condition fails, and the next attempt reads the state item itself', async () => {
+    // Prepare: the copy says version 3 and 5 seats; the state item is at version 4 with 7 seats
+    // (a write that did not keep the copy in step: a version of the service before copies).
+    const current = stateItem({ version: 4, seats: 7 });
+    ddbMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { 'state-table': [pointer(copyOf(stateItem()))], 'idem-table': [] } })
+      .resolves({ Responses: { 'state-table': [pointer(copyOf(stateItem())), current], 'idem-table': [] } });
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled({ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }))
+      .resolves({});
+
+    // Act: the renewal omits seats, so they carry over from the state it was decided on
+    await renewed(event('r-1', '2026-01-01', '2027-01-01') as never, context);
+
+    // Assess: BatchGetItem, TransactWriteItems (refused), BatchGetItem with the state item, TransactWriteItems
+    expect(ddbMock.calls()).toHaveLength(4);
+    expect(batchKeys()).toEqual([[{ pk: 'SUB#S-1', sk: 'SUB' }], [{ pk: 'NS#9', sk: 'STATE' }, { pk: 'SUB#S-1', sk: 'SUB' }]]);
+    const [refused, written] = transactions();
+    expect(refused![0]!.Put!.ExpressionAttributeValues).toMatchObject({ ':version': 3 });
+    expect(written![0]!.Put!.ExpressionAttributeValues).toMatchObject({ ':version': 4 });
+    expect(written![0]!.Put!.Item).toMatchObject({ version: 5, seats: 7, startDate: '2026-01-01' });
+    expect(written![4]!.Update!.ExpressionAttributeValues![':copy']).toMatchObject({ version: 5, seats: 7 });
+  });
+
+  it('reads the state item before recording a command as stale from the copy (such a record is not conditional on the state)', async () => {
+    // The copy says the log was started again on 2025-06-01 (a reassociation): a renewal starting
+    // 2025-05-01 is older than the log keeps. The state item says so too.
+    const moved = stateItem({ logBaseKey: '2025-06-01T00:00:00.000Z#m', logLastKey: '2025-06-01T00:00:00.000Z#m' });
+    ddbMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { 'state-table': [pointer(copyOf(moved))], 'idem-table': [] } })
+      .resolves({ Responses: { 'state-table': [pointer(copyOf(moved)), moved], 'idem-table': [] } });
+    ddbMock.on(PutCommand).resolves({});
+    await renewed(event('r-0', '2025-05-01', '2026-05-01') as never, context);
+
+    expect(batchKeys()).toEqual([[{ pk: 'SUB#S-1', sk: 'SUB' }], [{ pk: 'NS#9', sk: 'STATE' }, { pk: 'SUB#S-1', sk: 'SUB' }]]);
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ sk: 'HIST#000000000003#STALE#r-0', outcome: 'stale' }) });
+  });
+});
+
+describe('Function: seat-usage-reported (the pointer copy)', () => {
+  const held = { ...emptyState(42), subscriptionId: 'S-1', status: 'active' as const, planCode: 'premium', paidPlanCode: 'premium', seats: 10, startDate: '2026-01-01', endDate: '2027-01-01', version: 2 };
+  const stateItem = (fields: Record<string, unknown>) => ({ pk: 'NS#42', sk: 'STATE', ...held, logLastKey: '2026-01-01T00:00:00.000Z#x', logBaseKey: null, changedOn: '2026-01-01', ...fields });
+  const items = (call = 0) => ddbMock.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems!;
+
+  it("keeps the pointer's copy in step when the state says its subscription's pointer carries one", async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [stateItem({ pointerCopy: 'S-1' })], 'idem-table': [] } });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await invoke(httpEvent(body));
+    expect(ddbMock.calls()).toHaveLength(2);
+    expect(items()).toHaveLength(5);
+    expect(items()[0]!.Put!.Item).toMatchObject({ version: 3, seatsInUse: 12, pointerCopy: 'S-1' });
+    expect(items()[4]!.Update).toMatchObject({ Key: { pk: 'SUB#S-1', sk: 'SUB' }, ConditionExpression: 'namespaceId = :ns', ExpressionAttributeValues: { ':ns': 42, ':copy': expect.objectContaining({ version: 3, seatsInUse: 12 }) } });
+  });
+
+  it('writes no copy when the state does not say its pointer carries one (written before copies), or names another subscription', async () => {
+    ddbMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { 'state-table': [stateItem({})], 'idem-table': [] } })
+      .resolvesOnce({ Responses: { 'state-table': [stateItem({ pointerCopy: 'S-0' })], 'idem-table': [] } });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await invoke(httpEvent(body));
+    await invoke(httpEvent({ ...body, eventId: 'evt-2' }));
+    for (const call of [0, 1]) {
+      expect(items(call)).toHaveLength(4);
+      expect(items(call)[0]!.Put!.Item).not.toHaveProperty('pointerCopy');
+    }
+  });
+
+  it('writes again without the copy when that pointer no longer names the namespace (an item edited by hand), so the state stops saying so', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [stateItem({ pointerCopy: 'S-1' })], 'idem-table': [] } });
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled({ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }))
+      .resolves({});
+    const res = await invoke(httpEvent(body));
+    expect(res.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(BatchGetCommand)).toHaveLength(1);
+    expect(items(1)).toHaveLength(4);
+    expect(items(1)[0]!.Put).toMatchObject({ ExpressionAttributeValues: { ':version': 2 } });
+    expect(items(1)[0]!.Put!.Item).not.toHaveProperty('pointerCopy');
   });
 });
 

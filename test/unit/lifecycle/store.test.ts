@@ -5,11 +5,12 @@
  */
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { commitCommand, readForCommand, readLogSlice, readState } from '../../../shared/lifecycle/store.js';
+import { PointerCopyRefusedError, SubscriptionTakenError, commitCommand, getPointer, readForCommand, readLogSlice, readState } from '../../../shared/lifecycle/store.js';
+import { ConcurrentUpdateError } from '../../../shared/platform/dynamodb/errors.js';
 import type { CommandWrite } from '../../../shared/lifecycle/store.js';
 import { emptyState } from '../../../shared/lifecycle/domain/rules.js';
 import type { FoldState, NamespaceState } from '../../../shared/lifecycle/domain/types.js';
-import { STATE_TABLES, mockDocumentClient } from '../fixtures/dynamodb.js';
+import { STATE_TABLES, mockDocumentClient, transactionCanceled } from '../fixtures/dynamodb.js';
 
 const ddbMock = mockDocumentClient(STATE_TABLES);
 
@@ -114,5 +115,62 @@ describe('Function: readLogSlice', () => {
     expect(ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input.Limit)).toEqual([8, 12]);
     expect(slice).toMatchObject({ before: null, truncated: true });
     expect(slice.after).toHaveLength(10);
+  });
+});
+
+describe("Function: readForCommand (the pointer's copy)", () => {
+  const { pk: _pk, sk: _sk, ...copy } = { ...item, fold: { termStartKey: null, previousTermKey: null, pendingTerm: null }, logLastKey: '2026-01-01T00:00:00.000Z#x', logBaseKey: null };
+  const pointer = (stateCopy?: Record<string, unknown>) => ({ pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 42, associatedAt: '2026-01-01T00:00:00.000Z', ...(stateCopy ? { stateCopy } : {}) });
+
+  it('answers the copy as a state read, and the pointer without it', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [pointer(copy)], 'idem-table': [] } });
+    const set = await readForCommand({ eventId: 'r-1', subscriptionId: 'S-1' });
+    expect(set.pointer).toEqual({ subscriptionId: 'S-1', namespaceId: 42, associatedAt: '2026-01-01T00:00:00.000Z' });
+    expect(set.copy).toEqual({ state: { ...held, fold: copy.fold }, changedOn: '2026-01-01', log: { lastKey: '2026-01-01T00:00:00.000Z#x', baseKey: null }, upgradeBase: null });
+    // The state item was not asked for: the copy does not stand in for it here.
+    expect(set.state).toBeNull();
+  });
+
+  it('answers no copy for a pointer written before copies, or one whose copy names another namespace', async () => {
+    ddbMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { 'state-table': [pointer()], 'idem-table': [] } })
+      .resolvesOnce({ Responses: { 'state-table': [pointer({ ...copy, namespaceId: 41 })], 'idem-table': [] } });
+    expect((await readForCommand({ eventId: 'r-1', subscriptionId: 'S-1' })).copy).toBeNull();
+    expect((await readForCommand({ eventId: 'r-1', subscriptionId: 'S-1' })).copy).toBeNull();
+  });
+
+  it("answers which subscription's pointer the state item says carries its copy", async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { 'state-table': [{ ...item, pointerCopy: 'S-1' }], 'idem-table': [] } });
+    expect((await readForCommand({ eventId: 'u-1', namespaceId: 42 })).pointerCopy).toBe('S-1');
+  });
+});
+
+describe('Function: getPointer', () => {
+  it('answers the association without the copy the pointer carries', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: { pk: 'SUB#S-1', sk: 'SUB', subscriptionId: 'S-1', namespaceId: 42, associatedAt: '2026-01-01T00:00:00.000Z', stateCopy: { ...held } } });
+    expect(await getPointer('S-1')).toEqual({ subscriptionId: 'S-1', namespaceId: 42, associatedAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('Function: commitCommand (the pointer)', () => {
+  it('writes a new association with the copy of the state item it creates', async () => {
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await commitCommand({ ...write(null, null), associate: { subscriptionId: 'S-1', namespaceId: 42, associatedAt: '2026-05-01T00:00:01.000Z' }, copyTo: 'S-1' });
+    const items = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(5);
+    expect(items[0]!.Put!.Item).toMatchObject({ pointerCopy: 'S-1', version: 1 });
+    expect(items[4]!.Put).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk) OR namespaceId = :ns',
+      Item: { pk: 'SUB#S-1', sk: 'SUB', namespaceId: 42, changedOn: '2026-05-01', stateCopy: expect.objectContaining({ version: 1, seatsInUse: 7, changedOn: '2026-05-01', logBaseKey: null }) },
+    });
+  });
+
+  it('maps a failed pointer condition: taken for a new association; for a copy, refused alone or a lost race with the state', async () => {
+    const failedAt = (...indexes: number[]) => transactionCanceled(...[0, 1, 2, 3, 4].map((i) => ({ Code: indexes.includes(i) ? 'ConditionalCheckFailed' : 'None' })));
+    ddbMock.on(TransactWriteCommand).rejectsOnce(failedAt(4)).rejectsOnce(failedAt(4)).rejectsOnce(failedAt(0, 4));
+    await expect(commitCommand({ ...write(null, null), associate: { subscriptionId: 'S-1', namespaceId: 42, associatedAt: '2026-05-01T00:00:01.000Z' } })).rejects.toBeInstanceOf(SubscriptionTakenError);
+    await expect(commitCommand({ ...write({ ...held }, null), copyTo: 'S-1' })).rejects.toBeInstanceOf(PointerCopyRefusedError);
+    await expect(commitCommand({ ...write({ ...held }, null), copyTo: 'S-1' })).rejects.toBeInstanceOf(ConcurrentUpdateError);
   });
 });
