@@ -137,8 +137,9 @@ function consistent(a: Membership, b: Membership): boolean {
   return true;
 }
 
+/** The union of two consistent memberships; `a` itself when `b` adds nothing. */
 function merged(a: Membership, b: Membership): Membership {
-  if (b.size === 0) return a;
+  if ([...b.keys()].every((id) => a.has(id))) return a;
   const m = new Map(a);
   for (const [id, index] of b) m.set(id, index);
   return m;
@@ -153,9 +154,15 @@ function matchClauses(clauses: readonly Clause[], i: number, fields: EventFields
   const clause = clauses[i];
   if (!clause) return true;
   const candidates = fields(clause.path).filter((f) => consistent(membership, f.membership));
+  let triedUnconstrained = false; // leaves that add no array constraint all lead to the same state
   for (const f of candidates) {
     if (!clause.matchers.some((m) => matchValue(m, f.value))) continue;
-    if (matchClauses(clauses, i + 1, fields, merged(membership, f.membership))) return true;
+    const next = merged(membership, f.membership);
+    if (next === membership) {
+      if (triedUnconstrained) continue;
+      triedUnconstrained = true;
+    }
+    if (matchClauses(clauses, i + 1, fields, next)) return true;
   }
   return candidates.length === 0 && clause.matchers.some(isAbsentMatcher) && matchClauses(clauses, i + 1, fields, membership);
 }

@@ -193,6 +193,16 @@ describe('matchesPattern', () => {
   }
 });
 
+describe('matchesPattern on large arrays', () => {
+  it('tries the next field once per distinct array constraint, not once per leaf (3 arrays of 2,000 values, last field missing)', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => i);
+    const pattern = { a: [{ exists: true }], b: [{ exists: true }], c: [{ exists: true }], d: ['absent'] };
+    // Backtracking over every leaf would take 8·10⁹ steps here; the test would time out.
+    expect(matchesPattern(pattern, { a: many, b: many, c: many })).toBe(false);
+    expect(matchesPattern(pattern, { a: many, b: many, c: many, d: 'absent' })).toBe(true);
+  });
+});
+
 describe('validatePattern', () => {
   it.each([
     [{ source: ['aws.ec2'], detail: { n: [{ numeric: ['>', 0, '<=', 5] }] } }],
