@@ -193,11 +193,24 @@ describe('matchesPattern', () => {
   }
 });
 
+describe('matchesPattern on large arrays', () => {
+  it('tries the next field once per distinct array constraint, not once per leaf (3 arrays of 2,000 values, last field missing)', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => i);
+    const pattern = { a: [{ exists: true }], b: [{ exists: true }], c: [{ exists: true }], d: ['absent'] };
+    // Backtracking over every leaf would take 8·10⁹ steps here; the test would time out.
+    expect(matchesPattern(pattern, { a: many, b: many, c: many })).toBe(false);
+    expect(matchesPattern(pattern, { a: many, b: many, c: many, d: 'absent' })).toBe(true);
+  });
+});
+
 describe('validatePattern', () => {
   it.each([
     [{ source: ['aws.ec2'], detail: { n: [{ numeric: ['>', 0, '<=', 5] }] } }],
     [{ a: [{ 'anything-but': { prefix: ['x', 'y'] } }, { exists: false }] }],
     [{ $or: [{ a: ['1'] }, { b: [{ wildcard: '*x\\*' }] }] }],
+    [{ ip: [{ cidr: '10.0.0.0/24' }, { cidr: '2001:db8::/32' }, { cidr: '0.0.0.0/0' }] }],
+    [{ $or: [{ 'a.b': [1] }, { a: { b: [2] } }] }],
+    [{ 'detail.state': ['running'], detail: { 'c-count': [5] } }],
   ])('accepts %j', (pattern) => {
     expect(validatePattern(pattern)).toEqual([]);
   });
@@ -207,7 +220,15 @@ describe('validatePattern', () => {
     ['empty pattern', {}, /at least one field/],
     ['a bare string', { source: 'aws.ec2' }, /source: must be an array/],
     ['empty array', { source: [] }, /empty arrays/],
-    ['cidr', { ip: [{ cidr: '10.0.0.0/24' }] }, /ip\[0\]\.cidr: is not supported/],
+    ['cidr without a prefix length', { ip: [{ cidr: '10.0.0.0' }] }, /ip\[0\]\.cidr: "10\.0\.0\.0": must be an address, one "\/"/],
+    ['cidr with a host name', { ip: [{ cidr: 'example.com/24' }] }, /"example\.com" is not an IPv4 or IPv6 address/],
+    ['cidr with a bad prefix length', { ip: [{ cidr: '10.0.0.0/x' }] }, /prefix length "x" must be a whole number/],
+    ['cidr /33', { ip: [{ cidr: '192.168.0.1/33' }] }, /IPv4 prefix length must be less than 32/],
+    ['cidr /32 (event-ruler rejects it)', { ip: [{ cidr: '10.0.0.1/32' }] }, /list it as a value, e\.g\. \["10\.0\.0\.1"\]/],
+    ['cidr /128', { ip: [{ cidr: '2001:db8::1/128' }] }, /IPv6 prefix length must be less than 128/],
+    ['cidr not a string', { ip: [{ cidr: 24 }] }, /must be a string in CIDR notation/],
+    ['a field named twice through both spellings', { 'detail.state': ['a'], detail: { state: ['b'] } }, /detail\.state: named more than once/],
+    ['named twice within one $or alternative', { 'a.b': [1], $or: [{ a: { b: [2] } }, { c: [3] }] }, /a\.b: named more than once/],
     ['unknown operator', { a: [{ contains: 'x' }] }, /contains: is not a known/],
     ['two keys in one operator', { a: [{ prefix: 'x', suffix: 'y' }] }, /exactly one key/],
     ['numeric upside-down range', { n: [{ numeric: ['>', 5, '<', 1] }] }, /lower bound/],
