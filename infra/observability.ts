@@ -38,11 +38,11 @@ export const AUDIT_WINDOW = Duration.hours(26);
 export const SERVER_ERROR_RATE_PERCENT = 1;
 /**
  * The age of the oldest record a stream consumer has not yet handled, above which its alarm fires.
- * A healthy outbox publishes within seconds. A poison batch holds its shard while it is retried
- * (STREAM_CONSUMER_DEFAULTS: 10 retries, split batches on top, each invocation at most the 10 s
- * timeout, with Lambda's backoff): about 2–3 minutes before it reaches the dead-letter queue. Five
- * minutes is past that, so the alarm means the consumer is stuck or falling behind, not retrying one
- * batch; and it leaves almost all of the stream's 24-hour retention to act before records are lost.
+ * A healthy outbox publishes within seconds. A poison record holds its shard while it is retried
+ * (STREAM_CONSUMER_DEFAULTS): with a batch of 100, at worst 7 splits then 11 invocations of the
+ * record alone, each at most the 10 s timeout, about 3 minutes before it reaches the dead-letter
+ * queue. Five minutes is past that, so the alarm means the consumer is stuck or falling behind, not
+ * retrying one record; and it leaves almost all of the stream's 24-hour retention to act.
  */
 export const STREAM_ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
 
