@@ -21,6 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { type CfnRule, Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -35,6 +36,34 @@ const FIVE_MINUTES = Duration.minutes(5);
 export const AUDIT_WINDOW = Duration.hours(26);
 /** Percent of API requests answered 5xx, per five minutes, above which the alarm fires. */
 export const SERVER_ERROR_RATE_PERCENT = 1;
+/**
+ * The age of the oldest record a stream consumer has not yet handled, above which its alarm fires.
+ * A healthy outbox publishes within seconds. A poison record holds its shard while it is retried
+ * (STREAM_CONSUMER_DEFAULTS): with a batch of 100, at worst 7 splits then 11 invocations of the
+ * record alone, each at most the 10 s timeout, about 3 minutes before it reaches the dead-letter
+ * queue. Five minutes is past that, so the alarm means the consumer is stuck or falling behind, not
+ * retrying one record; and it leaves almost all of the stream's 24-hour retention to act.
+ */
+export const STREAM_ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
+
+/**
+ * What to do about a message in each dead-letter queue of the stack (alarm descriptions, at most
+ * 1024 characters): where its record points and how to replay it.
+ */
+export const DEAD_LETTER_RUNBOOKS: Readonly<Record<string, string>> = {
+  StreamFailureQueue:
+    'A stream consumer (the outbox publisher) gave up a batch after its retries or the maximum record age: those changes were not published. ' +
+    'Each message is Lambda\'s invocation record with DDBStreamBatchInfo (streamArn, shardId, startSequenceNumber, endSequenceNumber, approximateArrivalOfFirstRecord), a pointer, not the records. ' +
+    'Within 24 h of approximateArrivalOfFirstRecord the stream still holds them: fix the cause (the consumer\'s log group), then read them with ' +
+    'aws dynamodbstreams get-shard-iterator --shard-iterator-type AT_SEQUENCE_NUMBER --sequence-number <startSequenceNumber> and get-records up to endSequenceNumber, ' +
+    'and invoke the consumer with {"Records": [...]}. Later, the namespaces\' history entries in the state table are the record of those changes. Delete the message once replayed.',
+  EventTargetDlq:
+    'A rule could not deliver an event to its function after EventBridge\'s retries (throttling, a missing function or permission). ' +
+    'Each message is the event, with EventBridge\'s ERROR_CODE and RULE_ARN attributes. Fix the cause, then redrive the queue or put the event on the bus again (aws events put-events); the handlers are idempotent by eventId.',
+  AsyncFailureQueue:
+    'The error-log writer failed an asynchronous invocation after its retries: a failure it could not store. ' +
+    'Each message is Lambda\'s invocation record with the event as requestPayload. Fix the cause (the writer\'s log group), then put requestPayload on the bus again or POST it to /v1/errors.',
+};
 
 export interface ObservabilityProps {
   readonly httpApi: HttpApi;
@@ -86,6 +115,8 @@ export class Observability extends Construct {
       .flatMap(([name, table]) => (table ? [[name, table] as const] : []))
       .sort(([a], [b]) => a.localeCompare(b));
     const queues = Object.entries(props.deadLetterQueues).flatMap(([name, queue]) => (queue ? [[name, queue] as const] : []));
+    // The functions a table's stream feeds (an event source mapping): their iterator age is watched.
+    const streamConsumers = functions.filter(([, svc]) => svc.node.findAll().some((c) => c instanceof EventSourceMapping));
     const rules = functions.flatMap(([name, svc]) =>
       svc.node.findAll().flatMap((c) => (c instanceof Rule ? [{ name, rule: c, onBus: (c.node.defaultChild as CfnRule).eventBusName !== undefined }] : [])),
     );
@@ -183,8 +214,25 @@ export class Observability extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     for (const [name, queue] of queues) {
-      alarm(`${name}Messages`, `The ${name} dead-letter queue holds messages: failures nobody processed (an onFailure delivery, an event a rule could not deliver, or a stream batch). Inspect and redrive them.`, {
+      alarm(`${name}Messages`, DEAD_LETTER_RUNBOOKS[name] ?? `The ${name} dead-letter queue holds messages: failures nobody processed. Inspect and redrive them.`, {
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: Stats.MAXIMUM }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+    for (const [name, svc] of streamConsumers) {
+      alarm(`${pascal(name)}IteratorAge`, `The ${name} stream consumer is more than ${STREAM_ITERATOR_AGE_THRESHOLD.toMinutes()} minutes behind its table's stream (IteratorAge, maximum over 5 minutes): changes are waiting to be published. Look at its errors and log group: a batch being retried holds its shard until it is given up to the StreamFailureQueue. The stream keeps records 24 hours; past that they are lost, so act before.`, {
+        metric: svc.fn.metric('IteratorAge', { period: FIVE_MINUTES, statistic: Stats.MAXIMUM }),
+        threshold: STREAM_ITERATOR_AGE_THRESHOLD.toMilliseconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No data: no records to read, nothing behind.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`${pascal(name)}FailureNotDelivered`, `Lambda could not send the ${name} stream consumer's failure record to the StreamFailureQueue (DestinationDeliveryFailures): a batch was given up and nothing points at it. Check the queue's policy and encryption; read the consumer's log group for the shard and sequence numbers, and replay them from the stream within 24 hours.`, {
+        metric: svc.fn.metric('DestinationDeliveryFailures', { period: FIVE_MINUTES, statistic: Stats.SUM }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -249,6 +297,18 @@ export class Observability extends Construct {
         graph('Duration p99 (ms)', perFunction('', (svc) => svc.fn.metricDuration({ period: FIVE_MINUTES, statistic: Stats.percentile(99) }))),
         graph('Throttles', perFunction('', (svc) => svc.fn.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM }))),
       ],
+      [
+        graph(
+          'Stream consumers: iterator age, max (ms)',
+          streamConsumers.map(([name, svc]) => svc.fn.metric('IteratorAge', { period: FIVE_MINUTES, statistic: Stats.MAXIMUM, label: name })),
+          { width: 12 },
+        ),
+        graph(
+          'Stream consumers: failure records not delivered',
+          streamConsumers.map(([name, svc]) => svc.fn.metric('DestinationDeliveryFailures', { period: FIVE_MINUTES, statistic: Stats.SUM, label: name })),
+          { width: 12 },
+        ),
+      ],
       [heading('## DynamoDB, per table; EventBridge, per rule')],
       [
         graph(
@@ -289,6 +349,8 @@ export class Observability extends Construct {
     });
   }
 }
+
+const pascal = (name: string): string => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
 function withLabel(metric: IMetric, label: string): IMetric {
   return metric instanceof Metric ? metric.with({ label }) : metric;

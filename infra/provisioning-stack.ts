@@ -48,7 +48,7 @@ import { config, type ConfigKey } from '../shared/platform/config.js';
 import { parsePlanCatalog } from '../shared/lifecycle/domain/plans.js';
 import { parseLinkTemplates } from '../shared/error-log/domain/links.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
-import { EVENT_ARCHIVE_RETENTION_DAYS } from '../shared/platform/manifest-types.js';
+import { EVENT_ARCHIVE_RETENTION_DAYS, STREAM_CONSUMER_DEFAULTS } from '../shared/platform/manifest-types.js';
 import { Observability } from './observability.js';
 import {
   CONTEXT_KEYS,
@@ -419,11 +419,13 @@ export class ProvisioningStack extends Stack {
     for (const trigger of streamTriggers) {
       fn.addEventSource(
         new DynamoEventSource(this.table(trigger.table, spec.name), {
-          startingPosition: StartingPosition.TRIM_HORIZON,
+          // The local poller applies the same settings (local/streams.ts).
+          startingPosition: StartingPosition[STREAM_CONSUMER_DEFAULTS.startingPosition],
           batchSize: trigger.batchSize,
-          bisectBatchOnError: true,
-          retryAttempts: 10,
-          reportBatchItemFailures: true,
+          bisectBatchOnError: STREAM_CONSUMER_DEFAULTS.bisectBatchOnError,
+          retryAttempts: STREAM_CONSUMER_DEFAULTS.maximumRetryAttempts,
+          ...(STREAM_CONSUMER_DEFAULTS.maximumRecordAgeSeconds >= 0 && { maxRecordAge: Duration.seconds(STREAM_CONSUMER_DEFAULTS.maximumRecordAgeSeconds) }),
+          reportBatchItemFailures: STREAM_CONSUMER_DEFAULTS.reportBatchItemFailures,
           onFailure: new SqsDlq(this.streamDlq()),
         }),
       );

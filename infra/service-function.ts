@@ -5,7 +5,7 @@ import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_DEFAULTS, functionSettings } from '../shared/platform/manifest-types.js';
+import { ASYNC_INVOKE_DEFAULTS, FUNCTION_DEFAULTS, functionSettings } from '../shared/platform/manifest-types.js';
 import type { FunctionSpec } from '../shared/platform/manifest-types.js';
 
 export interface AsyncInvokeOptions {
@@ -100,8 +100,8 @@ export class ServiceFunction extends Construct {
       },
       ...(props.async && {
         onFailure: props.async.onFailure,
-        retryAttempts: props.async.retryAttempts ?? FUNCTION_DEFAULTS.asyncRetryAttempts,
-        maxEventAge: props.async.maxEventAge ?? Duration.hours(6),
+        retryAttempts: props.async.retryAttempts ?? ASYNC_INVOKE_DEFAULTS.maximumRetryAttempts,
+        maxEventAge: props.async.maxEventAge ?? Duration.seconds(ASYNC_INVOKE_DEFAULTS.maximumEventAgeSeconds),
       }),
     });
     Validations.of(this.fn).acknowledge({

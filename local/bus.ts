@@ -1,8 +1,10 @@
 /**
  * The local `provisioning` bus: accepts PutEvents as EventBridge does, matches the manifest's event
  * patterns, and delivers asynchronously to the same handlers — retried as Lambda retries async
- * invocations, and on exhaustion turned into the same failure record a Lambda onFailure destination
- * puts on the bus.
+ * invocations, with the function's EventInvokeConfig (ASYNC_INVOKE_DEFAULTS unless the target says
+ * otherwise): 1 + maximumRetryAttempts attempts, none started once the event is older than
+ * maximumEventAgeSeconds. Then the same failure record a Lambda onFailure destination puts on the
+ * bus, with condition `RetriesExhausted` or `EventAgeExceeded`.
  */
 import { randomUUID } from 'node:crypto';
 import type { LocalFunction } from './functions.js';
@@ -11,6 +13,8 @@ import { matchesPattern, validatePattern } from './event-pattern.js';
 import { parsePutEvents } from './put-events.js';
 import type { EventBridgeEvent, PutEventsResult } from './put-events.js';
 import { sleep } from '../shared/platform/backoff.js';
+import { ASYNC_INVOKE_DEFAULTS } from '../shared/platform/manifest-types.js';
+import type { AsyncInvokeSettings, FunctionSpec } from '../shared/platform/manifest-types.js';
 
 export const FAILURE_DETAIL_TYPE = 'Lambda Function Invocation Result - Failure';
 
@@ -20,8 +24,12 @@ export interface BusOptions {
   functions: Map<string, LocalFunction>;
   /** Handler invocations under way at once, across all deliveries (default MAX_CONCURRENT_DELIVERIES); the rest wait their turn. */
   maxConcurrentDeliveries?: number;
-  /** Delays before the 2nd and 3rd attempt (Lambda: about 1 and 2 minutes; shorter locally). Default ASYNC_RETRY_DELAYS_MS. */
+  /** Delays before the 2nd, 3rd… attempt, the last one repeated (Lambda: about 1 and 2 minutes; shorter locally). Default ASYNC_RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
+  /** A target function's async invocation settings, where they differ from ASYNC_INVOKE_DEFAULTS. */
+  asyncInvoke?: (spec: FunctionSpec) => Partial<AsyncInvokeSettings> | undefined;
+  /** The clock events' ages are measured with. */
+  now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -126,29 +134,27 @@ export class LocalBus {
   }
 
   private async deliver(fn: LocalFunction, event: EventBridgeEvent): Promise<void> {
-    const delays = this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS;
     const requestId = randomUUID();
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
-      if (attempt > 1) {
-        this.counters.retried++;
-        await sleep(delays[attempt - 2]);
-      }
-      try {
-        await this.withSlot(() => fn.invoke(event, requestId));
-        this.counters.delivered++;
-        return;
-      } catch (error) {
-        lastError = error;
-        this.options.log('warn', 'event delivery failed', { function: fn.spec.name, eventBridgeId: event.id, attempt, errorType: (error as Error)?.name });
-      }
+    const outcome = await invokeAsync(() => this.withSlot(() => fn.invoke(event, requestId)), {
+      settings: asyncInvokeSettings(this.options.asyncInvoke?.(fn.spec)),
+      delaysMs: this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS,
+      now: () => this.options.now?.() ?? new Date(),
+      onFailedAttempt: (attempt, error) =>
+        this.options.log('warn', 'event delivery failed', { function: fn.spec.name, eventBridgeId: event.id, attempt, errorType: (error as Error)?.name }),
+      onRetry: () => void this.counters.retried++,
+    });
+    if (outcome.ok) {
+      this.counters.delivered++;
+      return;
     }
     this.counters.failed++;
-    const failure = invocationFailureEvent(fn, event, requestId, delays.length + 1, lastError, this.options);
+    const failure = invocationFailureEvent(fn, event, requestId, outcome.attempts, outcome.error, this.options, outcome.condition);
     const record = failure.detail as unknown as InvocationFailureRecord;
-    this.options.log('error', 'event delivery failed after retries; failure record put on the bus', {
+    this.options.log('error', 'event delivery failed; failure record put on the bus', {
       function: fn.spec.name,
       eventBridgeId: event.id,
+      condition: outcome.condition,
+      attempts: outcome.attempts,
       errorType: record.responsePayload.errorType,
     });
     // A failure while handling a failure record is not fed back, or one broken consumer would loop.
@@ -157,9 +163,58 @@ export class LocalBus {
   }
 }
 
+/** A function's async invocation settings: its own where given, else ASYNC_INVOKE_DEFAULTS. */
+export const asyncInvokeSettings = (own?: Partial<AsyncInvokeSettings>): AsyncInvokeSettings => ({
+  maximumRetryAttempts: own?.maximumRetryAttempts ?? ASYNC_INVOKE_DEFAULTS.maximumRetryAttempts,
+  maximumEventAgeSeconds: own?.maximumEventAgeSeconds ?? ASYNC_INVOKE_DEFAULTS.maximumEventAgeSeconds,
+});
+
+export type FailureCondition = InvocationFailureRecord['requestContext']['condition'];
+
+export type AsyncOutcome =
+  | { ok: true; result: unknown; attempts: number }
+  | { ok: false; error: unknown; attempts: number; condition: FailureCondition };
+
 /**
- * The event a Lambda onFailure destination puts on the bus after the retries of an asynchronous
- * invocation (a rule's delivery or a schedule's) are exhausted: the invocation record as detail.
+ * Runs an asynchronous invocation as Lambda does: the first attempt, then up to
+ * `maximumRetryAttempts` retries after the delays (the last delay repeated), none started once the
+ * event is older than `maximumEventAgeSeconds` (counted from the first attempt's start, when the
+ * event was queued for the function).
+ *
+ * @example
+ * const outcome = await invokeAsync(() => fn.invoke(event), { settings: asyncInvokeSettings(), delaysMs: [200, 1000], now: () => new Date() });
+ * if (!outcome.ok) bus.dispatch(invocationFailureEvent(fn, event, requestId, outcome.attempts, outcome.error, where, outcome.condition));
+ */
+export async function invokeAsync(
+  invoke: () => Promise<unknown>,
+  policy: {
+    settings: AsyncInvokeSettings;
+    delaysMs: readonly number[];
+    now: () => Date;
+    onFailedAttempt?: (attempt: number, error: unknown) => void;
+    onRetry?: () => void;
+  },
+): Promise<AsyncOutcome> {
+  const queuedAt = policy.now().getTime();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ok: true, result: await invoke(), attempts: attempt };
+    } catch (error) {
+      policy.onFailedAttempt?.(attempt, error);
+      if (attempt > policy.settings.maximumRetryAttempts) return { ok: false, error, attempts: attempt, condition: 'RetriesExhausted' };
+      await sleep(policy.delaysMs[Math.min(attempt - 1, policy.delaysMs.length - 1)] ?? 0);
+      // An event too old for another attempt goes to onFailure as it is, retries left or not.
+      if (policy.now().getTime() - queuedAt > policy.settings.maximumEventAgeSeconds * 1000) {
+        return { ok: false, error, attempts: attempt, condition: 'EventAgeExceeded' };
+      }
+      policy.onRetry?.();
+    }
+  }
+}
+
+/**
+ * The event a Lambda onFailure destination puts on the bus when an asynchronous invocation (a
+ * rule's delivery or a schedule's) failed for good: the invocation record as detail.
  */
 export function invocationFailureEvent(
   fn: LocalFunction,
@@ -168,8 +223,9 @@ export function invocationFailureEvent(
   attempts: number,
   error: unknown,
   where: { region: string; busName: string },
+  condition: FailureCondition = 'RetriesExhausted',
 ): EventBridgeEvent {
-  const record = failureRecord(fn, payload, requestId, attempts, error, where.region);
+  const record = failureRecord(fn, payload, requestId, attempts, error, where.region, condition);
   return {
     version: '0',
     id: randomUUID(),
@@ -183,7 +239,15 @@ export function invocationFailureEvent(
   };
 }
 
-function failureRecord(fn: LocalFunction, event: unknown, requestId: string, attempts: number, error: unknown, region: string): InvocationFailureRecord {
+function failureRecord(
+  fn: LocalFunction,
+  event: unknown,
+  requestId: string,
+  attempts: number,
+  error: unknown,
+  region: string,
+  condition: FailureCondition,
+): InvocationFailureRecord {
   const err = error instanceof Error ? error : new Error(String(error));
   return {
     version: '1.0',
@@ -191,7 +255,7 @@ function failureRecord(fn: LocalFunction, event: unknown, requestId: string, att
     requestContext: {
       requestId,
       functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${functionName(fn.spec)}:$LATEST`,
-      condition: 'RetriesExhausted',
+      condition,
       approximateInvokeCount: attempts,
     },
     requestPayload: event,

@@ -1,25 +1,28 @@
 /**
  * The local EventBridge Scheduler: runs each manifest schedule trigger at the times its cron
  * expression names (UTC), invoking the function with the `Scheduled Event` EventBridge sends.
- * Like an asynchronous Lambda invocation, a failed run is retried, then becomes the failure record
- * an onFailure destination puts on the bus (so it reaches the error log).
+ * Like an asynchronous Lambda invocation, a failed run is retried (ASYNC_INVOKE_DEFAULTS unless
+ * the options say otherwise: retries and a maximum event age), then becomes the failure record an
+ * onFailure destination puts on the bus (so it reaches the error log).
  */
 import { randomUUID } from 'node:crypto';
 import type { LocalBus } from './bus.js';
-import { invocationFailureEvent } from './bus.js';
+import { asyncInvokeSettings, invocationFailureEvent, invokeAsync } from './bus.js';
 import { parseCron } from './cron.js';
 import type { CronSchedule } from './cron.js';
 import type { LocalFunction } from './functions.js';
 import { ASYNC_RETRY_DELAYS_MS, LOCAL_ACCOUNT, functionName } from './functions.js';
 import type { EventBridgeEvent } from './put-events.js';
-import { sleep } from '../shared/platform/backoff.js';
+import type { AsyncInvokeSettings, FunctionSpec } from '../shared/platform/manifest-types.js';
 
 export interface SchedulerOptions {
   functions: Map<string, LocalFunction>;
   bus: Pick<LocalBus, 'dispatch' | 'busName'>;
   region: string;
-  /** Delays before the 2nd and 3rd attempt of a failed run. Default ASYNC_RETRY_DELAYS_MS. */
+  /** Delays before the 2nd, 3rd… attempt of a failed run, the last one repeated. Default ASYNC_RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
+  /** A function's async invocation settings, where they differ from ASYNC_INVOKE_DEFAULTS. */
+  asyncInvoke?: (spec: FunctionSpec) => Partial<AsyncInvokeSettings> | undefined;
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -129,24 +132,28 @@ export class LocalScheduler {
 
   private async fire(entry: Entry, at: Date): Promise<{ ok: boolean; result?: unknown; error?: unknown }> {
     const event = scheduledEvent(entry.ruleArn, at, this.options.region);
-    const delays = this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS;
     const requestId = randomUUID();
     this.counters.runs++;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
-      if (attempt > 1) await sleep(delays[attempt - 2]);
-      try {
-        const result = await entry.fn.invoke(event, requestId);
-        this.options.log('info', 'scheduled run finished', { function: entry.fn.spec.name, scheduledAt: event.time, attempt });
-        return { ok: true, result };
-      } catch (error) {
-        lastError = error;
-        this.options.log('warn', 'scheduled run failed', { function: entry.fn.spec.name, attempt, errorType: (error as Error)?.name });
-      }
+    // The event's age counts from this run's start, not from `at` (a run now for an earlier date is not old).
+    const outcome = await invokeAsync(() => entry.fn.invoke(event, requestId), {
+      settings: asyncInvokeSettings(this.options.asyncInvoke?.(entry.fn.spec)),
+      delaysMs: this.options.retryDelaysMs ?? ASYNC_RETRY_DELAYS_MS,
+      now: () => this.now(),
+      onFailedAttempt: (attempt, error) =>
+        this.options.log('warn', 'scheduled run failed', { function: entry.fn.spec.name, attempt, errorType: (error as Error)?.name }),
+    });
+    if (outcome.ok) {
+      this.options.log('info', 'scheduled run finished', { function: entry.fn.spec.name, scheduledAt: event.time, attempt: outcome.attempts });
+      return { ok: true, result: outcome.result };
     }
     this.counters.failed++;
-    this.options.bus.dispatch(invocationFailureEvent(entry.fn, event, requestId, delays.length + 1, lastError, { region: this.options.region, busName: this.options.bus.busName }));
-    this.options.log('error', 'scheduled run failed after retries; failure record put on the bus', { function: entry.fn.spec.name });
-    return { ok: false, error: lastError };
+    const where = { region: this.options.region, busName: this.options.bus.busName };
+    this.options.bus.dispatch(invocationFailureEvent(entry.fn, event, requestId, outcome.attempts, outcome.error, where, outcome.condition));
+    this.options.log('error', 'scheduled run failed; failure record put on the bus', {
+      function: entry.fn.spec.name,
+      condition: outcome.condition,
+      attempts: outcome.attempts,
+    });
+    return { ok: false, error: outcome.error };
   }
 }

@@ -132,6 +132,43 @@ export const FUNCTION_DEFAULTS = {
   serviceName: 'provisioning',
 } as const;
 
+/**
+ * How a function invoked asynchronously (an event rule's or a schedule's target) retries: the
+ * stack's EventInvokeConfig (infra/service-function.ts) and the local bus and scheduler alike. After
+ * the retries, or once the event is older than the maximum age, the invocation record goes to the
+ * function's onFailure destination (`RetriesExhausted` or `EventAgeExceeded`). Lambda's own
+ * defaults: 2 retries, 6 hours.
+ */
+export const ASYNC_INVOKE_DEFAULTS = {
+  /** Retries after the first attempt: 3 attempts in all. */
+  maximumRetryAttempts: FUNCTION_DEFAULTS.asyncRetryAttempts,
+  /** An event not handled successfully within this age is not tried again. */
+  maximumEventAgeSeconds: 6 * 3600,
+} as const;
+
+export interface AsyncInvokeSettings {
+  readonly maximumRetryAttempts: number;
+  readonly maximumEventAgeSeconds: number;
+}
+
+/**
+ * How a stream trigger's event source mapping consumes its table's stream, in the stack
+ * (DynamoEventSource) and in the local poller (local/streams.ts) alike; the batch size is the
+ * trigger's. As Lambda counts them: `maximumRetryAttempts` are retries after the first invocation
+ * of a batch (a record that always fails is invoked 1 + 10 times once isolated); splitting a failed
+ * batch in two (`bisectBatchOnError`) does not count as a retry; `-1` means no limit (until the
+ * record leaves the stream after 24 hours). `maximumRecordAgeSeconds` `-1`: no age limit, as
+ * DynamoEventSource's default. A batch given up on goes to the mapping's on-failure destination as
+ * a pointer (shard and sequence numbers), not its records: the stream keeps them for 24 hours.
+ */
+export const STREAM_CONSUMER_DEFAULTS = {
+  startingPosition: 'TRIM_HORIZON',
+  bisectBatchOnError: true,
+  maximumRetryAttempts: 10,
+  maximumRecordAgeSeconds: -1,
+  reportBatchItemFailures: true,
+} as const;
+
 /** The settings a function runs with: its spec's, else the defaults. */
 export interface FunctionSettings {
   readonly memoryMb: number;

@@ -10,7 +10,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_WINDOW, SERVER_ERROR_RATE_PERCENT } from '../../infra/observability.js';
+import { AUDIT_WINDOW, DEAD_LETTER_RUNBOOKS, SERVER_ERROR_RATE_PERCENT, STREAM_ITERATOR_AGE_THRESHOLD } from '../../infra/observability.js';
 import { createProvisioningApp, STACK_NAME } from '../../infra/provisioning-stack.js';
 import type { ProvisioningStack } from '../../infra/provisioning-stack.js';
 import { functions, BUS_NAME } from '../../shared/service/manifest.js';
@@ -187,7 +187,11 @@ describe('Alarms', () => {
       expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       const queueId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith(name));
       expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]);
+      expect(alarm.AlarmDescription, name).toBe(DEAD_LETTER_RUNBOOKS[name]);
+      expect(alarm.AlarmDescription.length, name).toBeLessThanOrEqual(1024);
     }
+    // The stream's runbook says where its record points and how to replay within the stream's retention.
+    expect(DEAD_LETTER_RUNBOOKS.StreamFailureQueue).toMatch(/DDBStreamBatchInfo.*startSequenceNumber.*24 h.*get-shard-iterator/s);
     expect(alarmNamed('AsyncFailureDelivered')).toMatchObject({ MetricName: METRIC.asyncFailuresLogged, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     const rules = alarmNamed('BusRuleFailedInvocations').Metrics as Array<{ Expression?: string; Period?: number }>;
     expect(rules).toEqual([
@@ -195,9 +199,40 @@ describe('Alarms', () => {
     ]);
   });
 
+  it('alarms when a stream consumer falls behind its stream or cannot deliver a failure record, for every stream trigger of the manifest', () => {
+    const consumers = functions.filter((f) => f.triggers.some((t) => t.kind === 'stream'));
+    expect(consumers.length).toBeGreaterThan(0);
+    for (const spec of consumers) {
+      const pascal = spec.name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: idOf(stack.functions[spec.name]!.fn) } }];
+      expect(alarmNamed(`${pascal}IteratorAge`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: dimensions,
+        Statistic: 'Maximum',
+        Period: 300,
+        Threshold: 300_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarmNamed(`${pascal}FailureNotDelivered`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'DestinationDeliveryFailures',
+        Dimensions: dimensions,
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(lines('Stream consumers: iterator age, max (ms)')).toContain(`AWS/Lambda/IteratorAge FunctionName={{Ref:${idOf(stack.functions[spec.name]!.fn)}}}`);
+    }
+    expect(STREAM_ITERATOR_AGE_THRESHOLD.toMilliseconds()).toBe(300_000);
+  });
+
   it('sends every alarm and its recovery to the alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(8);
+    const streamConsumers = functions.filter((f) => f.triggers.some((t) => t.kind === 'stream')).length;
+    expect(alarms.length).toBe(8 + 2 * streamConsumers);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions, alarm.Properties.AlarmName).toEqual([topicRef()]);
       expect(alarm.Properties.OKActions, alarm.Properties.AlarmName).toEqual([topicRef()]);

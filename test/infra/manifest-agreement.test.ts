@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LocalBus } from '../../local/bus.js';
+import { LocalBus, asyncInvokeSettings } from '../../local/bus.js';
+import { streamSourceSettings } from '../../local/streams.js';
 import { ASYNC_RETRY_DELAYS_MS, IsolatedFunction } from '../../local/functions.js';
 import type { LocalFunction } from '../../local/functions.js';
 import { definitionsFromSource } from '../../local/definitions.js';
@@ -73,6 +74,30 @@ describe('Manifest: the stack and the local runtime agree', () => {
     const streamFunctions = functions.filter((f) => f.triggers.some((t) => t.kind === 'stream'));
     expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(streamFunctions.length);
   });
+
+  it('consumes each stream with the same batch size, bisect, retry limit, record age and partial failures in the template and in the local poller', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((r) => r.Properties);
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    for (const spec of functions) {
+      for (const trigger of spec.triggers) {
+        if (trigger.kind !== 'stream') continue;
+        const logicalId = Object.keys(lambdas).find((id) => lambdas[id]!.Properties.FunctionName === `${STACK_NAME}-${spec.name}`);
+        const mapping = mappings.find((m) => (m.FunctionName as { Ref?: string }).Ref === logicalId);
+        // The local runtime builds its sources from the trigger alone (local/runtime.ts): the defaults apply.
+        const localSettings = streamSourceSettings({ tableName: trigger.table, fn: local.get(spec.name)!, batchSize: trigger.batchSize });
+        expect(
+          {
+            batchSize: mapping?.BatchSize,
+            bisectBatchOnError: mapping?.BisectBatchOnFunctionError,
+            maximumRetryAttempts: mapping?.MaximumRetryAttempts ?? -1,
+            maximumRecordAgeSeconds: mapping?.MaximumRecordAgeInSeconds ?? -1,
+            reportBatchItemFailures: (mapping?.FunctionResponseTypes as string[] | undefined)?.includes('ReportBatchItemFailures') ?? false,
+          },
+          spec.name,
+        ).toEqual(localSettings);
+      }
+    }
+  });
 });
 
 describe('Function settings: the template and the local runtime apply the same', () => {
@@ -97,6 +122,8 @@ describe('Function settings: the template and the local runtime apply the same',
       const { logicalId } = lambdaOf(fn.name);
       const config = configs.find((c) => (c.FunctionName as { Ref?: string }).Ref === logicalId);
       expect(config?.MaximumRetryAttempts, fn.name).toBe(ASYNC_RETRY_DELAYS_MS.length);
+      // The local bus and scheduler run with these unless told otherwise.
+      expect({ maximumRetryAttempts: config?.MaximumRetryAttempts, maximumEventAgeSeconds: config?.MaximumEventAgeInSeconds }, fn.name).toEqual(asyncInvokeSettings());
     }
   });
 });

@@ -22,6 +22,7 @@ import {
   functions,
   httpRoutes,
   type StreamTrigger,
+  STREAM_CONSUMER_DEFAULTS,
 } from '../../shared/service/manifest.js';
 import { type TableSpec, tableEnvVar, tables, tableSpecs } from '../../shared/platform/tables.js';
 import { config } from '../../shared/platform/config.js';
@@ -426,8 +427,10 @@ describe('Class: ProvisioningStack', () => {
           EventSourceArn: { 'Fn::GetAtt': [tableId(stack, t.table), 'StreamArn'] },
           StartingPosition: 'TRIM_HORIZON',
           BatchSize: t.batchSize,
-          BisectBatchOnFunctionError: true,
-          MaximumRetryAttempts: Match.anyValue(),
+          BisectBatchOnFunctionError: STREAM_CONSUMER_DEFAULTS.bisectBatchOnError,
+          MaximumRetryAttempts: STREAM_CONSUMER_DEFAULTS.maximumRetryAttempts,
+          // No maximum record age: DynamoEventSource's default, -1 (the stream's 24 hours bound it).
+          MaximumRecordAgeInSeconds: Match.absent(),
           FunctionResponseTypes: ['ReportBatchItemFailures'],
           DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
         });

@@ -65,6 +65,31 @@ describe('Class: LocalScheduler', () => {
     });
   });
 
+  it('retries as often as the function’s settings say, and gives up an event past its maximum age as EventAgeExceeded', async () => {
+    let now = new Date('2026-03-09T06:00:00Z').getTime();
+    const calls: number[] = [];
+    const failing = fn('weekly-digest', 'cron(0 6 ? * MON *)', async () => {
+      calls.push(now);
+      now += 30_000;
+      throw new Error('GitLab timed out');
+    });
+    const dispatched: EventBridgeEvent[] = [];
+    const scheduler = new LocalScheduler({
+      functions: new Map([[failing.spec.name, failing]]),
+      bus: { busName: 'provisioning', dispatch: (e: EventBridgeEvent) => void dispatched.push(e) },
+      region: 'eu-west-1',
+      retryDelaysMs: [1],
+      asyncInvoke: () => ({ maximumRetryAttempts: 6, maximumEventAgeSeconds: 100 }),
+      now: () => new Date(now),
+      log: () => undefined,
+    });
+    // Attempts start at 0, 30, 60 and 90 s; a fifth would start at 120 s, past the 100 s.
+    const result = await scheduler.runNow('weekly-digest', new Date('2026-03-02T06:00:00Z'));
+    expect(result.ok).toBe(false);
+    expect(failing.calls).toHaveLength(4);
+    expect(dispatched[0]!.detail).toMatchObject({ requestContext: { condition: 'EventAgeExceeded', approximateInvokeCount: 4 } });
+  });
+
   it('fires on the cron schedule, and stops firing once stopped', async () => {
     vi.useFakeTimers({ now: new Date('2026-03-04T05:58:00Z') });
     const daily = fn('daily-digest', 'cron(0 6 * * ? *)', async () => undefined);
