@@ -1,16 +1,17 @@
 /**
- * DynamoDB calls and capacity per event: the local runtime runs in this process, the counter sits on
- * the very client the handlers use (`ddb()`), and each command goes through the HTTP API as a caller
- * sends it. Every command is dated in the past and sent in business order (shared/lifecycle/domain/
+ * DynamoDB calls and capacity per event: the local runtime runs each function isolated, as Lambda
+ * does, and its IAM gate sees every call a function makes (bench/count-calls.ts countGateCalls);
+ * each command goes through the HTTP API as a caller sends it and only the calls of the function
+ * serving it are counted. Every command is measured twice: in a fresh environment of its function
+ * (cold: nothing a warm container could have kept) and again, on another namespace, warm. Every command is dated in the past and sent in business order (shared/lifecycle/domain/
  * log.ts), so each is applied to the current state; then what a late one costs: a seat-usage report
  * a day and a month older than the newest of a namespace's daily reports.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { IsolatedFunction } from '../local/functions.js';
+import { buildRouter } from '../local/http-server.js';
 import { startRuntime } from '../local/runtime.js';
-import type { Runtime } from '../local/runtime.js';
-import { ddb } from '../shared/platform/dynamodb/client.js';
-import { countDynamoDbCalls } from './count-calls.js';
+import { countGateCalls } from './count-calls.js';
 import { countErrorLogWriterCalls } from './error-log-calls.js';
 import type { ErrorLogWriterCosts } from './error-log-calls.js';
 import type { CallCounts } from './count-calls.js';
@@ -22,13 +23,15 @@ export interface CallsOptions {
   /** The tables of `elsewhere`: subscriptions it creates are unknown to this process. */
   tablePrefix: string;
   tokens: { service: string; operator: string };
-  /** Another process serving the same tables (the runtime child). */
-  elsewhere: { url: string };
+  /** Another process serving the same tables (the runtime child); not needed: every function is isolated. */
+  elsewhere?: { url: string };
   progress: Progress;
 }
 
 export interface CallsFigures {
   perEvent: Record<EventKind, number>;
+  /** Each command in a fresh environment of its function (nothing kept from an earlier invocation). */
+  cold: Record<EventKind, number>;
   firstSeen: Record<SubscriptionAddressed, number>;
   /** Requests per DynamoDB operation, per measured event (by label). */
   detail: Record<string, Record<string, number>>;
@@ -87,28 +90,10 @@ const unitsOf = (counts: CallCounts): Units => ({
   answeredWriteUnits: round1(counts.writeUnits),
 });
 
-/**
- * Runs every function of `runtime` that serves an HTTP request in an async context of its own, and
- * answers whether the call under way belongs to one. Other work of the same process — the stream's
- * outbox, which prunes a log with a Query when a new term starts, or a bus delivery — may run while
- * the measured request is under way; in AWS it is another Lambda, and it is not the command's cost.
- */
-function servingHttp(runtime: Runtime): () => boolean {
-  const scope = new AsyncLocalStorage<true>();
-  for (const fn of runtime.functions.values()) {
-    const invoke = fn.invoke;
-    fn.invoke = (event, requestId) => {
-      const http = typeof (event as { routeKey?: unknown } | null)?.routeKey === 'string';
-      return http ? scope.run(true, () => invoke(event, requestId)) : invoke(event, requestId);
-    };
-  }
-  return () => scope.getStore() === true;
-}
-
 export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFigures> {
   const { progress } = options;
   const runId = randomBytes(3).toString('hex');
-  progress.start('DynamoDB calls per event: starting the runtime in this process');
+  progress.start('DynamoDB calls per event: starting the runtime (each function isolated)');
   const runtime = await startRuntime({
     port: 0,
     dynamoEndpoint: options.dynamoEndpoint,
@@ -117,17 +102,24 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     streamPollIntervalMs: 20,
   });
   progress.done(runtime.url);
-  // After startRuntime: the client takes its endpoint and region from the environment it set.
-  // Only the calls of the handler serving the measured request (nothing else is sent over HTTP then).
-  const counter = countDynamoDbCalls(ddb(), { include: servingHttp(runtime) });
+  // Only the calls of the function serving the measured request: the outbox publishing what the
+  // command wrote, or a bus delivery, are other functions (in AWS other Lambdas), not its cost.
+  const router = buildRouter(runtime.functions);
+  let serving = '';
+  const counter = countGateCalls(runtime.iam, (fn) => fn === serving);
   const detail: Record<string, Record<string, number>> = {};
   const units: Record<string, Units> = {};
 
   /** Sends one command with nothing else under way and answers the requests the handler sent. */
-  const measure = async (label: string, step: Step, expect: { replayed: boolean; late?: boolean; token?: string }): Promise<CallCounts> => {
+  const measure = async (label: string, step: Step, expect: { replayed: boolean; late?: boolean; token?: string; cold?: boolean }): Promise<CallCounts> => {
     progress.update(label);
     // The outbox and any delivery it triggers finish first: only this request's calls are counted.
     await runtime.settle();
+    const route = router.match(step.method, step.path.split('?')[0]!);
+    if (!route) throw new Error(`${label}: no route ${step.method} ${step.path}`);
+    serving = route.route.target.fn.spec.name;
+    // Cold: the function's warm environments are stopped, so this command starts a fresh one.
+    if (expect.cold) await (route.route.target.fn as IsolatedFunction).coolDown();
     counter.reset();
     const answer = await call(runtime.url, expect.token ?? options.tokens.service, step);
     const counts = counter.counts();
@@ -136,7 +128,7 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
       throw new Error(`${label}: expected idempotent-replayed: ${expect.replayed}, got ${answer.replayed}`);
     }
     if (counts.requests === 0) {
-      throw new Error(`${label}: the counter saw no call: the handlers do not use the ddb() client the bench counts on`);
+      throw new Error(`${label}: the counter saw no call of ${serving}: its DynamoDB calls do not go through the runtime's IAM gate`);
     }
     // A Query of the log means the command landed before entries the log holds: not what is measured here.
     if (!expect.late && counts.byOperation.Query) {
@@ -149,8 +141,8 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     units[label] = unitsOf(counts);
     return counts;
   };
-  const applied = async (label: string, step: Step, token?: string) =>
-    (await measure(label, step, { replayed: false, ...(token === undefined ? {} : { token }) })).requests;
+  const applied = async (label: string, step: Step, token?: string, cold = false) =>
+    (await measure(label, step, { replayed: false, cold, ...(token === undefined ? {} : { token }) })).requests;
   const createdOn = (namespaceId: number, subscriptionId: string, term: { startDate: string; endDate: string; seats: number } = { startDate: '2024-01-01', endDate: '2025-01-01', seats: 10 }): Step => ({
     method: 'POST',
     path: '/v1/subscriptions',
@@ -237,57 +229,70 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
 
   try {
     progress.start('DynamoDB calls per event');
-    const sub = `calls-${runId}-warm`;
-    const usage = usageOn(11, `calls-${runId}-usage`, at('2025-04-01'), 14);
-    const perEvent: Record<EventKind, number> = {
-      created: await applied('created', createdOn(11, sub)),
-      renewed: await applied('renewed', renewal(sub)),
-      entitlementsUpdated: await applied('entitlementsUpdated', entitlements(sub, '2025-03-01')),
-      seatUsageReported: await applied('seatUsageReported', usage),
-      replay: (await measure('replay', usage, { replayed: true })).requests,
-      reconciliationCompleted: await applied('reconciliationCompleted', reconciliation(sub, '2025-07-01', '2025-01-01')),
-      expired: await applied('expired', expiry(sub, '2026-01-01')),
-      // An operator's correction takes its place at the time it is applied: after everything else.
-      seatStatisticsCorrected: await applied(
-        'seatStatisticsCorrected',
-        {
-          method: 'POST',
-          path: '/v1/namespaces/11/seat-statistics/corrections',
-          body: { eventId: `calls-${runId}-correction`, termStartDate: '2025-01-01', maxSeatsUsed: 12, reason: 'wrong_measurement', note: 'Bench: a measurement counted twice' },
-        },
-        options.tokens.operator,
-      ),
-      trialStarted: await applied('trialStarted', {
-        method: 'POST',
-        path: '/v1/namespaces/12/trials',
-        body: { eventId: `calls-${runId}-trial`, occurredAt: at('2026-02-01'), planCode: 'ultimate_trial', trialStartsOn: '2026-02-01', trialEndsOn: '2026-03-01' },
-      }),
-      trialExtended: await applied('trialExtended', {
-        method: 'POST',
-        path: '/v1/namespaces/12/trials/extensions',
-        body: { eventId: `calls-${runId}-trial-ext`, occurredAt: at('2026-02-20'), trialEndsOn: '2026-03-15' },
-      }),
-      trialEnded: await applied('trialEnded', {
-        method: 'POST',
-        path: '/v1/namespaces/12/trials/end',
-        body: { eventId: `calls-${runId}-trial-end`, occurredAt: at('2026-03-15'), endedOn: '2026-03-15' },
-      }),
+    /**
+     * Every command once, in business order, on namespaces `ns` and `ns + 1` and subscription
+     * `pass`: cold (each function's warm environments stopped first) or warm (after the cold pass
+     * every function has one). A subscription-addressed command never runs in the function that
+     * created the subscription: in both passes it is first seen by its own function.
+     */
+    const sequence = async (pass: 'cold' | 'warm', ns: number): Promise<Record<EventKind, number>> => {
+      const cold = pass === 'cold';
+      const sub = `calls-${runId}-${pass}`;
+      const id = (what: string) => `calls-${runId}-${pass}-${what}`;
+      const label = (kind: string) => (cold ? `${kind} (cold)` : kind);
+      const usage = usageOn(ns, id('usage'), at('2025-04-01'), 14);
+      const create = createdOn(ns, sub);
+      create.body.eventId = id('create');
+      const step = (kind: string, built: Step): Step => ({ ...built, body: { ...built.body, eventId: id(kind) } });
+      return {
+        created: await applied(label('created'), create, undefined, cold),
+        renewed: await applied(label('renewed'), step('renew', renewal(sub)), undefined, cold),
+        entitlementsUpdated: await applied(label('entitlementsUpdated'), step('ent', entitlements(sub, '2025-03-01')), undefined, cold),
+        seatUsageReported: await applied(label('seatUsageReported'), usage, undefined, cold),
+        replay: (await measure(label('replay'), usage, { replayed: true, cold })).requests,
+        reconciliationCompleted: await applied(label('reconciliationCompleted'), step('rec', reconciliation(sub, '2025-07-01', '2025-01-01')), undefined, cold),
+        expired: await applied(label('expired'), step('exp', expiry(sub, '2026-01-01')), undefined, cold),
+        // An operator's correction takes its place at the time it is applied: after everything else.
+        seatStatisticsCorrected: await applied(
+          label('seatStatisticsCorrected'),
+          {
+            method: 'POST',
+            path: `/v1/namespaces/${ns}/seat-statistics/corrections`,
+            body: { eventId: id('correction'), termStartDate: '2025-01-01', maxSeatsUsed: 12, reason: 'wrong_measurement', note: 'Bench: a measurement counted twice' },
+          },
+          options.tokens.operator,
+          cold,
+        ),
+        trialStarted: await applied(
+          label('trialStarted'),
+          { method: 'POST', path: `/v1/namespaces/${ns + 1}/trials`, body: { eventId: id('trial'), occurredAt: at('2026-02-01'), planCode: 'ultimate_trial', trialStartsOn: '2026-02-01', trialEndsOn: '2026-03-01' } },
+          undefined,
+          cold,
+        ),
+        trialExtended: await applied(
+          label('trialExtended'),
+          { method: 'POST', path: `/v1/namespaces/${ns + 1}/trials/extensions`, body: { eventId: id('trial-ext'), occurredAt: at('2026-02-20'), trialEndsOn: '2026-03-15' } },
+          undefined,
+          cold,
+        ),
+        trialEnded: await applied(
+          label('trialEnded'),
+          { method: 'POST', path: `/v1/namespaces/${ns + 1}/trials/end`, body: { eventId: id('trial-end'), occurredAt: at('2026-03-15'), endedOn: '2026-03-15' } },
+          undefined,
+          cold,
+        ),
+      };
     };
-
-    // Subscriptions created by another process: this one has never seen them (in Lambda, each
-    // command has a function of its own). No process keeps anything of a subscription: the
-    // pointer's copy of the state is what lets these cost what the warm ones do.
-    const elsewhere = { renewed: `calls-${runId}-b`, entitlementsUpdated: `calls-${runId}-c`, reconciliationCompleted: `calls-${runId}-e`, expired: `calls-${runId}-d` };
-    for (const [i, subscriptionId] of Object.values(elsewhere).entries()) {
-      await send(options.elsewhere.url, options.tokens.service, createdOn(13 + i, subscriptionId), `creating ${subscriptionId} in the runtime process`);
-    }
+    const cold = await sequence('cold', 11);
+    const perEvent = await sequence('warm', 13);
+    // The first command for a subscription, in a function that never saw it: the cold figures.
     const firstSeen: Record<SubscriptionAddressed, number> = {
-      renewed: await applied('renewed (first seen)', renewal(elsewhere.renewed)),
-      entitlementsUpdated: await applied('entitlementsUpdated (first seen)', entitlements(elsewhere.entitlementsUpdated, '2024-06-01')),
-      reconciliationCompleted: await applied('reconciliationCompleted (first seen)', reconciliation(elsewhere.reconciliationCompleted, '2024-07-01', '2024-01-01')),
-      expired: await applied('expired (first seen)', expiry(elsewhere.expired, '2025-01-01')),
+      renewed: cold.renewed,
+      entitlementsUpdated: cold.entitlementsUpdated,
+      reconciliationCompleted: cold.reconciliationCompleted,
+      expired: cold.expired,
     };
-    progress.done(`${Object.values(perEvent).join(' ')} (first seen: ${Object.values(firstSeen).join(' ')})`);
+    progress.done(`warm ${Object.values(perEvent).join(' ')}; cold ${Object.values(cold).join(' ')}`);
 
     const { delays, dailyReports } = LATE_EVENT_PLAN;
     progress.start(`what a late seat-usage report costs (${dailyReports} daily reports in order on each of 2 namespaces, then two late)`);
@@ -300,7 +305,7 @@ export async function countCallsPerEvent(options: CallsOptions): Promise<CallsFi
     progress.start('the error-log writer per reported failure');
     const errorLogWriter = await countErrorLogWriterCalls(runtime);
     progress.done(Object.entries(errorLogWriter).map(([kind, cost]) => `${kind} ${cost.calls}`).join(', '));
-    return { perEvent, firstSeen, detail, units, late, errorLogWriter };
+    return { perEvent, cold, firstSeen, detail, units, late, errorLogWriter };
   } finally {
     counter.detach();
     await runtime.stop();

@@ -107,15 +107,18 @@ function numberSize(text: string): number {
   return Math.ceil(Math.max(1, digits.length) / 2) + 1;
 }
 
+const binarySize = (value: unknown): number => (typeof value === 'string' ? Buffer.from(value, 'base64').length : (value as Uint8Array).byteLength);
+
 /** The size of one attribute value, by DynamoDB's published rules (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html). */
 function valueSize(value: AttributeValue): number {
   if (value.S !== undefined) return utf8(value.S);
   if (value.N !== undefined) return numberSize(value.N);
-  if (value.B !== undefined) return value.B.byteLength;
+  // On the wire (what the gate sees) a binary value is base64 text.
+  if (value.B !== undefined) return binarySize(value.B as unknown);
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.SS !== undefined) return value.SS.reduce((sum, v) => sum + utf8(v), 0);
   if (value.NS !== undefined) return value.NS.reduce((sum, v) => sum + numberSize(v), 0);
-  if (value.BS !== undefined) return value.BS.reduce((sum, v) => sum + v.byteLength, 0);
+  if (value.BS !== undefined) return (value.BS as unknown[]).reduce((sum: number, v) => sum + binarySize(v), 0);
   // A map or a list: 3 bytes, and 1 byte per element besides its content.
   if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((sum, [name, v]) => sum + utf8(name) + valueSize(v) + 1, 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, v) => sum + valueSize(v) + 1, 0);
@@ -241,5 +244,53 @@ export function countDynamoDbCalls(client: HasMiddlewareStack, options: CountOpt
       client.middlewareStack.remove(requestName);
       client.middlewareStack.remove(capacityName);
     },
+  };
+}
+
+/** What the local runtime's IAM gate lets an observer see of each call (local/iam-gate.ts). */
+export interface GateCall {
+  function: string;
+  operation: string;
+  request: Record<string, unknown>;
+  response?: Record<string, unknown>;
+  status: number;
+}
+
+/** Anything that reports the calls functions make: the local runtime's IAM gate. */
+export interface CallSource {
+  observe(observer: (call: GateCall) => void): () => void;
+}
+
+/**
+ * Counts the DynamoDB calls of the functions `include` names, as the local runtime's IAM gate sees
+ * them: every request a function sends (a retry is one more), per operation, with the capacity each
+ * answer reports (the gate asks for it) and the write units of the items sent. Each function runs
+ * isolated, so counting at the gate, by function, is counting what that function's code does.
+ *
+ * @example
+ * const counter = countGateCalls(runtime.iam, (fn) => fn === 'subscription-renewed');
+ * await renew();
+ * counter.counts(); // { requests: 2, byOperation: { BatchGetItem: 1, TransactWriteItems: 1 }, … }
+ */
+export function countGateCalls(source: CallSource, include: (fn: string) => boolean = () => true): CallCounter {
+  let counts = zero();
+  const detach = source.observe((call) => {
+    if (!include(call.function)) return;
+    counts.requests++;
+    counts.sends++;
+    counts.byOperation[call.operation] = (counts.byOperation[call.operation] ?? 0) + 1;
+    if (call.operation === 'TransactWriteItems') counts.transactItems += (call.request.TransactItems as unknown[] | undefined)?.length ?? 0;
+    if (call.status !== 200) return;
+    const units = consumedUnits(call.operation, call.response?.ConsumedCapacity as ConsumedCapacity | ConsumedCapacity[] | undefined);
+    counts.readUnits += units.readUnits;
+    counts.writeUnits += units.writeUnits;
+    counts.sizedWriteUnits += sizedWriteUnits(call.operation, call.request);
+  });
+  return {
+    counts: () => ({ ...counts, byOperation: { ...counts.byOperation } }),
+    reset: () => {
+      counts = zero();
+    },
+    detach,
   };
 }

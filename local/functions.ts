@@ -154,6 +154,7 @@ class Environment {
     this.worker = new Worker(new URL('./lambda-worker.mjs', import.meta.url), {
       workerData: {
         code,
+        runtimeModules: path.join(REPO_ROOT, 'node_modules'),
         context: { functionName: config.functionName, functionArn: config.functionArn, memoryMb: config.memoryMb, logStreamName: randomUUID() },
       },
       env: { ...config.environment },
@@ -339,6 +340,11 @@ export class IsolatedFunction implements LocalFunction {
     if (next) return next(env);
     this.idle.push(env);
     env.park(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+  }
+
+  /** Stops the idle environments: the next invocation starts cold (as after Lambda reclaimed them). */
+  async coolDown(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((env) => env.stop()));
   }
 
   /** Stops every environment (after the invocations under way, which are not waited for). */

@@ -15,7 +15,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { code, context } = workerData;
+const { code, context, runtimeModules } = workerData;
 
 /** An error as Lambda reports it: errorType and errorMessage, the stack kept for the log. */
 const serialize = (error) => ({
@@ -33,7 +33,8 @@ const serialize = (error) => ({
 function requireBundle(file) {
   const bundle = new Module(file);
   bundle.filename = file;
-  bundle.paths = Module._nodeModulePaths(path.dirname(file));
+  // Then where the Lambda runtime keeps the AWS SDK it provides (here the repository's node_modules).
+  bundle.paths = [...Module._nodeModulePaths(path.dirname(file)), runtimeModules];
   bundle._compile(readFileSync(file, 'utf8'), file);
   return bundle.exports;
 }

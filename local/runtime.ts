@@ -14,7 +14,8 @@ import { BUS_NAME, functions as manifestFunctions } from '../shared/service/mani
 import type { TableKey } from '../shared/platform/tables.js';
 import { logger } from '../shared/platform/log.js';
 import { LocalBus } from './bus.js';
-import { LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
+import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
 import type { DynamoDbLocal } from './dynamodb.js';
 import { IsolatedFunction, LOCAL_ACCOUNT } from './functions.js';
 import type { IsolatedFunctionConfig, LocalFunction } from './functions.js';
@@ -94,6 +95,12 @@ export interface Runtime {
   definitions: Map<string, FunctionDefinition>;
   /** Checks every AWS call of the functions against their policies (and counts them). */
   iam: IamGate;
+  /**
+   * What a process needs to read and write this runtime's tables itself, as a function would (table
+   * names, region, DynamoDB endpoint, credentials): for tests and tools that call the stores
+   * directly. Straight to DynamoDB, not through the IAM gate: such a caller is not a function.
+   */
+  directAccess: Readonly<Record<string, string>>;
   /** Resolves once the stream feed has caught up (every applied change published). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -262,18 +269,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       functions.set(definition.name, new IsolatedFunction(config, { idleTimeoutMs: options.idleTimeoutMs, log: emit }));
     }
     for (const [key, secret] of iam.keys()) busKeys.set(key, secret);
-    bus = new LocalBus({ busName: BUS_NAME, region: LOCAL_REGION, functions, retryDelaysMs: options.retryDelaysMs, log: emit });
+    // Retries and maximum event age of asynchronous invocations: each function's EventInvokeConfig.
+    const asyncInvoke = (spec: { name: string }) => definitions.get(spec.name)?.asyncInvoke;
+    bus = new LocalBus({ busName: BUS_NAME, region: LOCAL_REGION, functions, retryDelaysMs: options.retryDelaysMs, asyncInvoke, log: emit });
     const streams = new StreamPoller({
       endpoint,
       pollIntervalMs: options.streamPollIntervalMs,
       checkpointFile: options.dataDir && !options.dynamoEndpoint ? path.join(options.dataDir, 'stream-checkpoints.json') : undefined,
-      sources: manifestFunctions.flatMap((spec) =>
-        spec.triggers.flatMap((t) => (t.kind === 'stream' ? [{ tableName: tables[t.table], batchSize: t.batchSize, fn: functions.get(spec.name)! }] : [])),
+      // The event source mappings of the template (or of the stack code, in source mode).
+      sources: definitionList.flatMap((definition) =>
+        definition.streams.map((mapping) => ({
+          tableName: tables[mapping.table],
+          fn: functions.get(definition.name)!,
+          batchSize: mapping.batchSize,
+          bisectBatchOnError: mapping.bisectBatchOnError,
+          maximumRetryAttempts: mapping.maximumRetryAttempts,
+          maximumRecordAgeSeconds: mapping.maximumRecordAgeSeconds,
+          reportBatchItemFailures: mapping.reportBatchItemFailures,
+        })),
       ),
       log: emit,
     });
     streams.start();
-    const scheduler = new LocalScheduler({ functions, bus, region: LOCAL_REGION, retryDelaysMs: options.retryDelaysMs, log: emit });
+    const scheduler = new LocalScheduler({ functions, bus, region: LOCAL_REGION, retryDelaysMs: options.retryDelaysMs, asyncInvoke, log: emit });
     scheduler.start();
 
     const router = buildRouter(functions);
@@ -398,6 +416,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       functions,
       definitions,
       iam: theIam,
+      directAccess: {
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        EVENT_BUS_NAME: BUS_NAME,
+        ...Object.fromEntries(tableSpecs.map((spec) => [tableEnvVar(spec.key), tables[spec.key]])),
+      },
       settle: async () => {
         await theBus.drain();
         await streams.idle();
@@ -417,8 +443,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
  * What Lambda puts in a function's environment besides the template's variables: its name, memory,
  * region and credentials (here the function's own local keys), and where its SDK clients find the
  * local services (the IAM gate in front of DynamoDB Local and the local Secrets Manager, the bus).
- * LOG_LEVEL, when the developer sets it, overrides the template's POWERTOOLS_LOG_LEVEL.
+ * The runtime's own POWERTOOLS_LOG_LEVEL and POWERTOOLS_METRICS_DISABLED, when set (npm start sets
+ * the level from LOG_LEVEL), override the template's: logging is the developer's choice locally.
  */
+const LOCAL_LOGGING_VARIABLES = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED'] as const;
+
 export function lambdaEnvironment(
   definition: FunctionDefinition,
   credentials: { accessKeyId: string; secretAccessKey: string },
@@ -426,7 +455,8 @@ export function lambdaEnvironment(
 ): Record<string, string> {
   return {
     ...definition.environment,
-    ...(process.env.LOG_LEVEL && { POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL }),
+    // How much the functions log is the developer's choice locally (npm start's LOG_LEVEL; tests silence them).
+    ...Object.fromEntries(LOCAL_LOGGING_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_LAMBDA_FUNCTION_NAME: definition.functionName,

@@ -6,15 +6,23 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startRuntime } from '../../local/runtime.js';
+import type { Runtime } from '../../local/runtime.js';
 import { functions } from '../../shared/service/manifest.js';
+import { runEndToEndFlow } from '../integration/e2e-flow.js';
 
 /** A synth bundles every function with esbuild: a minute and a half on a quiet 2-core machine, more on a busy one. */
 const SYNTH_TIMEOUT_MS = 300_000;
 
 describe('cdk synth', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'synth-'));
+  let runtime: Runtime | undefined;
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
   it('synthesizes offline with cdk-nag and bundles each manifest function', { timeout: SYNTH_TIMEOUT_MS + 30_000 }, async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'synth-'));
     await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], { env: { ...process.env, CI: 'true' }, timeout: SYNTH_TIMEOUT_MS });
     const template = JSON.parse(readFileSync(path.join(out, 'ProvisioningService.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>;
@@ -39,5 +47,21 @@ describe('cdk synth', () => {
     });
     expect(JSON.parse(stdout)).toEqual(functions.map(() => 'function'));
     expect(readdirSync(out).some((f) => f === 'validation-report.json') ? JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8')).pluginReports?.flatMap((p: { violations: unknown[] }) => p.violations) ?? [] : []).toEqual([]);
+  });
+
+  // The deployed artifact is what is tested: the bundles just synthesized, with the template's
+  // environment, policies and settings, through the end-to-end flow (npm start -- --bundles).
+  it('runs the end-to-end flow on the bundles of cdk.out', { timeout: 180_000 }, async () => {
+    expect(existsSync(path.join(out, 'ProvisioningService.template.json')), 'the synth above ran').toBe(true);
+    runtime = await startRuntime({
+      port: 0,
+      bundles: { cdkOut: out },
+      tokens: { service: 'service-token-for-the-bundle-test', operator: 'operator-token-for-the-bundle-test' },
+      retryDelaysMs: [20, 50],
+      streamPollIntervalMs: 20,
+    });
+    expect(runtime.definitions.get('subscription-created')?.code).toEqual({ kind: 'bundle', file: expect.stringMatching(/asset\.[0-9a-f]+\/index\.js$/) });
+    await runEndToEndFlow(runtime, 7_200_001);
+    expect(runtime.iam.denials).toEqual([]);
   });
 });

@@ -4,9 +4,13 @@ import { inject } from 'vitest';
 import { startRuntime } from '../../local/runtime.js';
 import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
 
-/** A local runtime on the shared DynamoDB Local, with tables of its own. */
+/**
+ * A local runtime on the shared DynamoDB Local, with tables of its own. The test process gets the
+ * runtime's direct access (table names, endpoint, region): tests that call a store or a domain
+ * function themselves reach the same tables the runtime's functions use.
+ */
 export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): Promise<Runtime> {
-  return startRuntime({
+  const runtime = await startRuntime({
     port: 0,
     dynamoEndpoint: inject('dynamoEndpoint'),
     tablePrefix: `t${randomUUID().slice(0, 8)}-`,
@@ -15,6 +19,8 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
     streamPollIntervalMs: 20,
     ...options,
   });
+  Object.assign(process.env, runtime.directAccess);
+  return runtime;
 }
 
 /**
