@@ -71,6 +71,7 @@ export class RuntimeChild {
   private requestId = 0;
   private readonly waiters = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private stderr = '';
+  private publishedListener: ((eventId: string, atMs: number) => void) | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -81,7 +82,8 @@ export class RuntimeChild {
       if (message.type === 'done') {
         this.waiters.get(message.id)?.resolve();
         this.waiters.delete(message.id);
-      } else if (message.type === 'error') this.failAll(new Error(`the runtime process: ${message.message}`));
+      } else if (message.type === 'published') this.publishedListener?.(message.eventId, message.atMs);
+      else if (message.type === 'error') this.failAll(new Error(`the runtime process: ${message.message}`));
     });
     child.once('exit', (code, signal) => this.failAll(new Error(`the runtime process exited (${signal ?? code}): ${this.lastErrors()}`)));
   }
@@ -138,6 +140,21 @@ export class RuntimeChild {
   /** Resolves once the runtime's outbox has caught up with every applied change. */
   settle(): Promise<void> {
     return this.request({ type: 'settle' }, 'the runtime\'s outbox did not settle');
+  }
+
+  /**
+   * Calls `listener` for each Namespace Subscription Changed the runtime's outbox puts on its bus,
+   * with the command's eventId and when the bus dispatched it (bench/clock.ts epochMs), until
+   * unwatchBus.
+   */
+  async watchBus(listener: (eventId: string, atMs: number) => void): Promise<void> {
+    this.publishedListener = listener;
+    await this.request({ type: 'watchBus' }, 'the runtime did not start watching its bus');
+  }
+
+  async unwatchBus(): Promise<void> {
+    await this.request({ type: 'unwatchBus' }, 'the runtime did not stop watching its bus');
+    this.publishedListener = undefined;
   }
 
   /** CPU-profiles the runtime process until profileStop, which writes the profile to `file`. */
@@ -278,14 +295,14 @@ function toLoadFigures(results: LoopResult[], cpu: CpuSpent[]): LoadFigures {
 // The two sides
 
 /** Namespace ids of one worker: disjoint between workers. */
-const namespacesOf = (worker: number, count: number, base: number) => Array.from({ length: count }, (_, i) => base + worker * 10_000 + i + 1);
+export const namespacesOf = (worker: number, count: number, base: number) => Array.from({ length: count }, (_, i) => base + worker * 10_000 + i + 1);
 
 /** A measurement per minute from here on: each report is newer than the last one for its namespace. */
-const MEASURED_FROM = Date.parse('2026-03-01T00:00:00Z');
-const TERM = { startDate: '2026-01-01', endDate: '2027-01-01' } as const;
+export const MEASURED_FROM = Date.parse('2026-03-01T00:00:00Z');
+export const TERM = { startDate: '2026-01-01', endDate: '2027-01-01' } as const;
 
 /** Seat-usage reports over HTTP (node:http, keep-alive) to the runtime. */
-class ServiceSide {
+export class ServiceSide {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly namespaces: number[][];
@@ -380,7 +397,7 @@ class ServiceSide {
  * `readThenWrite` first reads as readForCommand does (one consistent BatchGetItem of the
  * idempotency record and the state): the database's own cost of the two calls the service makes.
  */
-class RawSide {
+export class RawSide {
   private readonly client: DynamoDBDocumentClient;
   private readonly namespaces: number[][];
   private readonly states = new Map<number, FoldState>();
@@ -395,13 +412,14 @@ class RawSide {
     concurrency: number,
     namespacesPerWorker: number,
     private readonly runId: string,
+    base = 2_000_000,
   ) {
     // As shared/platform/dynamodb/client.ts configures the handlers' client.
     this.client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 }),
       { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
     );
-    this.namespaces = Array.from({ length: concurrency }, (_, w) => namespacesOf(w, namespacesPerWorker, 2_000_000));
+    this.namespaces = Array.from({ length: concurrency }, (_, w) => namespacesOf(w, namespacesPerWorker, base));
     this.next = Array.from({ length: concurrency }, () => 0);
   }
 
