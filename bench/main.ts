@@ -101,6 +101,7 @@ async function withDynamoDb(
           runtime,
           tokens,
           dynamoEndpoint: dynamo.endpoint,
+          tablePrefix,
           dynamoPid: dynamo.process.pid,
           concurrency: plan.concurrency,
           namespacesPerWorker: plan.namespacesPerWorker,

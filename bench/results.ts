@@ -106,9 +106,9 @@ export interface LoadFigures {
   /** Requests per second of each round, in order: their spread shows how steady the machine was. */
   perRound: number[];
   /**
-   * CPU time spent while this side ran (summed over rounds): the runtime's process (idle while the
-   * raw side runs), DynamoDB Local's Java process, the bench's own process (the load generator),
-   * and how busy the whole machine was (others' work included).
+   * CPU time spent while this side ran (summed over rounds): the runtime's process (on the raw
+   * sides, its outbox publishing their changes), DynamoDB Local's Java process, the load generator's
+   * process (bench/load-child.ts), and how busy the whole machine was (others' work included).
    */
   cpu: { runtimeMs: number; dynamodbMs: number; benchMs: number; machineBusyPercent: number };
 }
@@ -549,15 +549,16 @@ export function renderTable(figures: BenchFigures): string {
       line(`raw BatchGetItem + TransactWriteItems`, `${perSecond(rawReadWrite).toFixed(1)}/s`, `${rawReadWrite.requests} in ${rawReadWrite.seconds.toFixed(1)} s; ${lat(rawReadWrite)}`);
       line('ratio service / raw read + write', throughputRatio(service, rawReadWrite).toFixed(2), `${mark('raw read + write is a floor')}${byRound(rawReadWrite)}   (the two calls the service makes, sent straight)`);
     }
-    const cpu = (l: LoadFigures, withRuntime: boolean) => {
+    const cpu = (l: LoadFigures) => {
       const per = cpuPerRequest(l);
       const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} ms`);
-      return `${withRuntime ? `runtime ${ms(per.runtime)}, ` : ''}DynamoDB Local ${ms(per.dynamodb)}, load generator ${ms(per.bench)}; machine ${l.cpu.machineBusyPercent.toFixed(0)}% busy`;
+      return `runtime ${ms(per.runtime)}, DynamoDB Local ${ms(per.dynamodb)}, load generator ${ms(per.bench)}; machine ${l.cpu.machineBusyPercent.toFixed(0)}% busy`;
     };
+    // The raw sides write the runtime's tables: its outbox publishes their changes too.
     rows.push(
-      `  CPU per request — service: ${cpu(service, true)}`,
-      `  CPU per request — raw: ${cpu(raw, false)}`,
-      ...(rawReadWrite ? [`  CPU per request — raw read + write: ${cpu(rawReadWrite, false)}`] : []),
+      `  CPU per request — service: ${cpu(service)}`,
+      `  CPU per request — raw: ${cpu(raw)}`,
+      ...(rawReadWrite ? [`  CPU per request — raw read + write: ${cpu(rawReadWrite)}`] : []),
     );
   } else rows.push(`  not measured: ${figures.errors.throughput ?? figures.errors.setup ?? 'skipped'}`);
   rows.push('');
