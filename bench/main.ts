@@ -38,13 +38,14 @@ interface Plan extends Pick<ThroughputOptions, 'concurrency' | 'namespacesPerWor
 }
 
 /**
- * The default run measures each side in 4 rounds of 3 s (12 s each), alternating sides so that the
- * load of a shared machine weighs on them alike; the quick one 2 rounds of 3 s each. Both seed the
- * same 256 namespaces: with fewer, the runtime is measured before it is warm (quick runs read a
- * ratio of 0.6-0.7 that way, against about 1.0 for the same code warm).
+ * The default run measures each side in 6 rounds of 3 s (18 s each), alternating sides so that the
+ * load of a shared machine weighs on them alike, and each round's ratio gives the spread; the quick
+ * one 2 rounds of 3 s each. Both seed the same 256 namespaces: with fewer, the runtime is measured
+ * before it is warm (quick runs read a ratio of 0.6-0.7 that way, against about 1.0 for the same
+ * code warm). The bus path: 3 rounds of 4 s (the quick run 1), 240 namespaces, batches of 10.
  */
 const plans: Record<'full' | 'quick', Plan> = {
-  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 4, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true, auditSizes: [1_000, 20_000], auditDue: 100,
+  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 6, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true, auditSizes: [1_000, 20_000], auditDue: 100,
     bus: { concurrency: 8, batchSize: 10, namespacesPerWorker: 30, warmupMs: 3_000, rounds: 3, roundMs: 4_000 } },
   quick: { quick: true, concurrency: 8, namespacesPerWorker: 32, warmupMs: 1_000, serviceWarmupMs: 3_000, rounds: 2, roundMs: 3_000, readWriteSide: false, initRuns: 5, warmImports: false, auditSizes: [500, 2_000], auditDue: 50,
     bus: { concurrency: 8, batchSize: 10, namespacesPerWorker: 30, warmupMs: 1_000, rounds: 1, roundMs: 4_000 } },
