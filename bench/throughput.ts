@@ -527,14 +527,13 @@ export class RawSide {
     concurrency: number,
     namespacesPerWorker: number,
     private readonly runId: string,
-    base = 2_000_000,
   ) {
     // As shared/platform/dynamodb/client.ts configures the handlers' client.
     this.client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 }),
       { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
     );
-    this.namespaces = Array.from({ length: concurrency }, (_, w) => namespacesOf(w, namespacesPerWorker, base));
+    this.namespaces = Array.from({ length: concurrency }, (_, w) => namespacesOf(w, namespacesPerWorker, 2_000_000));
     this.next = Array.from({ length: concurrency }, () => 0);
   }
 
