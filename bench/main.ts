@@ -17,9 +17,11 @@ import type { BenchFigures, MachineFigures } from './results.js';
 import { RuntimeChild, measureThroughput } from './throughput.js';
 import type { ThroughputOptions } from './throughput.js';
 import { measureAuditCost } from './audit-cost.js';
+import { measureBus } from './bus.js';
+import type { BusOptions } from './bus.js';
 
-const USAGE = 'usage: npm run bench [-- --quick] [--only calls,throughput,init,audit] [--out FILE] [--profile]';
-const PHASES = ['calls', 'throughput', 'init', 'audit'] as const;
+const USAGE = 'usage: npm run bench [-- --quick] [--only calls,throughput,bus,init,audit] [--out FILE] [--profile]';
+const PHASES = ['calls', 'throughput', 'bus', 'init', 'audit'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** A run's shape: the throughput phase's options as ThroughputOptions names them, and the rest. */
@@ -31,17 +33,22 @@ interface Plan extends Pick<ThroughputOptions, 'concurrency' | 'namespacesPerWor
   /** Subscriptions seeded for the audit cost, smallest first; the same number due in each. */
   auditSizes: number[];
   auditDue: number;
+  /** The bus path: PutEvents batches through the local bus to the published change. */
+  bus: Pick<BusOptions, 'concurrency' | 'batchSize' | 'namespacesPerWorker' | 'warmupMs' | 'rounds' | 'roundMs'>;
 }
 
 /**
- * The default run measures each side in 4 rounds of 3 s (12 s each), alternating sides so that the
- * load of a shared machine weighs on them alike; the quick one 2 rounds of 3 s each. Both seed the
- * same 256 namespaces: with fewer, the runtime is measured before it is warm (quick runs read a
- * ratio of 0.6-0.7 that way, against about 1.0 for the same code warm).
+ * The default run measures each side in 6 rounds of 3 s (18 s each), alternating sides so that the
+ * load of a shared machine weighs on them alike, and each round's ratio gives the spread; the quick
+ * one 2 rounds of 3 s each. Both seed the same 256 namespaces: with fewer, the runtime is measured
+ * before it is warm (quick runs read a ratio of 0.6-0.7 that way, against about 1.0 for the same
+ * code warm). The bus path: 3 rounds of 4 s (the quick run 1), 240 namespaces, batches of 10.
  */
 const plans: Record<'full' | 'quick', Plan> = {
-  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 4, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true, auditSizes: [1_000, 20_000], auditDue: 100 },
-  quick: { quick: true, concurrency: 8, namespacesPerWorker: 32, warmupMs: 1_000, serviceWarmupMs: 3_000, rounds: 2, roundMs: 3_000, readWriteSide: false, initRuns: 5, warmImports: false, auditSizes: [500, 2_000], auditDue: 50 },
+  full: { quick: false, concurrency: 8, namespacesPerWorker: 32, warmupMs: 2_000, serviceWarmupMs: 6_000, rounds: 6, roundMs: 3_000, readWriteSide: true, initRuns: 5, warmImports: true, auditSizes: [1_000, 20_000], auditDue: 100,
+    bus: { concurrency: 8, batchSize: 10, namespacesPerWorker: 30, warmupMs: 3_000, rounds: 3, roundMs: 4_000 } },
+  quick: { quick: true, concurrency: 8, namespacesPerWorker: 32, warmupMs: 1_000, serviceWarmupMs: 3_000, rounds: 2, roundMs: 3_000, readWriteSide: false, initRuns: 5, warmImports: false, auditSizes: [500, 2_000], auditDue: 50,
+    bus: { concurrency: 8, batchSize: 10, namespacesPerWorker: 30, warmupMs: 1_000, rounds: 1, roundMs: 4_000 } },
 };
 
 function machine(start: number[]): MachineFigures {
@@ -61,7 +68,7 @@ type Figures = Omit<BenchFigures, 'run' | 'machine' | 'errors'>;
 /** The phases that need DynamoDB Local and the runtime: call counts, then throughput and memory. */
 async function withDynamoDb(
   plan: Plan,
-  phases: { calls: boolean; throughput: boolean; audit: boolean; profile: boolean },
+  phases: { calls: boolean; throughput: boolean; bus: boolean; audit: boolean; profile: boolean },
   progress: Progress,
   figures: Figures,
   errors: Record<string, string>,
@@ -95,6 +102,7 @@ async function withDynamoDb(
           runtime,
           tokens,
           dynamoEndpoint: dynamo.endpoint,
+          tablePrefix,
           dynamoPid: dynamo.process.pid,
           concurrency: plan.concurrency,
           namespacesPerWorker: plan.namespacesPerWorker,
@@ -115,6 +123,14 @@ async function withDynamoDb(
       if (profileDir) {
         progress.note(`CPU profiles of the runtime process during each service round: ${profileDir}`);
         progress.note(`  summary: npx tsx bench/profile-summary.ts ${profileDir}/runtime-service-round-1.cpuprofile (or open it in Chrome DevTools)`);
+      }
+    }
+    if (phases.bus) {
+      try {
+        figures.bus = await measureBus({ ...plan.bus, runtime, serviceToken: tokens.service, dynamoPid: dynamo.process.pid, progress });
+      } catch (error) {
+        errors.bus = (error as Error).message;
+        progress.fail(errors.bus);
       }
     }
     if (phases.audit) {
@@ -168,7 +184,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
   const errors: Record<string, string> = {};
-  const figures: Figures = { calls: null, throughput: null, init: null, rss: null, audit: null };
+  const figures: Figures = { calls: null, throughput: null, bus: null, init: null, rss: null, audit: null };
   progress.note(`bench: ${plan.quick ? 'quick run' : 'full run'} on ${os.cpus().length} CPUs, load average ${loadAtStart.join(' ')}`);
 
   // Bundles first: synth and the import timings run before Java starts.
@@ -181,8 +197,8 @@ async function main(): Promise<number> {
     }
   }
 
-  if (runs('calls') || runs('throughput') || runs('audit')) {
-    await withDynamoDb(plan, { calls: runs('calls'), throughput: runs('throughput'), audit: runs('audit'), profile: args.profile }, progress, figures, errors);
+  if (runs('calls') || runs('throughput') || runs('bus') || runs('audit')) {
+    await withDynamoDb(plan, { calls: runs('calls'), throughput: runs('throughput'), bus: runs('bus'), audit: runs('audit'), profile: args.profile }, progress, figures, errors);
   }
 
   const all: BenchFigures = {

@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: the figures that matter, measured side by side in one run on one machine —
- * DynamoDB calls per event, throughput against raw DynamoDB, bundle size and init time, and the
- * runtime's memory. Starts its own DynamoDB Local in memory; writes bench/results.json.
+ * DynamoDB calls per event, throughput against raw DynamoDB, the bus path from PutEvents to the
+ * published change, bundle size and init time, and the runtime's memory. Starts its own DynamoDB
+ * Local in memory; writes bench/results.json.
  *
  *   npm run bench                      the full run (a few minutes)
  *   npm run bench -- --quick           a fast look (under a minute)
+ *   npm run bench -- --only throughput,bus   some phases only (calls, throughput, bus, init, audit)
  *   npm run bench -- --out FILE        write the results elsewhere
  *   npm run bench -- --profile         also write a CPU profile of the runtime process
  *

@@ -3,6 +3,9 @@
  * runtime's memory can be read from /proc without the bench's own load generator in it. Started by
  * bench/throughput.ts with `node --import tsx`; talks to it over the IPC channel.
  *
+ * While the bench watches the bus (`watchBus`), each `Namespace Subscription Changed` the outbox puts
+ * on the local bus is reported back with the time it was dispatched (bench/bus.ts).
+ *
  * Environment: BENCH_DYNAMODB_ENDPOINT, BENCH_TABLE_PREFIX, PROVISIONING_SERVICE_TOKEN,
  * PROVISIONING_OPERATOR_TOKEN.
  */
@@ -10,6 +13,10 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import * as z from '../shared/platform/zod.js';
 import { startRuntime } from '../local/runtime.js';
+import { epochMs } from './clock.js';
+import type { EventBridgeEvent } from '../local/put-events.js';
+import { SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
+import { NAMESPACE_SUBSCRIPTION_CHANGED } from '../shared/lifecycle/outbox.js';
 
 if (!process.send) {
   process.stderr.write('bench/runtime-child.ts is started by npm run bench (it needs an IPC channel)\n');
@@ -32,6 +39,9 @@ const request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('profileStart'), id: z.number() }),
   /** Stop profiling and write the profile to `file` (a .cpuprofile). */
   z.object({ type: z.literal('profileStop'), id: z.number(), file: z.string().check(z.minLength(1)) }),
+  /** Report every Namespace Subscription Changed put on the bus from now on (`published` messages), until unwatchBus. */
+  z.object({ type: z.literal('watchBus'), id: z.number() }),
+  z.object({ type: z.literal('unwatchBus'), id: z.number() }),
   z.object({ type: z.literal('stop') }),
 ]);
 
@@ -39,7 +49,9 @@ export type ChildRequest = z.infer<typeof request>;
 export type ChildMessage =
   | { type: 'ready'; url: string; pid: number }
   | { type: 'done'; id: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** A change the outbox published: the command's eventId, and when the bus dispatched it (epoch ms, sub-ms precision). */
+  | { type: 'published'; eventId: string; atMs: number };
 
 const send = (message: ChildMessage) => process.send?.(message);
 
@@ -51,6 +63,18 @@ const runtime = await startRuntime({
 });
 
 let profiler: Session | undefined;
+
+// The outbox publishes through the bus endpoint, which dispatches each accepted event: wrapped here,
+// as local/bus.ts has no listener hook, so the bench sees each change the moment it is on the bus.
+let watchingBus = false;
+const dispatch = runtime.bus.dispatch.bind(runtime.bus);
+runtime.bus.dispatch = (event: EventBridgeEvent) => {
+  if (watchingBus && event.source === SERVICE_SOURCE && event['detail-type'] === NAMESPACE_SUBSCRIPTION_CHANGED) {
+    const eventId = (event.detail as { eventId?: unknown }).eventId;
+    if (typeof eventId === 'string') send({ type: 'published', eventId, atMs: epochMs() });
+  }
+  dispatch(event);
+};
 
 async function handle(message: ChildRequest): Promise<void> {
   switch (message.type) {
@@ -71,6 +95,12 @@ async function handle(message: ChildRequest): Promise<void> {
       profiler = undefined;
       return;
     }
+    case 'watchBus':
+      watchingBus = true;
+      return;
+    case 'unwatchBus':
+      watchingBus = false;
+      return;
     case 'stop':
       await runtime.stop();
       process.exit(0);

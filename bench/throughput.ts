@@ -1,7 +1,9 @@
 /**
  * Throughput and memory: seat-usage reports over HTTP through the local runtime (in a process of its
- * own), against TransactWriteItems of the same shape sent straight to the same DynamoDB Local, at
- * the same concurrency, in alternating rounds of the same run.
+ * own), against the same DynamoDB calls sent straight — the same items, to the same tables of the
+ * same DynamoDB Local, at the same concurrency — in alternating rounds of the same run. Both load
+ * generators run in a third process (bench/load-child.ts); this one only orders the rounds and reads
+ * the processes' CPU times.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -16,13 +18,16 @@ import { requestHash } from '../shared/lifecycle/execute.js';
 import { append } from '../shared/lifecycle/domain/log.js';
 import { emptyState, publicState } from '../shared/lifecycle/domain/rules.js';
 import type { FoldState, LifecycleCommand } from '../shared/lifecycle/domain/types.js';
-import { IDEMPOTENCY_TTL_DAYS, historySk, logItem, nsKey, toStateRead } from '../shared/lifecycle/store.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, ensureTables } from '../local/dynamodb.js';
+import { IDEMPOTENCY_TTL_DAYS, historySk, logItem, nsKey, stateAuditAttributes, toStateRead } from '../shared/lifecycle/store.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableName } from '../local/dynamodb.js';
+import { tableSpecs } from '../shared/platform/tables.js';
+import type { TableKey } from '../shared/platform/tables.js';
 import { REPO_ROOT } from '../local/runtime.js';
 import { busyPercent, machineCpu, processCpuMs } from './cpu.js';
 import type { Progress } from './progress.js';
 import { firstError } from './text.js';
 import type { ChildMessage, ChildRequest } from './runtime-child.js';
+import type { LoadChildSetup, LoadMessage, LoadRequest, LoadSide } from './load-child.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 import type { LoadFigures } from './results.js';
@@ -33,6 +38,8 @@ export interface ThroughputOptions {
   runtime: RuntimeChild;
   tokens: { service: string; operator: string };
   dynamoEndpoint: string;
+  /** The runtime's tables: the raw sides write them too. */
+  tablePrefix: string;
   /** DynamoDB Local's Java process, for its CPU time. */
   dynamoPid?: number;
   concurrency: number;
@@ -71,6 +78,7 @@ export class RuntimeChild {
   private requestId = 0;
   private readonly waiters = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private stderr = '';
+  private publishedListener: ((eventId: string, atMs: number) => void) | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -81,7 +89,8 @@ export class RuntimeChild {
       if (message.type === 'done') {
         this.waiters.get(message.id)?.resolve();
         this.waiters.delete(message.id);
-      } else if (message.type === 'error') this.failAll(new Error(`the runtime process: ${message.message}`));
+      } else if (message.type === 'published') this.publishedListener?.(message.eventId, message.atMs);
+      else if (message.type === 'error') this.failAll(new Error(`the runtime process: ${message.message}`));
     });
     child.once('exit', (code, signal) => this.failAll(new Error(`the runtime process exited (${signal ?? code}): ${this.lastErrors()}`)));
   }
@@ -140,6 +149,21 @@ export class RuntimeChild {
     return this.request({ type: 'settle' }, 'the runtime\'s outbox did not settle');
   }
 
+  /**
+   * Calls `listener` for each Namespace Subscription Changed the runtime's outbox puts on its bus,
+   * with the command's eventId and when the bus dispatched it (bench/clock.ts epochMs), until
+   * unwatchBus.
+   */
+  async watchBus(listener: (eventId: string, atMs: number) => void): Promise<void> {
+    this.publishedListener = listener;
+    await this.request({ type: 'watchBus' }, 'the runtime did not start watching its bus');
+  }
+
+  async unwatchBus(): Promise<void> {
+    await this.request({ type: 'unwatchBus' }, 'the runtime did not stop watching its bus');
+    this.publishedListener = undefined;
+  }
+
   /** CPU-profiles the runtime process until profileStop, which writes the profile to `file`. */
   profileStart(): Promise<void> {
     return this.request({ type: 'profileStart' }, 'the runtime did not start profiling');
@@ -196,6 +220,105 @@ export class RuntimeChild {
   }
 
   /** The last lines the runtime wrote to stderr (for error messages). */
+  lastErrors(): string {
+    return this.stderr.trim().split('\n').slice(-5).join(' | ');
+  }
+}
+
+/** The load generators (bench/load-child.ts) in a process of their own, driven over IPC. */
+export class LoadChild {
+  private requestId = 0;
+  private readonly waiters = new Map<number, { resolve: (result: LoopResult | null) => void; reject: (error: Error) => void }>();
+  private stderr = '';
+  itemBytes: RawSide['itemBytes'] = { state: 0, history: 0, idempotency: 0, log: 0 };
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+  ) {
+    child.on('message', (message: LoadMessage) => {
+      if (message.type === 'done') {
+        this.itemBytes = message.itemBytes;
+        this.waiters.get(message.id)?.resolve(message.result);
+        this.waiters.delete(message.id);
+      } else if (message.type === 'error') {
+        const error = new Error(`the load generator: ${message.message}`);
+        if (message.id === undefined) this.failAll(error);
+        else {
+          this.waiters.get(message.id)?.reject(error);
+          this.waiters.delete(message.id);
+        }
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    child.once('exit', (code, signal) => this.failAll(new Error(`the load generator exited (${signal ?? code}): ${this.lastErrors()}`)));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiters.values()) waiter.reject(error);
+    this.waiters.clear();
+  }
+
+  static async start(setup: LoadChildSetup): Promise<LoadChild> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'load-child.ts')], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', BENCH_LOAD: JSON.stringify(setup) },
+    });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the load generator did not start within 60 s: ${firstError(stderr)}`)), 60_000);
+      child.on('message', (message: LoadMessage) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolve(message.pid);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the load generator exited (${code}) during start-up: ${firstError(stderr)}`));
+      });
+    });
+    return new LoadChild(child, pid);
+  }
+
+  /** A paid subscription on every namespace of the service side and of the raw sides. */
+  async seed(): Promise<void> {
+    await this.request({ type: 'seed' });
+  }
+
+  /** One closed loop of `side` for `ms`. */
+  async run(side: LoadSide, ms: number): Promise<LoopResult> {
+    const result = await this.request({ type: 'run', side, ms });
+    if (!result) throw new Error(`the load generator answered no result for a ${side} run`);
+    return result;
+  }
+
+  private request(message: DistributiveOmit<Exclude<LoadRequest, { type: 'stop' }>, 'id'>): Promise<LoopResult | null> {
+    const id = ++this.requestId;
+    return new Promise((resolve, reject) => {
+      this.waiters.set(id, { resolve, reject });
+      this.child.send({ ...message, id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ type: 'stop' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
   lastErrors(): string {
     return this.stderr.trim().split('\n').slice(-5).join(' | ');
   }
@@ -278,14 +401,14 @@ function toLoadFigures(results: LoopResult[], cpu: CpuSpent[]): LoadFigures {
 // The two sides
 
 /** Namespace ids of one worker: disjoint between workers. */
-const namespacesOf = (worker: number, count: number, base: number) => Array.from({ length: count }, (_, i) => base + worker * 10_000 + i + 1);
+export const namespacesOf = (worker: number, count: number, base: number) => Array.from({ length: count }, (_, i) => base + worker * 10_000 + i + 1);
 
 /** A measurement per minute from here on: each report is newer than the last one for its namespace. */
-const MEASURED_FROM = Date.parse('2026-03-01T00:00:00Z');
-const TERM = { startDate: '2026-01-01', endDate: '2027-01-01' } as const;
+export const MEASURED_FROM = Date.parse('2026-03-01T00:00:00Z');
+export const TERM = { startDate: '2026-01-01', endDate: '2027-01-01' } as const;
 
 /** Seat-usage reports over HTTP (node:http, keep-alive) to the runtime. */
-class ServiceSide {
+export class ServiceSide {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly namespaces: number[][];
@@ -375,15 +498,24 @@ class ServiceSide {
 
 /**
  * The same transaction the service sends for a seat-usage report (shared/lifecycle/store.ts
- * commitCommand): the state item conditional on its version, the history entry and the idempotency
- * record conditional on not existing — items built by the same domain rule, of the same size.
+ * commitCommand): the state item (with the audit's due attributes, so the same index writes)
+ * conditional on its version, the log entry, the history entry and the idempotency record
+ * conditional on not existing — items built by the same domain rule, of the same size.
  * `readThenWrite` first reads as readForCommand does (one consistent BatchGetItem of the
  * idempotency record and the state): the database's own cost of the two calls the service makes.
+ *
+ * It writes the runtime's own tables (its namespaces apart), not tables of its own: DynamoDB Local
+ * keeps every table's stream records in one SQLite table ordered by sequence number, and each write
+ * to a table with a stream looks up its shard with `SELECT MIN(SequenceNumber) … WHERE ShardID = ?`,
+ * which walks every stream record written before that table's first one. Tables created after the
+ * runtime's had taken thousands of writes paid that walk on every item: the raw side measured
+ * DynamoDB Local's bookkeeping, not the calls (see README, "Measured").
  */
-class RawSide {
+export class RawSide {
   private readonly client: DynamoDBDocumentClient;
   private readonly namespaces: number[][];
   private readonly states = new Map<number, FoldState>();
+  private readonly changedOn = new Map<number, string | null>();
   private readonly sent = new Map<number, number>();
   private next: number[];
   private seq = 0;
@@ -469,7 +601,9 @@ class RawSide {
     const fold = append(before ?? emptyState(command.namespaceId), command);
     if (fold.entry.rejection) throw new Error(`the bench built an invalid command: ${fold.entry.rejection.message}`);
     const after: FoldState = { ...fold.head, version: (before?.version ?? 0) + 1, updatedAt: appliedAt };
-    const stateItem = { ...nsKey(after.namespaceId), ...after, logLastKey: fold.entry.key, logBaseKey: null };
+    // The audit's due attributes and changedOn, as commitCommand stores them: the same index writes.
+    const audit = stateAuditAttributes(before, after, this.changedOn.get(command.namespaceId) ?? null);
+    const stateItem = { ...nsKey(after.namespaceId), ...after, logLastKey: fold.entry.key, logBaseKey: null, ...audit };
     const entryItem = logItem(after.namespaceId, fold.entry);
     const historyItem = {
       pk: `NS#${after.namespaceId}`,
@@ -520,6 +654,7 @@ class RawSide {
     ];
     await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     this.states.set(command.namespaceId, after);
+    this.changedOn.set(command.namespaceId, typeof stateItem.changedOn === 'string' ? stateItem.changedOn : null);
     if (command.type === 'seatUsageReported' && this.itemBytes.state === 0) {
       this.itemBytes = {
         state: Buffer.byteLength(JSON.stringify(stateItem)),
@@ -540,53 +675,56 @@ class RawSide {
 export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputFigures> {
   const { progress, concurrency, runtime } = options;
   const runId = randomBytes(4).toString('hex');
-  // Tables of the same definitions that no runtime reads: the raw side's writes are its own.
-  const rawTables = await ensureTables(options.dynamoEndpoint, `bench-raw-${runId}-`);
-  const service = new ServiceSide(runtime.url, options.tokens.service, concurrency, options.namespacesPerWorker, runId);
-  const raw = new RawSide(options.dynamoEndpoint, { state: rawTables.state!, idempotency: rawTables.idempotency! }, concurrency, options.namespacesPerWorker, runId);
+  // The raw sides write the runtime's own tables (namespaces of their own): see RawSide.
+  const tableOf = (key: TableKey) => localTableName(options.tablePrefix, tableSpecs.find((spec) => spec.key === key)!);
+  const load = await LoadChild.start({
+    runtimeUrl: runtime.url,
+    serviceToken: options.tokens.service,
+    dynamoEndpoint: options.dynamoEndpoint,
+    tables: { state: tableOf('state'), idempotency: tableOf('idempotency') },
+    concurrency,
+    namespacesPerWorker: options.namespacesPerWorker,
+    runId,
+  });
 
   try {
     const namespaces = concurrency * options.namespacesPerWorker;
     progress.start(`throughput: a subscription on ${namespaces} namespaces on each side, then a warm-up (service ${options.serviceWarmupMs / 1000} s, raw ${options.warmupMs / 1000} s)`);
-    await service.seed(concurrency);
-    await raw.seed(concurrency);
-    const warm = async (label: string, op: (worker: number) => Promise<void>, ms = options.warmupMs) => {
-      const result = await closedLoop(concurrency, ms, op, ({ ok }) => progress.update(`${label} warm-up: ${ok}`));
-      if (result.ok === 0) throw new Error(`${label}: every request failed: ${result.errorSamples.join(' | ')}`);
-    };
-    await warm('service', service.report, options.serviceWarmupMs);
+    await load.seed();
     await runtime.settle();
-    await warm('raw', raw.write);
-    if (options.readWriteSide) await warm('raw read+write', raw.readThenWrite);
+    const warm = async (side: LoadSide, ms = options.warmupMs) => {
+      progress.update(`${side} warm-up`);
+      const result = await load.run(side, ms);
+      if (result.ok === 0) throw new Error(`${side}: every request failed: ${result.errorSamples.join(' | ')}`);
+      await runtime.settle();
+    };
+    await warm('service', options.serviceWarmupMs);
+    await warm('raw');
+    if (options.readWriteSide) await warm('rawReadWrite');
     progress.done('ready');
 
-    type Side = 'service' | 'raw' | 'rawReadWrite';
-    const ops: Record<Side, (worker: number) => Promise<void>> = { service: service.report, raw: raw.write, rawReadWrite: raw.readThenWrite };
-    const labels: Record<Side, string> = { service: 'service', raw: 'raw TransactWriteItems', rawReadWrite: 'raw BatchGetItem + TransactWriteItems' };
-    const runs: Record<Side, LoopResult[]> = { service: [], raw: [], rawReadWrite: [] };
-    const cpu: Record<Side, CpuSpent[]> = { service: [], raw: [], rawReadWrite: [] };
-    const benchCpuMs = () => {
-      const usage = process.cpuUsage();
-      return (usage.user + usage.system) / 1000;
-    };
+    const labels: Record<LoadSide, string> = { service: 'service', raw: 'raw TransactWriteItems', rawReadWrite: 'raw BatchGetItem + TransactWriteItems' };
+    const runs: Record<LoadSide, LoopResult[]> = { service: [], raw: [], rawReadWrite: [] };
+    const cpu: Record<LoadSide, CpuSpent[]> = { service: [], raw: [], rawReadWrite: [] };
     const cpuSnapshot = () => ({
       runtime: processCpuMs(runtime.pid),
       dynamodb: options.dynamoPid ? processCpuMs(options.dynamoPid) : Number.NaN,
-      bench: benchCpuMs(),
+      bench: processCpuMs(load.pid),
       machine: machineCpu(),
     });
     let peakSampledMb = 0;
     const peakResetWorked = runtime.resetPeak();
-    const runSide = async (side: Side, round: number) => {
+    const runSide = async (side: LoadSide, round: number) => {
       const label = `${labels[side]}, round ${round}/${options.rounds}`;
       progress.start(`throughput: ${label}, ${concurrency} concurrent, ${options.roundMs / 1000} s`);
       if (side === 'service' && options.profileDir) await runtime.profileStart();
-      const before = cpuSnapshot();
-      const result = await closedLoop(concurrency, options.roundMs, ops[side], ({ ok, errors, elapsedMs }) => {
+      const sampler = setInterval(() => {
         const { rssMb } = runtime.memory();
         if (side === 'service' && Number.isFinite(rssMb)) peakSampledMb = Math.max(peakSampledMb, rssMb);
-        progress.update(`${ok} ok${errors ? `, ${errors} errors` : ''}, ${(ok / (elapsedMs / 1000)).toFixed(0)}/s`);
-      });
+        progress.update('');
+      }, 200);
+      const before = cpuSnapshot();
+      const result = await load.run(side, options.roundMs).finally(() => clearInterval(sampler));
       const after = cpuSnapshot();
       if (side === 'service' && options.profileDir) await runtime.profileStop(path.join(options.profileDir, `runtime-service-round-${round}.cpuprofile`));
       runs[side].push(result);
@@ -596,13 +734,13 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
         benchMs: after.bench - before.bench,
         machineBusyPercent: busyPercent(before.machine, after.machine),
       });
-      // The outbox publishes what the service applied before the other side runs, so it does not slow it.
-      if (side === 'service') await runtime.settle();
+      // The outbox publishes what this side wrote before the next side runs, so it does not slow it.
+      await runtime.settle();
       progress.done(`${(result.ok / result.seconds).toFixed(1)}/s${result.errors ? `, ${result.errors} errors: ${result.errorSamples[0]}` : ''}`);
     };
     for (let round = 1; round <= options.rounds; round++) {
       // Alternate the order: a drift in the machine's load weighs on every side alike.
-      const order: Side[] = round % 2 === 1 ? ['service', 'raw', 'rawReadWrite'] : ['rawReadWrite', 'raw', 'service'];
+      const order: LoadSide[] = round % 2 === 1 ? ['service', 'raw', 'rawReadWrite'] : ['rawReadWrite', 'raw', 'service'];
       for (const side of order) if (side !== 'rawReadWrite' || options.readWriteSide) await runSide(side, round);
     }
     const memory = runtime.memory();
@@ -613,14 +751,13 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       service: toLoadFigures(runs.service, cpu.service),
       raw: toLoadFigures(runs.raw, cpu.raw),
       rawReadWrite: options.readWriteSide ? toLoadFigures(runs.rawReadWrite, cpu.rawReadWrite) : null,
-      itemBytes: raw.itemBytes,
+      itemBytes: load.itemBytes,
       rss: { peakMb: Math.max(memory.peakMb, peakSampledMb), endMb: memory.rssMb, pid: runtime.pid },
     };
   } catch (error) {
-    const stderr = runtime.lastErrors();
-    throw stderr ? new Error(`${(error as Error).message} (runtime stderr: ${stderr})`, { cause: error }) : error;
+    const stderr = [runtime.lastErrors() && `runtime stderr: ${runtime.lastErrors()}`, load.lastErrors() && `load generator stderr: ${load.lastErrors()}`].filter(Boolean).join('; ');
+    throw stderr ? new Error(`${(error as Error).message} (${stderr})`, { cause: error }) : error;
   } finally {
-    service.close();
-    raw.close();
+    await load.stop();
   }
 }

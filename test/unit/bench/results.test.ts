@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildResults, callsAndUnits, checkTargets, lateEventSentence, median, quantile, renderTable, roundMedianRatio } from '../../../bench/results.js';
+import { buildResults, busRate, callsAndUnits, checkTargets, lateEventSentence, median, quantile, renderTable, roundMedianRatio, roundRatios, spread } from '../../../bench/results.js';
+import type { BusFigures } from '../../../bench/bus.js';
 import type { BenchFigures, LateEventCost, LateEventCosts, LoadFigures } from '../../../bench/results.js';
 
 const load = (requests: number, seconds: number): LoadFigures => ({
@@ -96,7 +97,7 @@ describe('Function: buildResults', () => {
       ['created', 'entitlementsUpdated', 'expired', 'reconciliationCompleted', 'renewed', 'replay', 'seatStatisticsCorrected', 'seatUsageReported', 'trialEnded', 'trialExtended', 'trialStarted'].sort(),
     );
     expect(results.dynamodbCallsPerEvent).toMatchObject({ renewed: 2, replay: 1 });
-    expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8 });
+    expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8, ratioByRound: { median: 0.8, min: 0.8, max: 0.8 } });
     expect(results.init).toEqual({
       bareMs: 100,
       functions: { 'seat-usage-reported': { bytes: 140_000, initMs: 140 }, 'subscription-created': { bytes: 160_000, initMs: 160 } },
@@ -111,6 +112,7 @@ describe('Function: buildResults', () => {
       'init',
       'rssMb',
       'audit',
+      'bus',
       'details',
       'targets',
       'run',
@@ -200,8 +202,8 @@ describe('Function: buildResults', () => {
     const results = buildResults(figures);
 
     // Assess
-    expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8 });
-    expect(results.details.throughput).toMatchObject({ rawReadThenWritePerSecond: null, requests: { service: 1200, raw: 1500 } });
+    expect(results.throughput).toMatchObject({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8 });
+    expect(results.details.throughput).toMatchObject({ rawReadThenWritePerSecond: null, ratioToReadThenWriteByRound: null, requests: { service: 1200, raw: 1500 } });
     expect(Object.keys(results.details.throughput!.requests!)).toEqual(['service', 'raw']);
     expect(renderTable(figures)).not.toContain('read + write');
   });
@@ -220,7 +222,74 @@ describe('Function: buildResults', () => {
   });
 });
 
+/** Sample figures of the bus path: 1,200 events in 12 s. */
+const bus = (): BusFigures => ({
+  concurrency: 8,
+  batchSize: 10,
+  namespaces: 240,
+  events: 1200,
+  seconds: 12,
+  perRound: [95, 100, 105],
+  latencyMs: { p50: 61.234, p99: 180.06, max: 240 },
+  putEventsMs: { p50: 4.2, p99: 12, max: 20 },
+  errors: 0,
+  errorSamples: [],
+  cpuMsPerEvent: { runtime: 3.5, dynamodb: 6.25 },
+});
+
+describe('Function: buildResults (the bus path)', () => {
+  it('writes bus as the issue asks: events per second, p50 and p99 from PutEvents to the published change', () => {
+    const results = buildResults({ ...sample(), bus: bus() });
+
+    expect(results.bus).toEqual({ eventsPerSecond: 100, p50Ms: 61.2, p99Ms: 180.1 });
+    expect(results.details.bus).toMatchObject({ batchSize: 10, eventsPerSecondByRound: [95, 100, 105], putEventsMs: { p50: 4.2 } });
+  });
+
+  it('writes bus as null when the phase did not run, and the table says why', () => {
+    const figures = { ...sample(), bus: null, errors: { bus: 'the local bus refused 10 of 10 entries' } };
+
+    expect(buildResults(figures).bus).toBeNull();
+    expect(renderTable(figures)).toContain('not measured: the local bus refused 10 of 10 entries');
+  });
+});
+
+describe('Function: busRate', () => {
+  it('divides the events published by the measured time, 0 for none', () => {
+    expect(busRate({ events: 1200, seconds: 12 })).toBe(100);
+    expect(busRate({ events: 0, seconds: 0 })).toBe(0);
+  });
+});
+
 describe('Function: checkTargets', () => {
+  it('misses the floor when the service is faster than the raw calls it makes', () => {
+    // Prepare: the service 1,300 in 12 s against raw 1,200: a baseline that is no floor
+    const figures = sample();
+    figures.throughput!.service = load(1300, 12);
+    figures.throughput!.raw = load(1200, 12);
+    figures.throughput!.rawReadWrite = load(1250, 12);
+
+    // Act
+    const checks = checkTargets(figures);
+
+    // Assess
+    expect(checks.find((c) => c.name === 'throughput ratio')).toMatchObject({ ok: true });
+    expect(checks.find((c) => c.name === 'raw baseline is a floor')).toMatchObject({ ok: false, measured: '1.08', target: '≤ 1' });
+    expect(checks.find((c) => c.name === 'raw read + write is a floor')).toMatchObject({ ok: false, measured: '1.04' });
+    expect(renderTable(figures)).toContain('Targets missed: raw baseline is a floor (1.08, target ≤ 1); raw read + write is a floor (1.04, target ≤ 1)');
+  });
+
+  it('meets the floor at a ratio of exactly 1, and checks the read + write side only when it ran', () => {
+    const figures = sample();
+    figures.throughput!.service = load(1200, 12);
+    figures.throughput!.raw = load(1200, 12);
+    figures.throughput!.rawReadWrite = null;
+
+    const checks = checkTargets(figures);
+
+    expect(checks.find((c) => c.name === 'raw baseline is a floor')?.ok).toBe(true);
+    expect(checks.some((c) => c.name === 'raw read + write is a floor')).toBe(false);
+  });
+
   it('flags each missed target and only those', () => {
     // Prepare: one bundle too large and too slow to import, renewal at 3 calls, ratio 0.8
     const figures = sample();
@@ -277,7 +346,35 @@ describe('Function: roundMedianRatio', () => {
   });
 });
 
+describe('Function: roundRatios', () => {
+  it('divides round by round, leaving out rounds one side lacks or with no raw rate', () => {
+    const service = { ...load(0, 12), perRound: [90, 100, 120, 80] };
+    const raw = { ...load(0, 12), perRound: [100, 0, 100] };
+
+    expect(roundRatios(service, raw)).toEqual([0.9, 1.2]);
+  });
+});
+
+describe('Function: spread', () => {
+  it('answers the median, smallest and largest, zeros for none', () => {
+    expect(spread([0.9, 1.2, 0.95, 1])).toEqual({ median: 0.975, min: 0.9, max: 1.2 });
+    expect(spread([])).toEqual({ median: 0, min: 0, max: 0 });
+  });
+});
+
 describe('Function: renderTable', () => {
+  it('prints the ratio with both targets and its spread by round, and the bus path', () => {
+    const figures = { ...sample(), bus: bus() };
+    figures.throughput!.service = { ...load(1140, 12), perRound: [90, 95, 100] };
+    figures.throughput!.raw = { ...load(1200, 12), perRound: [100, 100, 100] };
+
+    const table = renderTable(figures);
+
+    expect(table).toMatch(/ratio service \/ raw\s+0\.95\s+ok\s+≥ 0\.7, ok\s+≤ 1\s+by round: median 0\.95, 0\.90–1\.00/);
+    expect(table).toMatch(/events published, 8 concurrent\s+100\.0\/s\s+1200 in 12\.0 s; rounds 95 \/ 100 \/ 105/);
+    expect(table).toMatch(/PutEvents → change published\s+p50 61 ms\s+p99 180 ms, max 240 ms; the PutEvents call itself p50 4\.2 ms/);
+  });
+
   it('prints every figure with its target, and the targets missed', () => {
     const figures = sample();
 
