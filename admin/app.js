@@ -1514,7 +1514,7 @@ async function metricsView(paint) {
       'p',
       { class: 'muted' },
       `Counters of the process that answered, since ${when(snapshot.since)} (namespace ${snapshot.namespace}). `,
-      'Locally that is the whole service. In AWS it is one container only: the CloudWatch dashboard (named after the stack) and its alarms are the source there.',
+      'That is one execution environment of the metrics function, in AWS and locally alike (every function runs isolated): the service\'s metrics are in the CloudWatch dashboard (named after the stack) and its alarms; locally, in each function\'s log lines (EMF).',
     ),
     table(
       ['Metric', 'Dimensions', 'Total', 'Samples', 'Last value', 'Last at'],

@@ -144,6 +144,8 @@ class Environment {
   private pending?: Pending;
   private idleTimer?: NodeJS.Timeout;
   stopped = false;
+  /** The configuration it was started with (IsolatedFunction.updateEnvironment counts them). */
+  generation = 0;
 
   constructor(
     private readonly config: IsolatedFunctionConfig,
@@ -320,6 +322,7 @@ export class IsolatedFunction implements LocalFunction {
   private start(): Environment {
     this.stats.coldStarts++;
     const env = new Environment(this.config, this.lastCode!, (gone) => this.forget(gone), this.options);
+    env.generation = this.generation;
     this.all.add(env);
     this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.all.size);
     return env;
@@ -336,11 +339,28 @@ export class IsolatedFunction implements LocalFunction {
 
   private release(env: Environment): void {
     if (env.stopped) return;
+    if (env.generation !== this.generation) {
+      void env.stop();
+      return;
+    }
     const next = this.waiting.shift();
     if (next) return next(env);
     this.idle.push(env);
     env.park(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   }
+
+  /**
+   * Changes the function's environment variables, as Lambda's UpdateFunctionConfiguration does:
+   * environments already started keep the old ones until they stop; idle ones are stopped now, so
+   * the next invocation starts cold with the new variables.
+   */
+  async updateEnvironment(environment: Readonly<Record<string, string>>): Promise<void> {
+    (this as { config: IsolatedFunctionConfig }).config = { ...this.config, environment };
+    this.generation++;
+    await this.coolDown();
+  }
+
+  private generation = 0;
 
   /** Stops the idle environments: the next invocation starts cold (as after Lambda reclaimed them). */
   async coolDown(): Promise<void> {

@@ -113,6 +113,18 @@ export class IamGate {
     return this.principalOf(credentialOf(authorization));
   }
 
+  /**
+   * Runs `hook` before each allowed DynamoDB call is forwarded, the call waiting for it: where a
+   * test makes another request commit between a function's read and its write (a lost race, every
+   * time), as a fault injector on the network would. Returns the removal.
+   */
+  intercept(hook: (call: { function: string; operation: string; request: Record<string, unknown> }) => Promise<void> | void): () => void {
+    this.interceptors.add(hook);
+    return () => this.interceptors.delete(hook);
+  }
+
+  private readonly interceptors = new Set<(call: { function: string; operation: string; request: Record<string, unknown> }) => Promise<void> | void>();
+
   /** Sees every DynamoDB call the functions make (the bench counts them); returns the detach. */
   observe(observer: (call: ObservedCall) => void): () => void {
     this.observers.add(observer);
@@ -220,6 +232,7 @@ export class IamGate {
         return answer(res, 400, 'AccessDeniedException', denial.message);
       }
     }
+    for (const hook of this.interceptors) await hook({ function: principal.name, operation, request: body });
     // An observer (the bench) counts consumed capacity: every call it sees asks for it, unless the
     // function asked for something itself. DynamoDB Local does not check signatures.
     let sent = raw;

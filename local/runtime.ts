@@ -14,7 +14,7 @@ import { BUS_NAME, functions as manifestFunctions } from '../shared/service/mani
 import type { TableKey } from '../shared/platform/tables.js';
 import { logger } from '../shared/platform/log.js';
 import { LocalBus } from './bus.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
+import { LOCAL_REGION, StartupError, ensureTables, localClient, startDynamoDbLocal } from './dynamodb.js';
 import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
 import type { DynamoDbLocal } from './dynamodb.js';
 import { IsolatedFunction, LOCAL_ACCOUNT } from './functions.js';
@@ -47,6 +47,13 @@ import { LocalScheduler } from './scheduler.js';
 import { StreamPoller } from './streams.js';
 import { sleep } from '../shared/platform/backoff.js';
 
+
+/**
+ * The key of direct access (tests and tools that call a store or publish themselves): one the bus
+ * accepts, in letters and digits as DynamoDB Local requires, outside any function's policy. One per
+ * process, not per runtime: an SDK client keeps the credentials it first read.
+ */
+const DIRECT_ACCESS = { accessKeyId: `LOCALDIRECT${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64url') };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -101,6 +108,12 @@ export interface Runtime {
    * directly. Straight to DynamoDB, not through the IAM gate: such a caller is not a function.
    */
   directAccess: Readonly<Record<string, string>>;
+  /**
+   * Changes a function's environment variables as `aws lambda update-function-configuration` does
+   * (its next invocation starts with them; the IAM policy is unchanged). `change` gets the
+   * function's template environment (without what Lambda adds) and answers the new one.
+   */
+  updateFunctionEnvironment(name: string, change: (environment: Readonly<Record<string, string>>) => Record<string, string>): Promise<void>;
   /** Resolves once the stream feed has caught up (every applied change published). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -269,6 +282,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       functions.set(definition.name, new IsolatedFunction(config, { idleTimeoutMs: options.idleTimeoutMs, log: emit }));
     }
     for (const [key, secret] of iam.keys()) busKeys.set(key, secret);
+    busKeys.set(DIRECT_ACCESS.accessKeyId, DIRECT_ACCESS.secretAccessKey);
     // Retries and maximum event age of asynchronous invocations: each function's EventInvokeConfig.
     const asyncInvoke = (spec: { name: string }) => definitions.get(spec.name)?.asyncInvoke;
     bus = new LocalBus({ busName: BUS_NAME, region: LOCAL_REGION, functions, retryDelaysMs: options.retryDelaysMs, asyncInvoke, log: emit });
@@ -418,11 +432,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       iam: theIam,
       directAccess: {
         AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: DIRECT_ACCESS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: DIRECT_ACCESS.secretAccessKey,
         AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: `http://${host}:${port}/eventbridge`,
         EVENT_BUS_NAME: BUS_NAME,
         ...Object.fromEntries(tableSpecs.map((spec) => [tableEnvVar(spec.key), tables[spec.key]])),
+      },
+      updateFunctionEnvironment: async (name, change) => {
+        const definition = definitions.get(name);
+        const fn = functions.get(name) as IsolatedFunction | undefined;
+        if (!definition || !fn) throw new Error(`No function ${name}: the manifest's are ${[...definitions.keys()].join(', ')}`);
+        const updated = { ...definition, environment: change(definition.environment) };
+        definitions.set(name, updated);
+        // What Lambda and the runtime add (credentials, endpoints, the developer's log level) stays.
+        const lambdaAdds = Object.fromEntries(
+          Object.entries(fn.config.environment).filter(([key]) => !(key in definition.environment) || (LOCAL_LOGGING_VARIABLES as readonly string[]).includes(key)),
+        );
+        await fn.updateEnvironment({ ...updated.environment, ...lambdaAdds });
       },
       settle: async () => {
         await theBus.drain();

@@ -3,9 +3,9 @@
  * shows only what that role may do (the routes refuse the rest anyway).
  *
  * `GET /v1/operator/metrics` (viewer): the metric counters of the process that answers
- * (shared/platform/metrics.ts). Locally every handler runs in one process, so these are the service's
- * counters since `npm start`; in AWS this container counts only what it handled itself, so the
- * CloudWatch dashboard is the source there.
+ * (shared/platform/metrics.ts): what this execution environment counted itself, in AWS and locally
+ * alike (the local runtime runs every function isolated, as Lambda does). The service's metrics are
+ * the CloudWatch dashboard's; locally, the EMF lines each function logs.
  */
 import { ForbiddenError } from '../../shared/platform/http/errors.js';
 import { parseWith } from '../../shared/platform/http/handler.js';

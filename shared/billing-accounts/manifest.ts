@@ -24,6 +24,7 @@ export const billingAccountFunctions: readonly FunctionSpec[] = [
       { kind: 'event', pattern: { source: [COMMERCE_SOURCE], 'detail-type': [CUSTOMER_BILLING_ACCOUNT_SET] } },
     ],
     tables: { state: 'readWrite', idempotency: 'readWrite', flags: 'read' },
+    config: ['flagsCacheTtlSeconds'],
   },
   {
     name: 'customer-reads',

@@ -90,6 +90,12 @@ export const config = {
     context: 'provisioning:errorLogSubjectLinks',
     description: 'Links to systems of record: JSON subjectKind → https URL template with {subject} (and {adminBaseUrl}).',
   },
+  flagsCacheTtlSeconds: {
+    kind: 'setting',
+    env: 'FLAGS_CACHE_TTL_SECONDS',
+    context: 'provisioning:flagsCacheTtlSeconds',
+    description: 'How long a function keeps a feature flag it read (whole seconds, default 30; 0 reads the flags table at every evaluation): the longest a flag change takes to apply everywhere.',
+  },
 } as const satisfies Record<string, SettingSpec | SecretSpec>;
 
 export type ConfigKey = keyof typeof config;

@@ -2,7 +2,7 @@
  * `npm run synth` works offline, through the CLI as a user runs it, and bundles every function.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,10 +16,14 @@ import { runEndToEndFlow } from '../integration/e2e-flow.js';
 const SYNTH_TIMEOUT_MS = 300_000;
 
 describe('cdk synth', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'synth-'));
+  // Inside the repository (below node_modules/.cache, which git ignores): the bundles resolve the AWS
+  // SDK from the repository's node_modules, as Lambda's runtime provides it to require and import().
+  mkdirSync(path.resolve('node_modules/.cache'), { recursive: true });
+  const out = mkdtempSync(path.resolve('node_modules/.cache/synth-'));
   let runtime: Runtime | undefined;
   afterAll(async () => {
     await runtime?.stop();
+    rmSync(out, { recursive: true, force: true });
   });
 
   it('synthesizes offline with cdk-nag and bundles each manifest function', { timeout: SYNTH_TIMEOUT_MS + 30_000 }, async () => {

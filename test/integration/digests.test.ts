@@ -155,15 +155,17 @@ describe('Digests', () => {
   });
 
   it('skips, saying what to set, when GitLab is not configured', async () => {
-    const url = process.env.GITLAB_URL;
-    delete process.env.GITLAB_URL;
+    // As after deploying without provisioning:gitlabUrl.
+    const without = ({ GITLAB_URL: _url, ...environment }: Readonly<Record<string, string>>) => environment;
+    const url = runtime.definitions.get('daily-digest')!.environment.GITLAB_URL!;
+    await runtime.updateFunctionEnvironment('daily-digest', without);
     try {
       const run = await operator.call('POST', '/v1/jobs/daily-digest/runs', { asOf: today() });
       expect(run.status).toBe(200);
       expect(run.body).toMatchObject({ status: 'skipped' });
       expect(run.body.reason).toContain('GITLAB_URL');
     } finally {
-      process.env.GITLAB_URL = url;
+      await runtime.updateFunctionEnvironment('daily-digest', (environment) => ({ ...environment, GITLAB_URL: url }));
     }
   });
 

@@ -103,24 +103,12 @@ describe('GET /v1/operator/subscriptions/{subscriptionId}', () => {
 });
 
 describe('GET /v1/operator/metrics', () => {
-  it("counts what this process's handlers did: applied, stale, replayed and dry-run commands", async () => {
+  it("counts what its own execution environment did, not another function's: each function runs isolated, as in AWS", async () => {
     const before = await counters();
-    // A renewal that does not start after the current term: refused at its place as stale.
-    const staleBody = { eventId: eventId('stale'), occurredAt: '2026-06-01T00:00:00Z', startDate: '2026-01-01', endDate: '2027-01-01' };
-    expect((await api.call('POST', `/v1/subscriptions/${SUB}/renewals`, staleBody)).status).toBe(409);
-    const dry = await api.call('POST', `/v1/subscriptions/${SUB}/entitlements?dryRun=true`, { eventId: eventId('dry'), occurredAt: '2026-06-01T00:00:00Z', seats: 20 });
-    expect(dry.status).toBe(200);
     const body = { eventId: eventId('ent'), occurredAt: '2026-06-01T00:00:00Z', seats: 20 };
     expect((await api.call('POST', `/v1/subscriptions/${SUB}/entitlements`, body)).status).toBe(200);
-    expect((await api.call('POST', `/v1/subscriptions/${SUB}/entitlements`, body)).headers.get('idempotent-replayed')).toBe('true');
-
     const after = await counters();
-    const delta = (name: string, dimensions: Record<string, string>) => sumOf(after, name, dimensions) - sumOf(before, name, dimensions);
-    expect(delta('StaleEvents', { type: 'renewed' })).toBe(1);
-    expect(delta('DryRuns', { type: 'entitlementsUpdated' })).toBe(1);
-    expect(delta('EventsApplied', { type: 'entitlementsUpdated' })).toBe(1);
-    expect(delta('IdempotentReplays', { type: 'entitlementsUpdated' })).toBe(1);
-    expect(sumOf(after, 'EventsApplied', { type: 'seatUsageReported' })).toBeGreaterThanOrEqual(3);
+    expect(sumOf(after, 'EventsApplied', { type: 'entitlementsUpdated' })).toBe(sumOf(before, 'EventsApplied', { type: 'entitlementsUpdated' }));
   });
 
   it('says whose counters they are', async () => {

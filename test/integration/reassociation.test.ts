@@ -15,7 +15,6 @@ import { logKey } from '../../shared/lifecycle/domain/log.js';
 import { applyRenewed, publicState } from '../../shared/lifecycle/domain/rules.js';
 import type { FoldState, NamespaceState, SubscriptionRenewed } from '../../shared/lifecycle/domain/types.js';
 import { readState } from '../../shared/lifecycle/store.js';
-import { ddb as serviceClient } from '../../shared/platform/dynamodb/client.js';
 import { reassociationKey } from '../../shared/reassociation/store.js';
 import type { ReassociationRecord } from '../../shared/reassociation/store.js';
 import { client, eventId, startTestRuntime } from './helpers.js';
@@ -471,25 +470,20 @@ describe('a renewal racing a reassociation', () => {
   }
 
   /**
-   * Runs `hook` once, just before the first TransactWriteItems matching `match` is sent by the
-   * service's DynamoDB client (the handlers run in this process): the other request then commits
-   * between this one's read and its write — a lost race, every time.
+   * Runs `hook` once, just before the first TransactWriteItems matching `match` reaches DynamoDB
+   * (held at the runtime's IAM gate, where every function's calls pass): the other request then
+   * commits between this one's read and its write — a lost race, every time.
    */
   function beforeFirstTransaction(match: (input: string) => boolean, hook: () => Promise<unknown>) {
-    const name = `race-${randomUUID()}`;
     const transactions: string[] = [];
-    serviceClient().middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = JSON.stringify((args as { input?: unknown }).input ?? {});
-        if (context.commandName === 'TransactWriteItemsCommand' && match(input)) {
-          transactions.push(input);
-          if (transactions.length === 1) await hook();
-        }
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    return { transactions, remove: () => serviceClient().middlewareStack.remove(name) };
+    const remove = runtime.iam.intercept(async (call) => {
+      if (call.operation !== 'TransactWriteItems') return;
+      const input = JSON.stringify(call.request);
+      if (!match(input)) return;
+      transactions.push(input);
+      if (transactions.length === 1) await hook();
+    });
+    return { transactions, remove };
   }
 
   it('the renewal commits between the reassociation\'s read and write: the move retries from the read and carries the renewed term', async () => {

@@ -100,7 +100,7 @@ describe('A renewal for a subscription whose namespace now holds another one', (
     });
     expect(record.body.message).toContain(`which now holds subscription ${s2}`);
     expect(record.body.payload).toMatchObject({
-      function: 'provisioning-subscription-renewed',
+      function: 'ProvisioningService-subscription-renewed',
       condition: 'RetriesExhausted',
       approximateInvokeCount: 3,
       event: { source: 'customers-portal', 'detail-type': 'Subscription Renewed', detail },
