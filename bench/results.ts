@@ -148,6 +148,8 @@ export interface MachineFigures {
 export interface BenchFigures {
   calls: {
     perEvent: Record<EventKind, number>;
+    /** Each command in a fresh, isolated environment of its function (absent in results of older runs). */
+    cold?: Record<EventKind, number>;
     /** Subscription-addressed commands in a process that has not seen the subscription before. */
     firstSeen: Record<SubscriptionAddressed, number>;
     /** Requests per DynamoDB operation, per measured event. */
@@ -161,7 +163,7 @@ export interface BenchFigures {
   } | null;
   throughput: Omit<ThroughputFigures, 'rss'> | null;
   init: InitFigures | null;
-  rss: { peakMb: number; endMb: number; pid: number } | null;
+  rss: { peakMb: number; endMb: number; pid: number; baseMb?: number; environments?: Record<string, number>; perEnvironmentMb?: number } | null;
   /** Commerce events through the local bus to their published change; absent in results of older runs. */
   bus?: BusFigures | null;
   /** Read capacity of one reconciliation audit over growing numbers of subscriptions, the same number due. */
@@ -241,6 +243,8 @@ export function checkTargets(figures: BenchFigures): TargetCheck[] {
       const limit = kind === 'replay' ? TARGETS.callsPerReplay : TARGETS.callsPerAppliedEvent;
       const n = figures.calls.perEvent[kind];
       checks.push({ name: `calls ${kind}`, ok: n <= limit, measured: String(n), target: `≤ ${limit}` });
+      const cold = figures.calls.cold?.[kind];
+      if (cold !== undefined) checks.push({ name: `cold calls ${kind}`, ok: cold <= limit, measured: String(cold), target: `≤ ${limit}` });
     }
   }
   if (figures.throughput) {
@@ -345,6 +349,7 @@ export function buildResults(figures: BenchFigures) {
   const latency = (load: LoadFigures) => ({ p50: round(load.latencyMs.p50, 2), p99: round(load.latencyMs.p99, 2), max: round(load.latencyMs.max, 2) });
   return {
     dynamodbCallsPerEvent: calls ? Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.perEvent[kind]])) as Record<EventKind, number> : null,
+    coldCallsPerEvent: calls?.cold ? (Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.cold![kind]])) as Record<EventKind, number>) : null,
     dynamodbWriteUnitsPerEvent: calls
       ? (Object.fromEntries(EVENT_KINDS.map((kind) => [kind, calls.units[kind] ? round(calls.units[kind].writeUnits, 1) : null])) as Record<EventKind, number | null>)
       : null,
@@ -429,7 +434,14 @@ export function buildResults(figures: BenchFigures) {
             composition: init.composition,
           }
         : null,
-      rss: rss ? { endMb: round(rss.endMb, 1) } : null,
+      rss: rss
+        ? {
+            endMb: round(rss.endMb, 1),
+            ...(rss.baseMb !== undefined && { baseMb: round(rss.baseMb, 1) }),
+            ...(rss.environments && { warmEnvironments: rss.environments }),
+            ...(rss.perEnvironmentMb !== undefined && { perWarmFunctionMb: round(rss.perEnvironmentMb, 1) }),
+          }
+        : null,
       bus: bus
         ? {
             concurrency: bus.concurrency,
@@ -485,7 +497,7 @@ export function renderTable(figures: BenchFigures): string {
     '',
   );
 
-  rows.push('DynamoDB calls and write units per event (counted on the handlers\' client; every command in business order)');
+  rows.push('DynamoDB calls and write units per event (counted at the local IAM gate, per function, each isolated; every command in business order)');
   rows.push('  WCU from the items written, by DynamoDB\'s rules (index writes excluded); "Local" is what DynamoDB Local answered');
   const ops = (byOperation: Record<string, number> | undefined) => Object.entries(byOperation ?? {}).map(([op, n]) => `${op}×${n}`).join(' + ');
   const rcu = (units: Units | undefined) => (units ? `${units.readUnits.toFixed(1)} RCU, Local ${units.answeredWriteUnits.toFixed(1)} WCU` : '');
@@ -495,7 +507,13 @@ export function renderTable(figures: BenchFigures): string {
     for (const kind of EVENT_KINDS) {
       unitsLine(kind, callsAndUnits(calls.perEvent[kind], calls.units[kind]), `${mark(`calls ${kind}`)}   ${[ops(calls.detail[kind]), rcu(calls.units[kind])].filter(Boolean).join('; ')}`);
     }
-    const first = SUBSCRIPTION_ADDRESSED.map((kind) => `${kind} ${callsAndUnits(calls.firstSeen[kind], calls.units[`${kind} (first seen)`])}`).join('; ');
+    if (calls.cold) {
+      rows.push('  cold: each command in a fresh environment of its function (nothing kept from an earlier invocation)');
+      for (const kind of EVENT_KINDS) {
+        unitsLine(`${kind} (cold)`, callsAndUnits(calls.cold[kind], calls.units[`${kind} (cold)`]), `${mark(`cold calls ${kind}`)}   ${ops(calls.detail[`${kind} (cold)`])}`);
+      }
+    }
+    const first = SUBSCRIPTION_ADDRESSED.map((kind) => `${kind} ${callsAndUnits(calls.firstSeen[kind], calls.units[`${kind} (first seen)`] ?? calls.units[`${kind} (cold)`])}`).join('; ');
     rows.push(`  first command for a subscription in a process that has not seen it: ${first}`);
     rows.push('');
 
@@ -586,6 +604,10 @@ export function renderTable(figures: BenchFigures): string {
 
   rows.push('Runtime process memory during the throughput run (DynamoDB Local excluded)');
   if (figures.rss) line('peak RSS (VmHWM)', `${figures.rss.peakMb.toFixed(1)} MB`, mark('runtime peak RSS'));
+  if (figures.rss?.environments) {
+    const warm = Object.entries(figures.rss.environments).map(([name, n]) => `${name}${n > 1 ? ` ×${n}` : ''}`).join(', ');
+    line('one warm isolated function', `${(figures.rss.perEnvironmentMb ?? 0).toFixed(1)} MB`, `runtime alone ${(figures.rss.baseMb ?? 0).toFixed(1)} MB; warm at the end: ${warm || 'none'}`);
+  }
   else rows.push(`  not measured: ${figures.errors.throughput ?? figures.errors.setup ?? 'skipped'}`);
   rows.push('');
 

@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import * as z from '../shared/platform/zod.js';
 import { startRuntime } from '../local/runtime.js';
+import { IsolatedFunction } from '../local/functions.js';
 import { epochMs } from './clock.js';
 import type { EventBridgeEvent } from '../local/put-events.js';
 import { SERVICE_SOURCE } from '../shared/platform/manifest-types.js';
@@ -48,7 +49,8 @@ const request = z.discriminatedUnion('type', [
 export type ChildRequest = z.infer<typeof request>;
 export type ChildMessage =
   | { type: 'ready'; url: string; pid: number }
-  | { type: 'done'; id: number }
+  /** `environments`: after a settle, the warm execution environments of each function that has one. */
+  | { type: 'done'; id: number; environments?: Record<string, number> }
   | { type: 'error'; message: string }
   /** A change the outbox published: the command's eventId, and when the bus dispatched it (epoch ms, sub-ms precision). */
   | { type: 'published'; eventId: string; atMs: number };
@@ -63,6 +65,10 @@ const runtime = await startRuntime({
 });
 
 let profiler: Session | undefined;
+
+/** Warm execution environments per function (each function runs isolated: local/functions.ts). */
+const environments = (): Record<string, number> =>
+  Object.fromEntries([...runtime.functions].flatMap(([name, fn]) => (fn instanceof IsolatedFunction && fn.environments > 0 ? [[name, fn.environments]] : [])));
 
 // The outbox publishes through the bus endpoint, which dispatches each accepted event: wrapped here,
 // as local/bus.ts has no listener hook, so the bench sees each change the moment it is on the bus.
@@ -115,7 +121,7 @@ process.on('message', (raw) => {
   }
   const message = parsed.data;
   handle(message).then(
-    () => 'id' in message && send({ type: 'done', id: message.id }),
+    () => 'id' in message && send({ type: 'done', id: message.id, ...(message.type === 'settle' && { environments: environments() }) }),
     (error: unknown) => send({ type: 'error', message: `${message.type} failed: ${(error as Error).message}` }),
   );
 });

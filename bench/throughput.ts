@@ -67,7 +67,17 @@ export interface ThroughputFigures {
   rawReadWrite: LoadFigures | null;
   /** Approximate sizes of the three items of one transaction (JSON of the document). */
   itemBytes: { state: number; history: number; idempotency: number; log: number };
-  rss: { peakMb: number; endMb: number; pid: number };
+  rss: {
+    peakMb: number;
+    endMb: number;
+    pid: number;
+    /** Before any function ran: the runtime alone (the HTTP server, the bus, the IAM gate). */
+    baseMb: number;
+    /** Warm execution environments at the end, per function. */
+    environments: Record<string, number>;
+    /** (end − base) ÷ environments: what one warm isolated function costs. */
+    perEnvironmentMb: number;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +89,8 @@ export class RuntimeChild {
   private readonly waiters = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private stderr = '';
   private publishedListener: ((eventId: string, atMs: number) => void) | undefined;
+  /** Warm execution environments per function, as of the last settle. */
+  environments: Record<string, number> = {};
 
   private constructor(
     private readonly child: ChildProcess,
@@ -87,6 +99,7 @@ export class RuntimeChild {
   ) {
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'done') {
+        if (message.environments) this.environments = message.environments;
         this.waiters.get(message.id)?.resolve();
         this.waiters.delete(message.id);
       } else if (message.type === 'published') this.publishedListener?.(message.eventId, message.atMs);
@@ -689,6 +702,8 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
 
   try {
     const namespaces = concurrency * options.namespacesPerWorker;
+    // The runtime alone, before any function has an environment.
+    const baseMb = runtime.memory().rssMb;
     progress.start(`throughput: a subscription on ${namespaces} namespaces on each side, then a warm-up (service ${options.serviceWarmupMs / 1000} s, raw ${options.warmupMs / 1000} s)`);
     await load.seed();
     await runtime.settle();
@@ -752,7 +767,11 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       raw: toLoadFigures(runs.raw, cpu.raw),
       rawReadWrite: options.readWriteSide ? toLoadFigures(runs.rawReadWrite, cpu.rawReadWrite) : null,
       itemBytes: load.itemBytes,
-      rss: { peakMb: Math.max(memory.peakMb, peakSampledMb), endMb: memory.rssMb, pid: runtime.pid },
+      rss: (() => {
+        const environments = runtime.environments;
+        const total = Object.values(environments).reduce((sum, n) => sum + n, 0);
+        return { peakMb: Math.max(memory.peakMb, peakSampledMb), endMb: memory.rssMb, pid: runtime.pid, baseMb, environments, perEnvironmentMb: total > 0 ? (memory.rssMb - baseMb) / total : 0 };
+      })(),
     };
   } catch (error) {
     const stderr = [runtime.lastErrors() && `runtime stderr: ${runtime.lastErrors()}`, load.lastErrors() && `load generator stderr: ${load.lastErrors()}`].filter(Boolean).join('; ');

@@ -20,7 +20,8 @@
  * flow: invoke --> idle environment? (warm) | start one (cold: import) --> postMessage --> result
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -36,14 +37,23 @@ export const LOCAL_ACCOUNT = '000000000000';
  */
 export const ASYNC_RETRY_DELAYS_MS: readonly number[] = Array.from({ length: FUNCTION_DEFAULTS.asyncRetryAttempts }, (_, i) => 200 * 5 ** i);
 
+/**
+ * The new space of each environment's heap: V8's default sizes it for a process of its own (16 MB
+ * semi-spaces and more); a handler's short-lived objects fit in far less, and one machine runs many.
+ */
+export const YOUNG_GENERATION_MB = 4;
+
 /** How long an environment stays warm without an invocation (Lambda keeps them for minutes). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 /**
- * Environments one function may run at once when it has no reserved concurrency: AWS allows up to
- * the account's limit; one machine is not that, and a burst beyond this many waits its turn.
+ * Environments one function may run at once when it has no reserved concurrency: one more than the
+ * machine's cores (3 on 2 cores). AWS would start one per concurrent invocation, up to the
+ * account's limit; one machine is not that: each warm environment holds about 30 MB (npm run bench,
+ * "one warm isolated function"), and more than the cores only contend for the CPU while DynamoDB
+ * Local needs it. A burst beyond this many waits for a free environment instead.
  */
-export const DEFAULT_MAX_ENVIRONMENTS = 8;
+export const DEFAULT_MAX_ENVIRONMENTS = Math.max(2, availableParallelism() + 1);
 
 export interface LocalFunction {
   spec: FunctionSpec;
@@ -85,7 +95,10 @@ export class SourceBuilds {
   bundle(name: string, entry: string): Promise<string> {
     let built = this.builds.get(entry);
     if (!built) {
-      if (this.builds.size === 0) process.once('exit', () => rmSync(this.outDir, { recursive: true, force: true }));
+      if (this.builds.size === 0) {
+        process.once('exit', () => rmSync(this.outDir, { recursive: true, force: true }));
+        removeBuildsOfExitedProcesses(path.dirname(this.outDir));
+      }
       const outfile = path.join(this.outDir, name, 'index.js');
       built = build({
         entryPoints: [entry],
@@ -106,6 +119,25 @@ export class SourceBuilds {
       this.builds.set(entry, built);
     }
     return built;
+  }
+}
+
+/** Build folders (named by process id) of runtimes that ended without removing theirs (killed). */
+function removeBuildsOfExitedProcesses(parent: string): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(parent, entry), { recursive: true, force: true });
+    }
   }
 }
 
@@ -161,7 +193,7 @@ class Environment {
       },
       env: { ...config.environment },
       // The function's memory size bounds the heap, as Lambda's bounds the sandbox.
-      resourceLimits: { maxOldGenerationSizeMb: config.memoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: config.memoryMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       // No tsx or other loaders of the runtime's own command line: the code is JavaScript, as on Lambda.
       execArgv: [],
       stdout: false,

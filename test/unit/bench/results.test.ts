@@ -39,6 +39,7 @@ function sample(): BenchFigures {
   return {
     calls: {
       perEvent: { created: 2, renewed: 2, entitlementsUpdated: 2, expired: 2, trialStarted: 2, trialExtended: 2, trialEnded: 2, seatUsageReported: 2, reconciliationCompleted: 2, seatStatisticsCorrected: 2, replay: 1 },
+      cold: { created: 2, renewed: 2, entitlementsUpdated: 2, expired: 2, trialStarted: 2, trialExtended: 2, trialEnded: 2, seatUsageReported: 2, reconciliationCompleted: 2, seatStatisticsCorrected: 2, replay: 1 },
       firstSeen: { renewed: 3, entitlementsUpdated: 3, reconciliationCompleted: 3, expired: 3 },
       detail: { created: { BatchGetItem: 1, TransactWriteItems: 1 } },
       units: {
@@ -97,6 +98,8 @@ describe('Function: buildResults', () => {
       ['created', 'entitlementsUpdated', 'expired', 'reconciliationCompleted', 'renewed', 'replay', 'seatStatisticsCorrected', 'seatUsageReported', 'trialEnded', 'trialExtended', 'trialStarted'].sort(),
     );
     expect(results.dynamodbCallsPerEvent).toMatchObject({ renewed: 2, replay: 1 });
+    expect(Object.keys(results.coldCallsPerEvent!).sort()).toEqual(Object.keys(results.dynamodbCallsPerEvent!).sort());
+    expect(results.coldCallsPerEvent).toMatchObject({ renewed: 2, expired: 2, replay: 1 });
     expect(results.throughput).toEqual({ concurrency: 8, seatReportsPerSecond: 100, rawTransactWritesPerSecond: 125, ratio: 0.8, ratioByRound: { median: 0.8, min: 0.8, max: 0.8 } });
     expect(results.init).toEqual({
       bareMs: 100,
@@ -106,6 +109,7 @@ describe('Function: buildResults', () => {
     // …then the details that explain them, under keys of their own
     expect(Object.keys(results)).toEqual([
       'dynamodbCallsPerEvent',
+      'coldCallsPerEvent',
       'dynamodbWriteUnitsPerEvent',
       'lateEvent',
       'throughput',

@@ -45,7 +45,7 @@ describe('Class: LocalScheduler', () => {
       account: '000000000000',
       time: '2026-03-04T06:00:00Z',
       region: 'eu-west-1',
-      resources: ['arn:aws:events:eu-west-1:000000000000:rule/provisioning-daily-digest-schedule0'],
+      resources: ['arn:aws:events:eu-west-1:000000000000:rule/ProvisioningService-daily-digest-schedule0'],
       detail: {},
     });
   });
@@ -60,7 +60,7 @@ describe('Class: LocalScheduler', () => {
     expect(dispatched[0]).toMatchObject({ source: 'lambda', 'detail-type': 'Lambda Function Invocation Result - Failure' });
     expect(toOccurrence(dispatched[0])).toMatchObject({
       code: 'async_handler_failed',
-      subject: 'provisioning-weekly-digest ← Scheduled Event: TypeError',
+      subject: 'ProvisioningService-weekly-digest ← Scheduled Event: TypeError',
       message: 'no GitLab',
     });
   });

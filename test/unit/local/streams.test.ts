@@ -140,7 +140,7 @@ describe('Class: StreamPoller', () => {
         timestamp: expect.any(String),
         requestContext: {
           requestId: expect.any(String),
-          functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:provisioning-outbox-publisher',
+          functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ProvisioningService-outbox-publisher',
           condition: 'RetryAttemptsExhausted',
           approximateInvokeCount: 5,
         },
