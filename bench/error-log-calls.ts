@@ -3,16 +3,14 @@
  * report that makes a new record, a repeat of it (another eventId, same fingerprint), the same
  * report delivered again (its eventId's marker answers), and an old replay after the record was
  * resolved (recognised by its time: nothing written). The writer is invoked as the bus invokes it
- * (`Revenue Error Reported` from `customers-portal`), in an async context of its own, so only its
- * calls are counted. Slack is not configured here: announcing a new record costs its claim and its
+ * (`Revenue Error Reported` from `customers-portal`), in its own isolated environment; its calls are
+ * counted at the runtime's IAM gate, by function. Slack is not configured here: announcing a new record costs its claim and its
  * finish (two UpdateItems) and no HTTP call.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Runtime } from '../local/runtime.js';
 import { ErrorStore } from '../shared/error-log/store.js';
-import { ddb } from '../shared/platform/dynamodb/client.js';
-import { countDynamoDbCalls } from './count-calls.js';
+import { countGateCalls } from './count-calls.js';
 import type { CallCounts } from './count-calls.js';
 import type { Units } from './results.js';
 
@@ -33,8 +31,10 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 export async function countErrorLogWriterCalls(runtime: Runtime): Promise<ErrorLogWriterCosts> {
   const writer = runtime.functions.get('error-log-writer');
   if (!writer) throw new Error('the runtime has no error-log-writer function');
-  const scope = new AsyncLocalStorage<true>();
-  const counter = countDynamoDbCalls(ddb(), { include: () => scope.getStore() === true });
+  // The writer runs isolated: its calls are counted at the runtime's IAM gate, by function.
+  const counter = countGateCalls(runtime.iam, (fn) => fn === 'error-log-writer');
+  // The bench resolves a record itself, on the runtime's tables.
+  Object.assign(process.env, runtime.directAccess);
   const run = randomBytes(3).toString('hex');
   const report = (eventId: string, occurredAt: string) => ({
     version: '0',
@@ -63,7 +63,7 @@ export async function countErrorLogWriterCalls(runtime: Runtime): Promise<ErrorL
   const measure = async (event: unknown): Promise<ErrorLogReportCost> => {
     await runtime.settle();
     counter.reset();
-    const result = (await scope.run(true, () => writer.invoke(event))) as { outcome: string };
+    const result = (await writer.invoke(event)) as { outcome: string };
     const counts: CallCounts = counter.counts();
     return {
       calls: counts.requests,

@@ -36,6 +36,8 @@ const env = z
 /** Messages from the bench. */
 const request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('settle'), id: z.number() }),
+  /** Stop every idle execution environment, as Lambda reclaims idle ones (the next invocations start cold). */
+  z.object({ type: z.literal('reclaimIdle'), id: z.number() }),
   /** Profile the CPU from now on (V8's sampling profiler, as node --cpu-prof). */
   z.object({ type: z.literal('profileStart'), id: z.number() }),
   /** Stop profiling and write the profile to `file` (a .cpuprofile). */
@@ -87,6 +89,9 @@ async function handle(message: ChildRequest): Promise<void> {
     case 'settle':
       await runtime.settle();
       return;
+    case 'reclaimIdle':
+      await Promise.all([...runtime.functions.values()].map((fn) => (fn instanceof IsolatedFunction ? fn.coolDown() : undefined)));
+      return;
     case 'profileStart':
       profiler ??= new Session();
       profiler.connect();
@@ -121,7 +126,7 @@ process.on('message', (raw) => {
   }
   const message = parsed.data;
   handle(message).then(
-    () => 'id' in message && send({ type: 'done', id: message.id, ...(message.type === 'settle' && { environments: environments() }) }),
+    () => 'id' in message && send({ type: 'done', id: message.id, ...((message.type === 'settle' || message.type === 'reclaimIdle') && { environments: environments() }) }),
     (error: unknown) => send({ type: 'error', message: `${message.type} failed: ${(error as Error).message}` }),
   );
 });

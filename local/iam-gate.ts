@@ -141,7 +141,7 @@ export class IamGate {
    */
   authorize(principal: Principal, action: string, resources: readonly string[], context: Record<string, string | readonly string[]> = {}): Denial | undefined {
     for (const resource of resources) {
-      const decision = evaluate(principal.policy(), { action, resource, context });
+      const decision = this.decide(principal, action, resource, context);
       if (decision.allowed) continue;
       const message = `User: ${this.roleArn(principal)} is not authorized to perform: ${action} on resource: ${resource} because ${decision.reason}`;
       const denial = { action, resource, message };
@@ -158,6 +158,25 @@ export class IamGate {
     }
     return undefined;
   }
+
+  /**
+   * A function's policy does not change while it runs: each distinct request (action, resource,
+   * condition keys) is evaluated once per function and its decision kept (bounded).
+   */
+  private decide(principal: Principal, action: string, resource: string, context: Record<string, string | readonly string[]>) {
+    let cache = this.decisions.get(principal);
+    if (!cache) this.decisions.set(principal, (cache = new Map()));
+    const key = `${action}\u0000${resource}\u0000${Object.keys(context).length ? JSON.stringify(context) : ''}`;
+    let decision = cache.get(key);
+    if (!decision) {
+      decision = evaluate(principal.policy(), { action, resource, context });
+      if (cache.size >= 1_000) cache.clear();
+      cache.set(key, decision);
+    }
+    return decision;
+  }
+
+  private readonly decisions = new WeakMap<Principal, Map<string, ReturnType<typeof evaluate>>>();
 
   tableArn(table: string): string {
     return table.startsWith('arn:') ? table : `arn:aws:dynamodb:${this.options.region}:${this.options.account}:table/${table}`;

@@ -10,12 +10,23 @@
  * flow: workerData {code, context} --> init (import handler) --> 'ready' | 'init-error'
  *       'invoke' {id, event, requestId, deadline} --> handler(event, context) --> 'result' {id, ok, value | error}
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { code, context, runtimeModules } = workerData;
+
+// The function's log lines go straight to the process's stdout and stderr, as Lambda's runtime
+// writes them to its log pipe: not through the runtime's main thread, which serves the API, the
+// bus and the IAM gate (a worker's own process.stdout is a stream the main thread would copy).
+for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]]) {
+  stream.write = (chunk, encoding, callback) => {
+    writeSync(fd, typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+    (typeof encoding === 'function' ? encoding : callback)?.();
+    return true;
+  };
+}
 
 /** An error as Lambda reports it: errorType and errorMessage, the stack kept for the log. */
 const serialize = (error) => ({

@@ -4,7 +4,8 @@ import type { GetItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { HttpRequest } from '@smithy/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { consumedUnits, countDynamoDbCalls, itemSize, sizedWriteUnits } from '../../../bench/count-calls.js';
+import { consumedUnits, countDynamoDbCalls, countGateCalls, itemSize, sizedWriteUnits } from '../../../bench/count-calls.js';
+import type { GateCall } from '../../../bench/count-calls.js';
 import type { CallCounter } from '../../../bench/count-calls.js';
 
 interface FakeAnswer {
@@ -337,5 +338,26 @@ describe('Function: sizedWriteUnits', () => {
     expect(sizedWriteUnits('UpdateItem', { Key: {} })).toBe(1);
     expect(sizedWriteUnits('TransactWriteItems', { TransactItems: [{ Update: {} }, { ConditionCheck: {} }] })).toBe(4);
     expect(sizedWriteUnits('Query', {})).toBe(0);
+  });
+});
+
+describe('Function: countGateCalls', () => {
+  it("counts the calls of the functions it is given, with the capacity each answer reports and the items' write units", () => {
+    // Arrange: a call source as the runtime's IAM gate is one
+    let observer: ((call: GateCall) => void) | undefined;
+    const source = { observe: (o: (call: GateCall) => void) => ((observer = o), () => (observer = undefined)) };
+    const counter = countGateCalls(source, (fn) => fn === 'subscription-renewed');
+    const item = { pk: { S: 'NS#1' }, sk: { S: 'STATE' } };
+
+    // Act
+    observer!({ function: 'subscription-renewed', operation: 'BatchGetItem', request: {}, response: { ConsumedCapacity: [{ TableName: 't', CapacityUnits: 1.5 }] }, status: 200 });
+    observer!({ function: 'subscription-renewed', operation: 'TransactWriteItems', request: { TransactItems: [{ Put: { Item: item } }, { Put: { Item: item } }] }, response: { ConsumedCapacity: [{ TableName: 't', CapacityUnits: 4 }] }, status: 200 });
+    observer!({ function: 'outbox-publisher', operation: 'Query', request: {}, response: {}, status: 200 });
+    observer!({ function: 'subscription-renewed', operation: 'TransactWriteItems', request: { TransactItems: [{ Put: { Item: item } }] }, status: 400 });
+
+    // Assert: the failed transaction is a request, with no capacity
+    expect(counter.counts()).toEqual({ requests: 3, sends: 3, byOperation: { BatchGetItem: 1, TransactWriteItems: 2 }, readUnits: 1.5, writeUnits: 4, sizedWriteUnits: 4, transactItems: 3 });
+    counter.detach();
+    expect(observer).toBeUndefined();
   });
 });
