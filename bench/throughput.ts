@@ -114,7 +114,8 @@ export class RuntimeChild {
   }
 
   static async start(options: { dynamoEndpoint: string; tablePrefix: string; tokens: { service: string; operator: string } }): Promise<RuntimeChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'runtime-child.ts')], {
+    // As npm start runs it (package.json): the runtime's own thread keeps a small young generation.
+    const child = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', path.join(REPO_ROOT, 'bench', 'runtime-child.ts')], {
       cwd: REPO_ROOT,
       // Its log lines (INFO, as in Lambda) are written, then thrown away.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -47,13 +47,13 @@ export const YOUNG_GENERATION_MB = 4;
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 /**
- * Environments one function may run at once when it has no reserved concurrency: one more than the
- * machine's cores (3 on 2 cores). AWS would start one per concurrent invocation, up to the
- * account's limit; one machine is not that: each warm environment holds about 30 MB (npm run bench,
- * "one warm isolated function"), and more than the cores only contend for the CPU while DynamoDB
- * Local needs it. A burst beyond this many waits for a free environment instead.
+ * Environments one function may run at once when it has no reserved concurrency: as many as the
+ * machine has cores (2 at least). AWS would start one per concurrent invocation, up to the account's
+ * limit; one machine is not that: each warm environment holds about 25–30 MB (npm run bench, "one
+ * warm isolated function"), and more than the cores only contend for the CPU with DynamoDB Local. A
+ * burst beyond this many waits for a free environment instead.
  */
-export const DEFAULT_MAX_ENVIRONMENTS = Math.max(2, availableParallelism() + 1);
+export const DEFAULT_MAX_ENVIRONMENTS = Math.max(2, availableParallelism());
 
 export interface LocalFunction {
   spec: FunctionSpec;

@@ -12,11 +12,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, freePort } from '../../local/runtime.js';
 
 /**
- * What `npm start` runs: one Node process with tsx's loader. (The `tsx` CLI runs the script in a
+ * What `npm start` runs (package.json's script): one Node process with tsx's loader. (The `tsx` CLI runs the script in a
  * child and relays SIGTERM to it, then SIGKILLs it when it has not answered within 30 ms: on a busy
  * machine that left DynamoDB Local's Java process behind.)
  */
-const START = [process.execPath, '--import', 'tsx', 'local/main.ts'] as const;
+const START = (() => {
+  const script = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  if (script[0] !== 'node') throw new Error(`npm start runs ${script[0]}, not node: update this test`);
+  return [process.execPath, ...script.slice(1)] as const;
+})();
 const dataDir = mkdtempSync(path.join(tmpdir(), 'provisioning-start-'));
 // 32 characters at least: shorter tokens from the environment are refused.
 const tokens = { PROVISIONING_SERVICE_TOKEN: 'start-test-service-token-0123456789', PROVISIONING_OPERATOR_TOKEN: 'start-test-operator-token-012345678' };
