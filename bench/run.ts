@@ -13,8 +13,9 @@
  * The environment is set before anything else is imported: loggers read their level when created.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// The handlers of the in-process runtime (call counting) log and emit metrics (EMF) on stdout for
-// each request; the bench prints its table there instead. The runtime process under load keeps both.
+// The functions of the runtime the bench runs itself (call counting) take these from it (local
+// runtime: the developer's log level) and would log and emit metrics (EMF) on stdout for each
+// request; the bench prints its table there instead. The runtime process under load keeps both.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
