@@ -358,7 +358,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // A body declared above the route's limit is refused before anything else (credentials included).
       const bodyLimit = BODY_LIMITS[match.route.target.auth];
       if (declaresMoreThan(req, bodyLimit)) return errorResponse(res, 413, 'payload_too_large', tooLarge(bodyLimit), { connection: 'close' });
-      // Webhook routes carry a third party's shared secret, not a bearer token: their handler checks it.
+      // Webhook routes carry a third party's shared secret, not a bearer token: their Lambda authorizer checks it (and their handler again).
       const isWebhook = match.route.target.auth === 'webhook';
       // Public routes (the admin page's static files) take no credentials, as API Gateway without an authorizer.
       const isPublic = match.route.target.auth === 'public';
@@ -380,7 +380,34 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const raw = await readBody(req, bodyLimit);
       if (raw === 'too_large') return errorResponse(res, 413, 'payload_too_large', tooLarge(bodyLimit), { connection: 'close' });
       const event = toApiGatewayEvent(req, url, raw, match, caller);
-      if (isWebhook) (event.requestContext as Record<string, unknown>).authorizer = { lambda: { webhook: 'gitlab' } };
+      if (isWebhook) {
+        // As API Gateway runs the route's Lambda authorizer (simple responses, identity source
+        // X-Gitlab-Token): no token 401, a refusal 403, both before the route's function; the
+        // authorizer's context reaches the function. (AWS caches an answer per token for 5 minutes.)
+        const token = req.headers['x-gitlab-token'];
+        if (typeof token !== 'string' || token === '') return errorResponse(res, 401, 'unauthorized', 'Missing X-Gitlab-Token: set the webhook\'s secret token.');
+        const authorizer = functions.get(webhookAuthorizerFunction.name);
+        if (!authorizer) return errorResponse(res, 500, 'internal_error', 'The webhook authorizer is not defined; see the runtime log.');
+        let decision: { isAuthorized?: boolean; context?: Record<string, unknown> } | undefined;
+        try {
+          decision = (await authorizer.invoke({
+            version: '2.0',
+            type: 'REQUEST',
+            routeArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/$default/${method}${url.pathname}`,
+            identitySource: [token],
+            routeKey: match.routeKey,
+            rawPath: url.pathname,
+            headers: event.headers,
+            requestContext: { ...(event.requestContext as Record<string, unknown>), authorizer: undefined },
+          })) as typeof decision;
+        } catch (error) {
+          // API Gateway answers 500 when the authorizer fails.
+          emit('error', 'webhook authorizer failed', { error: error as Error });
+          return errorResponse(res, 500, 'internal_error', 'The service failed to handle this request; retry later.');
+        }
+        if (decision?.isAuthorized !== true) return errorResponse(res, 403, 'forbidden', 'Wrong X-Gitlab-Token: set the webhook\'s secret token to the one the service was given.');
+        (event.requestContext as Record<string, unknown>).authorizer = { lambda: decision.context ?? {} };
+      }
       if (isPublic) delete (event.requestContext as Record<string, unknown>).authorizer;
       const requestId = (event.requestContext as { requestId: string }).requestId;
       let result: unknown;

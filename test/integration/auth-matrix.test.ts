@@ -2,7 +2,7 @@
  * Every route of the manifest, every way in: no token 401, a wrong token 401, a service token on an
  * operator route 403, each operator token (viewer, support, admin) on each operator route: through
  * when its role reaches the route's, else 403 naming the role needed; every operator token on a
- * service route 403, the GitLab webhook with a wrong X-Gitlab-Token 401. Nothing is written: the
+ * service route 403, the GitLab webhook without X-Gitlab-Token 401 and with a wrong one 403 (its Lambda authorizer). Nothing is written: the
  * bodies sent are invalid for every route that writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,12 +85,17 @@ describe('Auth matrix', () => {
     for (const r of routes) expect(r.auth === 'operator' ? OPERATOR_ROLES.includes(r.role!) : r.role === undefined, `${r.method} ${r.path}`).toBe(true);
   });
 
-  it.each(webhookRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a wrong X-Gitlab-Token is 401', async (_, route) => {
-    const attempts: Array<Record<string, string>> = [{}, { 'x-gitlab-token': 'wrong' }, { authorization: `Bearer ${runtime.tokens.operator}` }];
-    for (const headers of attempts) {
+  // As API Gateway's Lambda authorizer answers: no identity source 401, a refusal 403.
+  it.each(webhookRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no X-Gitlab-Token is 401, a wrong one 403', async (_, route) => {
+    const attempts: Array<[Record<string, string>, number, string]> = [
+      [{}, 401, 'unauthorized'],
+      [{ authorization: `Bearer ${runtime.tokens.operator}` }, 401, 'unauthorized'],
+      [{ 'x-gitlab-token': 'wrong' }, 403, 'forbidden'],
+    ];
+    for (const [headers, status, code] of attempts) {
       const res = await send(route.method, route.path, headers);
-      expect(res.status).toBe(401);
-      expect(res.body.error?.code).toBe('unauthorized');
+      expect(res.status).toBe(status);
+      expect(res.body.error?.code).toBe(code);
     }
   });
 

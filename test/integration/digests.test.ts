@@ -170,9 +170,9 @@ describe('Digests', () => {
   });
 
   describe('GitLab webhook', () => {
-    it('refuses a missing or wrong X-Gitlab-Token with 401 and changes nothing', async () => {
+    it('refuses a missing X-Gitlab-Token with 401, a wrong one with 403 (its authorizer), and changes nothing', async () => {
       expect((await webhook(closed(issueUrl, 1), null)).status).toBe(401);
-      expect((await webhook(closed(issueUrl, 1), 'wrong')).status).toBe(401);
+      expect((await webhook(closed(issueUrl, 1), 'wrong')).status).toBe(403);
       expect((await operator.call('GET', `/v1/errors/${ids[0]}`)).body.status).toBe('open');
     });
 

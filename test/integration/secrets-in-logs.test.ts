@@ -88,7 +88,7 @@ describe('Secrets', () => {
       const digest = await call('POST', '/v1/jobs/daily-digest/runs', op, { asOf: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) });
       expect(digest.status).toBe(200);
       expect(gitlab.creates, digest.body).toBeGreaterThan(0);
-      expect((await call('POST', '/v1/webhooks/gitlab', undefined, { object_kind: 'issue' }, { 'x-gitlab-token': 'wrong' })).status).toBe(401);
+      expect((await call('POST', '/v1/webhooks/gitlab', undefined, { object_kind: 'issue' }, { 'x-gitlab-token': 'wrong' })).status).toBe(403);
       const hook = await call('POST', '/v1/webhooks/gitlab', undefined, { object_kind: 'issue', object_attributes: { action: 'close', iid: 1, url: gitlab.issues[0]?.web_url } }, { 'x-gitlab-token': SECRETS.GITLAB_WEBHOOK_SECRET, 'x-gitlab-event': 'Issue Hook' });
       expect(hook.status).toBeLessThan(300);
     } finally {
