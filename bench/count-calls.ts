@@ -5,6 +5,7 @@
  * make, named by the wire operation (`BatchGetItem`, `TransactWriteItems`…), whichever command class
  * sent it.
  */
+import type { ObservedCall } from '../local/iam-gate.js';
 import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type {
   DeserializeHandler,
@@ -247,14 +248,8 @@ export function countDynamoDbCalls(client: HasMiddlewareStack, options: CountOpt
   };
 }
 
-/** What the local runtime's IAM gate lets an observer see of each call (local/iam-gate.ts). */
-export interface GateCall {
-  function: string;
-  operation: string;
-  request: Record<string, unknown>;
-  response?: Record<string, unknown>;
-  status: number;
-}
+/** What the local runtime's IAM gate lets an observer see of each call. */
+export type GateCall = ObservedCall;
 
 /** Anything that reports the calls functions make: the local runtime's IAM gate. */
 export interface CallSource {

@@ -29,7 +29,8 @@ import { config, type ConfigKey } from '../shared/platform/config.js';
 import { OPERATOR_JWT_ENV, OPERATOR_ROLES } from '../shared/platform/operator-roles.js';
 import { type TableKey, tableSpecs } from '../shared/platform/tables.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
-import { FUNCTION_DEFAULTS, type FunctionSpec, functionSettings, functions as manifestFunctions } from '../shared/service/manifest.js';
+import { type FunctionSpec, functionSettings, functions as manifestFunctions } from '../shared/service/manifest.js';
+import { ASYNC_INVOKE_DEFAULTS, STREAM_CONSUMER_DEFAULTS } from '../shared/platform/manifest-types.js';
 
 export type { PolicyStatement } from '../infra/function-config.js';
 export { definitionsFromTemplate } from './template.js';
@@ -89,16 +90,16 @@ export interface LocalResources {
 
 /**
  * Lambda's async-invoke settings on every function a rule or schedule invokes, as
- * infra/service-function.ts configures them (FUNCTION_DEFAULTS' retries, 6 h of event age).
+ * infra/service-function.ts configures them (ASYNC_INVOKE_DEFAULTS: 2 retries, 6 h of event age).
  */
-export const ASYNC_INVOKE: Readonly<AsyncInvokeConfig> = { maximumRetryAttempts: FUNCTION_DEFAULTS.asyncRetryAttempts, maximumEventAgeSeconds: 6 * 60 * 60 };
+export const ASYNC_INVOKE: Readonly<AsyncInvokeConfig> = { ...ASYNC_INVOKE_DEFAULTS };
 
-/** The stack's DynamoDB event source settings (infra/provisioning-stack.ts), beside each trigger's table and batch size. */
+/** The stack's DynamoDB event source settings (STREAM_CONSUMER_DEFAULTS), beside each trigger's table and batch size. */
 export const STREAM_CONSUMER: Readonly<Omit<StreamMapping, 'table' | 'batchSize'>> = {
-  bisectBatchOnError: true,
-  maximumRetryAttempts: 10,
-  maximumRecordAgeSeconds: -1,
-  reportBatchItemFailures: true,
+  bisectBatchOnError: STREAM_CONSUMER_DEFAULTS.bisectBatchOnError,
+  maximumRetryAttempts: STREAM_CONSUMER_DEFAULTS.maximumRetryAttempts,
+  maximumRecordAgeSeconds: STREAM_CONSUMER_DEFAULTS.maximumRecordAgeSeconds,
+  reportBatchItemFailures: STREAM_CONSUMER_DEFAULTS.reportBatchItemFailures,
 };
 
 /**

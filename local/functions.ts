@@ -28,6 +28,7 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { FunctionSettings, FunctionSpec } from '../shared/service/manifest.js';
 import { FUNCTION_DEFAULTS } from '../shared/service/manifest.js';
+import { STACK_NAME } from '../infra/function-config.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -63,8 +64,8 @@ export interface LocalFunction {
   invoke(event: unknown, requestId?: string): Promise<unknown>;
 }
 
-/** The AWS name of a manifest function (`${STACK_NAME}-${name}` in the stack). */
-export const functionName = (spec: Pick<FunctionSpec, 'name'>) => `ProvisioningService-${spec.name}`;
+/** The AWS name of a manifest function, as the stack names it. */
+export const functionName = (spec: Pick<FunctionSpec, 'name'>) => `${STACK_NAME}-${spec.name}`;
 
 export class FunctionTimeoutError extends Error {
   override readonly name = 'FunctionTimeoutError';
@@ -144,6 +145,9 @@ function removeBuildsOfExitedProcesses(parent: string): void {
 /** The builds every runtime of this process shares unless given its own. */
 export const sourceBuilds = new SourceBuilds();
 
+/** The JavaScript file an environment loads (a bundle; built from the sources, it carries a map). */
+type LoadedCode = { kind: 'bundle'; file: string; sourceMaps: boolean };
+
 /** What an environment of a function is started with. */
 export interface IsolatedFunctionConfig {
   spec: FunctionSpec;
@@ -181,7 +185,7 @@ class Environment {
 
   constructor(
     private readonly config: IsolatedFunctionConfig,
-    code: { kind: 'bundle'; file: string; sourceMaps: boolean },
+    code: LoadedCode,
     private readonly onExit: (env: Environment) => void,
     events: EnvironmentEvents,
   ) {
@@ -315,8 +319,9 @@ export class IsolatedFunction implements LocalFunction {
 
   invoke = async (event: unknown, requestId: string = randomUUID()): Promise<unknown> => {
     if (this.stopping) throw new HandlerError('ServiceException', `${this.config.functionName} is stopping.`);
-    const code = await this.code();
-    const env = await this.acquire(code);
+    // Built once (source mode) before the first environment starts; the same file for every one.
+    this.bundle ??= await this.code();
+    const env = await this.acquire();
     this.stats.invocations++;
     try {
       await env.ready;
@@ -334,26 +339,25 @@ export class IsolatedFunction implements LocalFunction {
   };
 
   /** The JavaScript file an environment loads: the bundle, or the sources built as the stack bundles them. */
-  private async code(): Promise<{ kind: 'bundle'; file: string; sourceMaps: boolean }> {
+  private async code(): Promise<LoadedCode> {
     const { code } = this.config;
     if (code.kind === 'bundle') return { kind: 'bundle', file: code.file, sourceMaps: false };
     const file = await (this.options.builds ?? sourceBuilds).bundle(this.spec.name, code.file);
     return { kind: 'bundle', file, sourceMaps: true };
   }
 
-  private acquire(code: { kind: 'bundle'; file: string; sourceMaps: boolean }): Promise<Environment> {
-    this.lastCode = code;
+  private acquire(): Promise<Environment> {
     const warm = this.idle.pop();
     if (warm) return Promise.resolve(warm);
     if (this.all.size < this.limit) return Promise.resolve(this.start());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private lastCode?: { kind: 'bundle'; file: string; sourceMaps: boolean };
+  private bundle?: LoadedCode;
 
   private start(): Environment {
     this.stats.coldStarts++;
-    const env = new Environment(this.config, this.lastCode!, (gone) => this.forget(gone), this.options);
+    const env = new Environment(this.config, this.bundle!, (gone) => this.forget(gone), this.options);
     env.generation = this.generation;
     this.all.add(env);
     this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.all.size);

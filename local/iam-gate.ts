@@ -22,7 +22,8 @@ import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PolicyStatement } from './definitions.js';
-import { evaluate } from './iam.js';
+import { authorizePutEvents, evaluate } from './iam.js';
+import type { IamDecision } from './iam.js';
 
 export interface Principal {
   /** The manifest name, e.g. `subscription-renewed`. */
@@ -70,7 +71,6 @@ const credentialOf = (authorization: string | undefined): string | undefined => 
 
 export class IamGate {
   private readonly principals = new Map<string, { principal: Principal; secret: string }>();
-  private readonly byName = new Map<string, Principal>();
   private server?: Server;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly observers = new Set<(call: ObservedCall) => void>();
@@ -95,7 +95,6 @@ export class IamGate {
     const accessKeyId = `LOCALFN${randomBytes(8).toString('hex').toUpperCase()}`;
     const secretAccessKey = randomBytes(24).toString('base64url');
     this.principals.set(accessKeyId, { principal, secret: secretAccessKey });
-    this.byName.set(principal.name, principal);
     return { accessKeyId, secretAccessKey };
   }
 
@@ -136,27 +135,45 @@ export class IamGate {
   }
 
   /**
+   * A function's PutEvents, entry by entry as EventBridge authorizes it (`events:source`,
+   * `events:detail-type`, the entry's bus): undefined when every entry is allowed, else the first
+   * denial, logged. `busArnOf` turns an entry's EventBusName (a name, an ARN or none) into an ARN.
+   */
+  authorizePutEvents(principal: Principal, entries: ReadonlyArray<{ Source?: string; DetailType?: string; EventBusName?: string }>, busArnOf: (name: string | undefined) => string): Denial | undefined {
+    for (const entry of entries) {
+      const resource = busArnOf(entry.EventBusName);
+      const decision = authorizePutEvents(principal.policy(), resource, [entry]);
+      if (!decision.allowed) return this.deny(principal, 'events:PutEvents', resource, decision, { 'events:source': entry.Source ?? '', 'events:detail-type': entry.DetailType ?? '' });
+    }
+    return undefined;
+  }
+
+  /**
    * Undefined when `principal`'s policy allows `action` on every resource; else the first denial,
    * logged with the missing action.
    */
   authorize(principal: Principal, action: string, resources: readonly string[], context: Record<string, string | readonly string[]> = {}): Denial | undefined {
     for (const resource of resources) {
       const decision = this.decide(principal, action, resource, context);
-      if (decision.allowed) continue;
-      const message = `User: ${this.roleArn(principal)} is not authorized to perform: ${action} on resource: ${resource} because ${decision.reason}`;
-      const denial = { action, resource, message };
-      this.denials.push({ ...denial, function: principal.name });
-      if (this.denials.length > 100) this.denials.shift();
-      this.options.log('error', 'IAM denied a call: the function lacks a grant', {
-        function: principal.name,
-        missingAction: action,
-        resource,
-        ...(Object.keys(context).length && { conditionContext: context }),
-        reason: decision.reason,
-      });
-      return denial;
+      if (!decision.allowed) return this.deny(principal, action, resource, decision, context);
     }
     return undefined;
+  }
+
+  /** Records and logs a denial, and answers it as AWS words it. */
+  private deny(principal: Principal, action: string, resource: string, decision: IamDecision, context: Record<string, string | readonly string[]>): Denial {
+    const message = `User: ${this.roleArn(principal)} is not authorized to perform: ${action} on resource: ${resource} because ${decision.reason}`;
+    const denial = { action, resource, message };
+    this.denials.push({ ...denial, function: principal.name });
+    if (this.denials.length > 100) this.denials.shift();
+    this.options.log('error', 'IAM denied a call: the function lacks a grant', {
+      function: principal.name,
+      missingAction: action,
+      resource,
+      ...(Object.keys(context).length && { conditionContext: context }),
+      reason: decision.reason,
+    });
+    return denial;
   }
 
   /**

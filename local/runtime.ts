@@ -19,10 +19,9 @@ import { tableEnvVar, tableSpecs } from '../shared/platform/tables.js';
 import type { DynamoDbLocal } from './dynamodb.js';
 import { IsolatedFunction, LOCAL_ACCOUNT } from './functions.js';
 import type { IsolatedFunctionConfig, LocalFunction } from './functions.js';
-import { definitionsFromSource, definitionsFromTemplate, localArns } from './definitions.js';
-import type { FunctionDefinition, LocalResources } from './definitions.js';
+import { definitionsFromSource, definitionsFromTemplate, localArns, localSecretValues } from './definitions.js';
+import type { FunctionDefinition, LocalResources, SecretKey } from './definitions.js';
 import { IamGate } from './iam-gate.js';
-import type { Principal } from './iam-gate.js';
 import { config as configSpecs } from '../shared/platform/config.js';
 import type { ConfigKey } from '../shared/platform/config.js';
 import { webhookAuthorizerFunction } from '../shared/error-log/manifest.js';
@@ -247,10 +246,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       (definition) => options.adjustDefinition?.(definition) ?? definition,
     );
     const definitions = new Map(definitionList.map((d) => [d.name, d]));
-    // The local Secrets Manager holds what the developer's environment gives each secret.
-    const secretByArn = new Map(
-      (Object.keys(configSpecs) as ConfigKey[]).flatMap((key) => (configSpecs[key].kind === 'secret' ? [[arns.secret(key), key] as const] : [])),
-    );
+    // The local Secrets Manager holds what the developer's environment gives each secret (unset: empty, "not configured").
+    const secretValues = localSecretValues();
+    const secretByArn = new Map(Object.keys(configSpecs).map((key) => [arns.secret(key as ConfigKey), key as SecretKey]));
     iam = new IamGate({
       dynamoEndpoint: endpoint,
       region: LOCAL_REGION,
@@ -258,16 +256,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log: emit,
       secretValue: (arn) => {
         const key = secretByArn.get(arn);
-        return key === undefined ? undefined : (process.env[configSpecs[key].env]?.trim() ?? '');
+        return key === undefined || configSpecs[key].kind !== 'secret' ? undefined : (secretValues[key] ?? '');
       },
     });
     const gateEndpoint = await iam.start(host);
     const specs = new Map([...manifestFunctions, webhookAuthorizerFunction].map((spec) => [spec.name, spec]));
+    // Where every function's SDK clients find the local services, and each function's own keys.
+    const endpoints = { dynamodb: gateEndpoint, secretsManager: gateEndpoint, eventBridge: `http://${host}:${port}/eventbridge` };
+    const credentialsOf = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
     const functions = new Map<string, LocalFunction>();
     for (const definition of definitionList) {
       const spec = specs.get(definition.name);
       if (!spec) throw new StartupError(`${definition.functionName} is in the template but not in the manifest: synthesize again (npm run synth).`);
       const credentials = iam.register({ name: definition.name, functionName: definition.functionName, policy: definition.policy });
+      credentialsOf.set(definition.name, credentials);
       const functionArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${definition.functionName}`;
       const config: IsolatedFunctionConfig = {
         spec,
@@ -277,7 +279,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         memoryMb: definition.memoryMb,
         timeoutSeconds: definition.timeoutSeconds,
         reservedConcurrency: definition.reservedConcurrency,
-        environment: lambdaEnvironment(definition, credentials, { dynamodb: gateEndpoint, secretsManager: gateEndpoint, eventBridge: `http://${host}:${port}/eventbridge` }),
+        environment: lambdaEnvironment(definition, credentials, endpoints),
       };
       functions.set(definition.name, new IsolatedFunction(config, { idleTimeoutMs: options.idleTimeoutMs, log: emit }));
     }
@@ -341,7 +343,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         }
         // A function's PutEvents is checked against its policy, entry by entry (events:source, events:detail-type).
         const caller = theIam.principalOfRequest(req.headers.authorization);
-        const denial = caller ? putEventsDenial(theIam, caller, text, busArnOf) : undefined;
+        const denial = caller ? theIam.authorizePutEvents(caller, putEventsEntries(text), busArnOf) : undefined;
         if (denial) {
           res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': 'AccessDeniedException' });
           res.end(JSON.stringify({ __type: 'AccessDeniedException', message: denial.message }));
@@ -472,11 +474,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (!definition || !fn) throw new Error(`No function ${name}: the manifest's are ${[...definitions.keys()].join(', ')}`);
         const updated = { ...definition, environment: change(definition.environment) };
         definitions.set(name, updated);
-        // What Lambda and the runtime add (credentials, endpoints, the developer's log level) stays.
-        const lambdaAdds = Object.fromEntries(
-          Object.entries(fn.config.environment).filter(([key]) => !(key in definition.environment) || (LOCAL_LOGGING_VARIABLES as readonly string[]).includes(key)),
-        );
-        await fn.updateEnvironment({ ...updated.environment, ...lambdaAdds });
+        await fn.updateEnvironment(lambdaEnvironment(updated, credentialsOf.get(name)!, endpoints));
       },
       settle: async () => {
         await theBus.drain();
@@ -530,20 +528,11 @@ export function lambdaEnvironment(
   };
 }
 
-/** The first entry of a PutEvents request `principal`'s policy does not allow, if any. */
-function putEventsDenial(iam: IamGate, principal: Principal, text: string, busArnOf: (name: string | undefined) => string) {
-  let entries: Array<{ Source?: string; DetailType?: string; EventBusName?: string }> = [];
+/** The entries of a PutEvents request (at most 10, as the bus takes them); none when it is malformed (the bus answers that itself). */
+function putEventsEntries(text: string): Array<{ Source?: string; DetailType?: string; EventBusName?: string }> {
   try {
-    entries = ((JSON.parse(text) as { Entries?: typeof entries }).Entries ?? []).slice(0, 10);
+    return ((JSON.parse(text) as { Entries?: Array<{ Source?: string; DetailType?: string; EventBusName?: string }> }).Entries ?? []).slice(0, 10);
   } catch {
-    return undefined; // the bus answers a malformed request itself
+    return [];
   }
-  for (const entry of entries) {
-    const denial = iam.authorize(principal, 'events:PutEvents', [busArnOf(entry.EventBusName)], {
-      'events:source': entry.Source ?? '',
-      'events:detail-type': entry.DetailType ?? '',
-    });
-    if (denial) return denial;
-  }
-  return undefined;
 }

@@ -5,6 +5,10 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Runtime } from '../../local/runtime.js';
+import { busClient, client, startTestRuntime } from './helpers.js';
+import type { Client } from './helpers.js';
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -114,4 +118,36 @@ export async function startGitLabStandIn(projectId = 'provisioning/errors', toke
   stand.url = await listen(server);
   stand.close = () => close(server);
   return stand;
+}
+
+/** A runtime whose error log announces to a Slack receiver, with the clients the error-log tests use. */
+export interface SlackRuntime {
+  runtime: Runtime;
+  slack: SlackReceiver;
+  operator: Client;
+  service: Client;
+  events: EventBridgeClient;
+  stop(): Promise<void>;
+}
+
+/** Starts a Slack receiver, then a test runtime that announces to it (SLACK_WEBHOOK_URL, metrics off). */
+export async function startSlackRuntime(): Promise<SlackRuntime> {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const slack = await startSlackReceiver();
+  process.env.SLACK_WEBHOOK_URL = slack.url;
+  const runtime = await startTestRuntime();
+  const events = busClient(runtime);
+  return {
+    runtime,
+    slack,
+    operator: client(runtime, 'operator'),
+    service: client(runtime, 'service'),
+    events,
+    stop: async () => {
+      events.destroy();
+      await runtime.stop();
+      await slack.close();
+      delete process.env.SLACK_WEBHOOK_URL;
+    },
+  };
 }

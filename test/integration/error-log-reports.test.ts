@@ -11,9 +11,9 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { ddb } from '../../shared/platform/dynamodb/client.js';
-import { startSlackReceiver } from './error-log-fakes.js';
-import type { SlackReceiver } from './error-log-fakes.js';
-import { busClient, client, eventId, startTestRuntime } from './helpers.js';
+import { startSlackRuntime } from './error-log-fakes.js';
+import type { SlackReceiver, SlackRuntime } from './error-log-fakes.js';
+import { eventId } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -22,21 +22,15 @@ let service: Client;
 let slack: SlackReceiver;
 let events: EventBridgeClient;
 
+let harness: SlackRuntime | undefined;
+
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  slack = await startSlackReceiver();
-  process.env.SLACK_WEBHOOK_URL = slack.url;
-  runtime = await startTestRuntime();
-  operator = client(runtime, 'operator');
-  service = client(runtime, 'service');
-  events = busClient(runtime);
+  harness = await startSlackRuntime();
+  ({ runtime, operator, service, slack, events } = harness);
 });
 
 afterAll(async () => {
-  events?.destroy();
-  await runtime?.stop();
-  await slack?.close();
-  delete process.env.SLACK_WEBHOOK_URL;
+  await harness?.stop();
 });
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/events/revenue-error-reported.json', import.meta.url), 'utf8')) as { detail: Record<string, unknown> };

@@ -3,12 +3,13 @@
  * arrive by the one rule (a failed async delivery's failure record, Provisioning Failed from a 500,
  * Audit Finding), become one record per fingerprint, are announced once, and move along the workflow.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { startSlackReceiver } from './error-log-fakes.js';
-import type { SlackReceiver } from './error-log-fakes.js';
-import { client, eventId, startTestRuntime, busClient } from './helpers.js';
+import { startSlackRuntime } from './error-log-fakes.js';
+import type { SlackReceiver, SlackRuntime } from './error-log-fakes.js';
+import { eventId } from './helpers.js';
 import type { Client } from './helpers.js';
 
 let runtime: Runtime;
@@ -17,21 +18,15 @@ let service: Client;
 let slack: SlackReceiver;
 let events: EventBridgeClient;
 
+let harness: SlackRuntime | undefined;
+
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  slack = await startSlackReceiver();
-  process.env.SLACK_WEBHOOK_URL = slack.url;
-  runtime = await startTestRuntime();
-  operator = client(runtime, 'operator');
-  service = client(runtime, 'service');
-  events = busClient(runtime);
+  harness = await startSlackRuntime();
+  ({ runtime, operator, service, slack, events } = harness);
 });
 
 afterAll(async () => {
-  events?.destroy();
-  await runtime?.stop();
-  await slack?.close();
-  delete process.env.SLACK_WEBHOOK_URL;
+  await harness?.stop();
 });
 
 afterEach(async () => {
